@@ -1,0 +1,62 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { AppError, ErrorCode, Problem, statusOf } from '@app/contracts';
+
+/** The code for an HTTP status that reached us without one (framework errors, Fastify's parsers). */
+const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
+  [HttpStatus.BAD_REQUEST]: 'malformed_request',
+  [HttpStatus.UNAUTHORIZED]: 'unauthorized',
+  [HttpStatus.FORBIDDEN]: 'forbidden',
+  [HttpStatus.NOT_FOUND]: 'route_not_found',
+  [HttpStatus.METHOD_NOT_ALLOWED]: 'method_not_allowed',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'payload_too_large',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'unsupported_media_type',
+  [HttpStatus.UNPROCESSABLE_ENTITY]: 'validation_failed',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'too_many_requests',
+  [HttpStatus.SERVICE_UNAVAILABLE]: 'service_unavailable',
+};
+
+const INTERNAL_ERROR_DETAIL = 'Something went wrong on our side. It has been logged; try again later.';
+
+export const titleOf = (code: ErrorCode): string => {
+  const words = code.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
+/** Whether the error is one of ours to show as is; anything else is logged and answered as a 500. */
+export function isExpected(error: unknown): boolean {
+  return error instanceof AppError || statusOfUnknown(error) < 500;
+}
+
+/** Turns anything thrown while serving a request into the problem document to send. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof AppError) {
+    return problem(error.code, error.detail, error.extra);
+  }
+  const status = statusOfUnknown(error);
+  const code = CODE_OF_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'malformed_request');
+  // Framework messages for 4xx are safe and say what was wrong ("Body is not valid JSON..."); 5xx details stay in the log.
+  const detail = status < 500 ? messageOf(error) : INTERNAL_ERROR_DETAIL;
+  return { ...problem(code, detail), status };
+}
+
+function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return {
+    type: `urn:clouddrive:problem:${code}`,
+    title: titleOf(code),
+    status: statusOf(code),
+    detail,
+    code,
+    ...extra,
+  };
+}
+
+function statusOfUnknown(error: unknown): number {
+  if (error instanceof HttpException) return error.getStatus();
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message.trim() : '';
+  return message ? message.replace(/([^.])$/, '$1.') : 'The request could not be processed.';
+}

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@app/config';
+import { Logger } from 'nestjs-pino';
+import { createApiApp } from './bootstrap';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const app = await createApiApp(config);
+  app.enableShutdownHooks();
+  const logger = app.get(Logger);
+  for (const notice of config.notices) logger.warn(notice);
+  await app.listen(config.http.port, config.http.host);
+  logger.log(
+    `CloudDrive ${config.app.version} listening on ${await app.getUrl()} ` +
+      `(database: ${config.database.url ? 'PostgreSQL' : `embedded, in ${config.dataDir}`}); docs at /docs`,
+  );
+}
+
+void main();

@@ -1,0 +1,59 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { AppError } from '@app/contracts';
+import { User, UsersRepository } from '@app/db';
+import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { CreateUserDto } from './dto/create-user.dto';
+import { LoginDto } from './dto/login.dto';
+import { TokenStatusDto } from './dto/token-status.dto';
+import { TokenDto } from './dto/token.dto';
+import { UserDto } from './dto/user.dto';
+import { PasswordHasher } from './password-hasher';
+
+@Injectable()
+export class AuthService implements OnModuleInit {
+  /** Compared against when the user is unknown, so that a miss costs what a wrong password costs. */
+  private dummyHash: Promise<string>;
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordHasher,
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.dummyHash = this.passwords.hash(randomBytes(16).toString('hex'));
+  }
+
+  async createUser(dto: CreateUserDto): Promise<UserDto> {
+    const user = await this.users.create({
+      username: dto.username,
+      email: dto.email,
+      passwordHash: await this.passwords.hash(dto.password),
+      quotaBytes: this.config.quota.defaultBytes,
+    });
+    return toUserDto(user);
+  }
+
+  async login(dto: LoginDto): Promise<TokenDto> {
+    const user = await this.users.findByLogin(dto.username);
+    const matches = await this.passwords.verify(dto.password, user?.passwordHash ?? (await this.dummyHash));
+    if (!user || !matches) {
+      throw new AppError('invalid_credentials', 'The username or password is incorrect.');
+    }
+    const ttl = this.config.auth.jwtTtlSeconds;
+    const accessToken = await this.jwt.signAsync({ sub: user.id, jti: randomUUID() }, { expiresIn: ttl });
+    return { access_token: accessToken, token_type: 'bearer', expires_in: ttl };
+  }
+
+  verifyToken(user: AuthenticatedUser): TokenStatusDto {
+    return { status: 'valid', user_id: user.id, username: user.username, expires_at: user.tokenExpiresAt };
+  }
+}
+
+function toUserDto(user: User): UserDto {
+  return { id: user.id, username: user.username, email: user.email, created_at: user.createdAt };
+}

@@ -1,0 +1,8 @@
+export class TokenDto {
+  /** A JWT to send as `Authorization: Bearer <token>`. */
+  access_token: string;
+  /** Always `bearer`. */
+  token_type: 'bearer';
+  /** Seconds until the token expires. */
+  expires_in: number;
+}

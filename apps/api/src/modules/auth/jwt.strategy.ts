@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { UsersRepository } from '@app/db';
+import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+
+export interface TokenClaims {
+  sub: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Verifies the bearer token (HS256 only, unexpired) and that its user still exists. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly users: UsersRepository,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.auth.jwtSecret,
+      algorithms: ['HS256'],
+    });
+  }
+
+  async validate(claims: Partial<TokenClaims>): Promise<AuthenticatedUser | false> {
+    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub) || typeof claims.exp !== 'number') return false;
+    const user = await this.users.findById(claims.sub);
+    return user ? { id: user.id, username: user.username, tokenExpiresAt: new Date(claims.exp * 1000) } : false;
+  }
+}

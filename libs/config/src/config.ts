@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { EnvReader } from './env-reader';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AppConfig {
+  app: { name: string; version: string };
+  http: {
+    host: string;
+    port: number;
+    /** Origins allowed by CORS; `['*']` allows any, `[]` sends no CORS headers. */
+    corsOrigins: string[];
+    trustProxy: boolean;
+  };
+  /** Absolute directory for everything the embedded mode keeps: the database, generated secrets. */
+  dataDir: string;
+  database: {
+    /** A PostgreSQL URL, or undefined for the embedded PostgreSQL (PGlite) under `dataDir`. */
+    url: string | undefined;
+    poolSize: number;
+    migrateOnStart: boolean;
+  };
+  auth: {
+    jwtSecret: string;
+    jwtTtlSeconds: number;
+    bcryptCost: number;
+    lambdaSecret: string;
+  };
+  quota: { defaultBytes: number };
+  log: { level: LogLevel };
+  /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
+  notices: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_MIN_LENGTH = 32;
+const GIB = 1024 ** 3;
+
+/**
+ * Builds the whole configuration from an environment (process.env by default) and validates it.
+ * Throws a ConfigError naming every wrong variable. In embedded mode (no DATABASE_URL), missing
+ * secrets are generated once and kept in `DATA_DIR/secrets.json` so tokens survive a restart.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const dataDir = resolve(read.string('DATA_DIR', './data'));
+  const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const embedded = read.raw('DATABASE_URL') === undefined;
+
+  let jwtSecret = read.secret('JWT_SECRET', SECRET_MIN_LENGTH);
+  let lambdaSecret = read.secret('LAMBDA_SECRET', SECRET_MIN_LENGTH);
+  const notices: string[] = [];
+  if (!embedded) {
+    if (read.raw('JWT_SECRET') === undefined) read.require('JWT_SECRET', 'when DATABASE_URL is set');
+    if (read.raw('LAMBDA_SECRET') === undefined) read.require('LAMBDA_SECRET', 'when DATABASE_URL is set');
+  }
+
+  const config: AppConfig = {
+    app: { name: 'CloudDrive', version: packageVersion() },
+    http: {
+      host: read.string('HOST', '0.0.0.0'),
+      port: read.int('PORT', 8080, 0, 65535),
+      corsOrigins: read.list('CORS_ORIGINS'),
+      trustProxy: read.bool('TRUST_PROXY', false),
+    },
+    dataDir,
+    database: {
+      url: databaseUrl,
+      poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
+      migrateOnStart: read.bool('DATABASE_MIGRATE_ON_START', true),
+    },
+    auth: {
+      jwtSecret: '',
+      jwtTtlSeconds: read.int('JWT_TTL_SECONDS', 30 * 60, 60, 7 * 24 * 3600),
+      bcryptCost: read.int('BCRYPT_COST', 12, 4, 15),
+      lambdaSecret: '',
+    },
+    quota: { defaultBytes: read.int('USER_QUOTA_BYTES', 5 * GIB, 0, Number.MAX_SAFE_INTEGER) },
+    log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
+    notices,
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+
+  if (embedded && (!jwtSecret || !lambdaSecret)) {
+    const kept = keptSecrets(dataDir, notices);
+    jwtSecret ??= kept.JWT_SECRET;
+    lambdaSecret ??= kept.LAMBDA_SECRET;
+  }
+  config.auth.jwtSecret = jwtSecret!;
+  config.auth.lambdaSecret = lambdaSecret!;
+  return config;
+}
+
+type KeptSecrets = Record<'JWT_SECRET' | 'LAMBDA_SECRET', string>;
+
+/** Reads the secrets kept under the data directory, generating (and keeping) any that are missing. */
+function keptSecrets(dataDir: string, notices: string[]): KeptSecrets {
+  const file = join(dataDir, 'secrets.json');
+  const kept: Partial<KeptSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const missing = (['JWT_SECRET', 'LAMBDA_SECRET'] as const).filter(
+    (name) => typeof kept[name] !== 'string' || kept[name].length < SECRET_MIN_LENGTH,
+  );
+  if (missing.length === 0) return kept as KeptSecrets;
+
+  for (const name of missing) kept[name] = randomBytes(32).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(kept, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  notices.push(
+    `Generated ${missing.join(' and ')} and kept them in ${file}: set them in the environment for a real deployment.`,
+  );
+  return kept as KeptSecrets;
+}
+
+/** The version in the nearest package.json above this file, so it is right from source and from dist. */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
+    if (dirname(dir) === dir) return '0.0.0';
+  }
+}

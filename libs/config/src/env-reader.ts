@@ -1,0 +1,82 @@
+/**
+ * Reads typed values out of an environment, collecting every problem so that start-up
+ * reports all wrong variables at once, each by name.
+ */
+export class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Record<string, string | undefined>) {}
+
+  /** The raw value, or undefined when the variable is unset or blank. */
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^-?\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      return this.fail(name, `an integer from ${min} to ${max}`, value, fallback);
+    }
+    return parsed;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    return this.fail(name, 'true or false', value, fallback);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    return this.fail(name, `one of ${allowed.join(', ')}`, value, fallback);
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (protocols.includes(url.protocol)) return value;
+    } catch {
+      // reported below
+    }
+    return this.fail(name, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, '(hidden)', undefined);
+  }
+
+  secret(name: string, minLength: number): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && value.length < minLength) {
+      return this.fail(name, `at least ${minLength} characters long`, '(hidden)', undefined);
+    }
+    return value;
+  }
+
+  list(name: string): string[] {
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  }
+
+  require(name: string, why: string): void {
+    this.problems.push(`${name} must be set ${why}`);
+  }
+
+  private fail<T>(name: string, expected: string, got: string, fallback: T): T {
+    this.problems.push(
+      `${name} must be ${expected} (got ${got === '(hidden)' ? 'a value that is not' : JSON.stringify(got)})`,
+    );
+    return fallback;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Every stable error `code` the API can answer with, and the HTTP status it maps to.
+ * Programs branch on the code; the status is derived from it in one place (the API's exception filter).
+ */
+export const ERROR_CODES = {
+  // Requests the server cannot read or accept
+  malformed_request: 400,
+  validation_failed: 422,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  too_many_requests: 429,
+  // Authentication
+  unauthorized: 401,
+  invalid_credentials: 401,
+  credentials_in_use: 409,
+  // Internal endpoints
+  forbidden: 403,
+  // The server's own trouble
+  service_unavailable: 503,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const statusOf = (code: ErrorCode): number => ERROR_CODES[code];

@@ -1,0 +1,41 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { AppConfig } from '@app/config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+import { SnakeNamingStrategy } from './naming.strategy';
+
+/** The one TypeORM configuration, for the API, the CLI scripts and the tests alike. */
+export function dataSourceOptions(url: string, database: AppConfig['database']): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    // Migrations run under an advisory lock (runMigrations), never by TypeORM on its own, and the schema is never synchronised.
+    migrationsRun: false,
+    synchronize: false,
+    migrationsTransactionMode: 'each',
+    // gen_random_uuid() is built into PostgreSQL 13+ and PGlite: no extension to install.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    applicationName: 'clouddrive',
+    extra: { max: database.poolSize },
+  };
+}
+
+/** An arbitrary constant shared by every replica, so that only one of them migrates at a time. */
+const MIGRATION_LOCK = 7_424_001;
+
+/** Applies pending migrations, serialised across replicas that start together. Answers with their names. */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}

@@ -1,0 +1,29 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { EmbeddedPostgres } from './embedded/embedded-postgres';
+
+/** Answers with the PostgreSQL to use: the configured server, or an embedded one under DATA_DIR. */
+@Injectable()
+export class DatabaseServer implements OnApplicationShutdown {
+  private embedded?: EmbeddedPostgres;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  get isEmbedded(): boolean {
+    return this.config.database.url === undefined;
+  }
+
+  async url(): Promise<string> {
+    if (this.config.database.url) return this.config.database.url;
+    this.embedded = new EmbeddedPostgres({
+      dataDir: join(this.config.dataDir, 'postgres'),
+      maxConnections: this.config.database.poolSize,
+    });
+    return this.embedded.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.embedded?.stop();
+  }
+}

@@ -1,0 +1,39 @@
+import { Inject, Module, OnApplicationBootstrap, Logger } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { dataSourceOptions, runMigrations } from './data-source.options';
+import { DatabaseServer } from './database.server';
+import { UsersRepository } from './repositories/users.repository';
+
+@Module({ providers: [DatabaseServer], exports: [DatabaseServer] })
+class DatabaseServerModule {}
+
+/** TypeORM over `pg`, against the configured PostgreSQL or the embedded one, and the repositories. */
+@Module({
+  imports: [
+    DatabaseServerModule,
+    TypeOrmModule.forRootAsync({
+      imports: [DatabaseServerModule],
+      inject: [DatabaseServer, APP_CONFIG],
+      useFactory: async (server: DatabaseServer, config: AppConfig) =>
+        dataSourceOptions(await server.url(), config.database),
+    }),
+  ],
+  providers: [UsersRepository],
+  exports: [UsersRepository],
+})
+export class DbModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Database');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.database.migrateOnStart) return;
+    const applied = await runMigrations(this.dataSource);
+    if (applied.length > 0) this.logger.log(`Applied migrations: ${applied.join(', ')}`);
+  }
+}

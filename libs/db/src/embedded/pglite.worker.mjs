@@ -1,0 +1,23 @@
+// Runs PGlite (PostgreSQL compiled to WebAssembly) on its own thread, so a long query never blocks the
+// API's event loop, and serves it over a Unix socket with the PostgreSQL wire protocol, so the API uses
+// the same `pg` driver and SQL as against a real server. Plain JavaScript: it must load in a bare worker.
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+const { dataDir, socketPath, maxConnections } = workerData;
+
+try {
+  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
+  await server.start();
+  parentPort.on('message', async (message) => {
+    if (message !== 'stop') return;
+    await server.stop();
+    await db.close();
+    parentPort.postMessage({ type: 'stopped' });
+  });
+  parentPort.postMessage({ type: 'ready' });
+} catch (error) {
+  parentPort.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+}

@@ -1,0 +1,8 @@
+import { QueryFailedError } from 'typeorm';
+
+/** The name of the unique constraint or index a statement violated, if that is why it failed. */
+export function violatedUniqueConstraint(error: unknown): string | undefined {
+  if (!(error instanceof QueryFailedError)) return undefined;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === '23505' ? driverError.constraint : undefined;
+}

@@ -1,0 +1,3 @@
+export * from './factories';
+export * from './test-config';
+export * from './test-database';

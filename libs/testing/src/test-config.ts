@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppConfig, loadConfig } from '@app/config';
+
+/**
+ * A configuration for tests: the given database, fresh secrets, a cheap bcrypt cost, silent logs and a
+ * temporary data directory; `env` overrides any variable.
+ */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'clouddrive-test-')),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LAMBDA_SECRET: randomBytes(32).toString('hex'),
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+}

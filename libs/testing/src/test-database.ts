@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { readTestEnvironment } from '@app/config';
+
+export interface TestDatabase {
+  /** A URL whose connections see only this database's own, fresh schema. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty schema on the test server (TEST_DATABASE_URL, or this worker's embedded one), made the
+ * connections' search_path through the URL: every test file gets its own, and nobody's data is touched.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const env = readTestEnvironment();
+  const serverUrl = env.databaseUrl ?? env.embeddedUrls[(env.workerId - 1) % env.embeddedUrls.length];
+  if (!serverUrl) throw new Error('No test database: set TEST_DATABASE_URL or run through jest (globalSetup).');
+  const schema = `test_${randomBytes(6).toString('hex')}`;
+  await withClient(serverUrl, (client) => client.query(`CREATE SCHEMA "${schema}"`));
+  const url = new URL(serverUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await withClient(serverUrl, (client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+    },
+  };
+}
+
+async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * npm run migration:generate -- <Name>   write a migration for what the entities changed
+ * npm run migration:run                  apply pending migrations to the configured database
+ *
+ * Both work with no database installed: without DATABASE_URL, `generate` diffs against a throw-away
+ * in-memory PostgreSQL and `run` migrates the embedded one under DATA_DIR.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@app/config';
+import { EmbeddedPostgres, dataSourceOptions, pendingSchemaChanges, runMigrations } from '@app/db';
+
+const MIGRATIONS_DIR = join(__dirname, '..', 'libs', 'db', 'src', 'migrations');
+
+async function main(): Promise<void> {
+  const [command, name] = process.argv.slice(2);
+  const config = loadConfig();
+  const embedded =
+    config.database.url === undefined
+      ? new EmbeddedPostgres({
+          dataDir: command === 'run' ? join(config.dataDir, 'postgres') : undefined,
+          maxConnections: config.database.poolSize,
+        })
+      : undefined;
+  const url = config.database.url ?? (await embedded!.start());
+  const dataSource = await new DataSource(dataSourceOptions(url, config.database)).initialize();
+  try {
+    const applied = await runMigrations(dataSource);
+    console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');
+    if (command === 'generate') await generate(dataSource, name);
+    else if (command !== 'run') throw new Error('usage: migration.ts generate <Name> | run');
+  } finally {
+    await dataSource.destroy();
+    await embedded?.stop();
+  }
+}
+
+async function generate(dataSource: DataSource, name: string | undefined): Promise<void> {
+  if (!name || !/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new Error('Give the migration a PascalCase name.');
+  const diff = await pendingSchemaChanges(dataSource);
+  if (diff.up.length === 0) {
+    console.log('The entities and the migrations agree: nothing to generate.');
+    return;
+  }
+  const timestamp = Date.now();
+  const className = `${name}${timestamp}`;
+  const statements = (queries: string[]) =>
+    queries
+      .map((query) => `    await queryRunner.query(\`${query.replace(/[`\\]|\$\{/g, (c) => `\\${c}`)}\`);`)
+      .join('\n');
+  const file = `${timestamp}-${name}`;
+  writeFileSync(
+    join(MIGRATIONS_DIR, `${file}.ts`),
+    `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class ${className} implements MigrationInterface {
+  name = '${className}';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+${statements(diff.up)}
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+${statements(diff.down)}
+  }
+}
+`,
+  );
+  const index = join(MIGRATIONS_DIR, 'index.ts');
+  const listed = readFileSync(index, 'utf8')
+    .match(/MIGRATIONS = \[(.*)\];/s)![1]
+    .trim();
+  writeFileSync(
+    index,
+    readFileSync(index, 'utf8')
+      .replace(/^(\/\*\*.*\*\/\n)/s, `import { ${className} } from './${file}';\n\n$1`)
+      .replace(/MIGRATIONS = \[.*\];/s, `MIGRATIONS = [${listed ? `${listed}, ` : ''}${className}];`),
+  );
+  console.log(`Wrote libs/db/src/migrations/${file}.ts and listed it in index.ts.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { DataSource } from 'typeorm';
+import { startTestApp, TestApp } from './support/test-app';
+
+describe('health', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('GET / names the service and its version', async () => {
+    const res = await t.http.get('/').expect(200);
+    expect(res.body).toEqual({ name: 'CloudDrive', status: 'running', version: t.config.app.version });
+  });
+
+  it('GET /health answers without a token', async () => {
+    await t.http.get('/health').expect(200, { status: 'healthy' });
+  });
+
+  it('GET /health/ready reports the database up', async () => {
+    await t.http.get('/health/ready').expect(200, { status: 'ready', checks: { database: 'up' } });
+  });
+
+  it('GET /health/ready is 503 when the database does not answer, while /health stays 200', async () => {
+    const dataSource = t.app.get(DataSource);
+    await dataSource.destroy();
+    try {
+      await t.http.get('/health/ready').expect(503, { status: 'unavailable', checks: { database: 'down' } });
+      await t.http.get('/health').expect(200);
+    } finally {
+      await dataSource.initialize();
+    }
+  });
+});
