@@ -21,14 +21,15 @@ const pluginOptions = require(join(ROOT, 'nest-cli.json')).compilerOptions.plugi
 ).options;
 
 /** Writes metadata.ts into `outputDir`, exactly as `nest build` does, and answers with its text. */
-export function generatePluginMetadata(outputDir: string): string {
+export function generatePluginMetadata(outputDir: string, filename = 'metadata.ts'): string {
   new PluginMetadataGenerator().generate({
     visitors: [new ReadonlyVisitor({ ...pluginOptions, pathToSource: METADATA_DIR })],
     outputDir,
+    filename,
     tsconfigPath: relative(process.cwd(), join(ROOT, 'apps', 'api', 'tsconfig.app.json')),
     printDiagnostics: false,
   });
-  return readFileSync(join(outputDir, 'metadata.ts'), 'utf8');
+  return readFileSync(join(outputDir, filename), 'utf8');
 }
 
 /** The OpenAPI document as committed: stable key order, two-space JSON, a final newline. */

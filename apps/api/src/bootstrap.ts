@@ -1,9 +1,11 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiModule } from './api.module';
+import { sendProblem } from './common/errors/problem.filter';
 import { requestId } from './common/http/logging';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
@@ -16,6 +18,9 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: config.http.trustProxy,
     genReqId: requestId,
+    // Errors Fastify meets before routing (a malformed URL) skip the hooks below: same answer, same header.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(error, reply.header('X-Request-Id', request.id)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: true,
@@ -23,9 +28,12 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
+  // onSend, not onRequest: CORS preflights and framework errors are answered before later onRequest hooks.
+  fastify.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  // JSON and forms only: a text/plain body is refused with 415 rather than parsed into a string.
+  fastify.removeContentTypeParser('text/plain');
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -40,6 +48,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Location'],
       maxAge: 600,
     });

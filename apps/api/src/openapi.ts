@@ -3,6 +3,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppConfig, loadConfig } from '@app/config';
+import { ERROR_CODES } from '@app/contracts';
 import { ApiModule } from './api.module';
 import metadata from './metadata';
 
@@ -14,10 +15,7 @@ export async function buildOpenApiDocument(app: INestApplication, config: AppCon
   await SwaggerModule.loadPluginMetadata(metadata);
   const builder = new DocumentBuilder()
     .setTitle('CloudDrive API')
-    .setDescription(
-      'Files and folders with presigned uploads straight to object storage, previews and sharing. ' +
-        'Errors are `application/problem+json` with a stable `code`.',
-    )
+    .setDescription(description())
     .setVersion(config.app.version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addApiKey(
@@ -56,4 +54,18 @@ export async function openApiDocument(): Promise<OpenAPIObject> {
   } finally {
     await app.close();
   }
+}
+
+function description(): string {
+  const rows = Object.entries(ERROR_CODES).map(([code, status]) => `| \`${code}\` | ${status} |`);
+  return [
+    'Files and folders with presigned uploads straight to object storage, previews and sharing.',
+    '',
+    'Errors are `application/problem+json` (RFC 9457): `{type, title, status, detail, code}`, where `code` is ' +
+      'stable and meant for programs; a 422 adds `errors: [{field, message}]`. Every code:',
+    '',
+    '| code | status |',
+    '| --- | --- |',
+    ...rows,
+  ].join('\n');
 }

@@ -90,8 +90,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
-  if (embedded && (!jwtSecret || !lambdaSecret)) {
-    const kept = keptSecrets(dataDir, notices);
+  if (embedded) {
+    const needed = (['JWT_SECRET', 'LAMBDA_SECRET'] as const).filter((name) => read.raw(name) === undefined);
+    const kept = needed.length > 0 ? keptSecrets(dataDir, needed, notices) : {};
     jwtSecret ??= kept.JWT_SECRET;
     lambdaSecret ??= kept.LAMBDA_SECRET;
   }
@@ -100,16 +101,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return config;
 }
 
-type KeptSecrets = Record<'JWT_SECRET' | 'LAMBDA_SECRET', string>;
+type SecretName = 'JWT_SECRET' | 'LAMBDA_SECRET';
 
-/** Reads the secrets kept under the data directory, generating (and keeping) any that are missing. */
-function keptSecrets(dataDir: string, notices: string[]): KeptSecrets {
+/**
+ * The secrets kept under the data directory, generating (and keeping) those of `needed` that are missing.
+ * A file that cannot be read as secrets stops start-up: overwriting it would invalidate every token issued.
+ */
+function keptSecrets(dataDir: string, needed: SecretName[], notices: string[]): Partial<Record<SecretName, string>> {
   const file = join(dataDir, 'secrets.json');
-  const kept: Partial<KeptSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const missing = (['JWT_SECRET', 'LAMBDA_SECRET'] as const).filter(
-    (name) => typeof kept[name] !== 'string' || kept[name].length < SECRET_MIN_LENGTH,
-  );
-  if (missing.length === 0) return kept as KeptSecrets;
+  let parsed: unknown = {};
+  if (existsSync(file)) {
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`${file} is not a JSON object of secrets: repair it, or remove it to generate new ones`]);
+  }
+  const kept = parsed as Partial<Record<SecretName, string>>;
+  const missing = needed.filter((name) => typeof kept[name] !== 'string' || kept[name].length < SECRET_MIN_LENGTH);
+  if (missing.length === 0) return kept;
 
   for (const name of missing) kept[name] = randomBytes(32).toString('base64url');
   mkdirSync(dataDir, { recursive: true });
@@ -118,7 +131,7 @@ function keptSecrets(dataDir: string, notices: string[]): KeptSecrets {
   notices.push(
     `Generated ${missing.join(' and ')} and kept them in ${file}: set them in the environment for a real deployment.`,
   );
-  return kept as KeptSecrets;
+  return kept;
 }
 
 /** The version in the nearest package.json above this file, so it is right from source and from dist. */

@@ -10,14 +10,19 @@ export interface TestDatabase {
 
 /**
  * A fresh, empty schema on the test server (TEST_DATABASE_URL, or this worker's embedded one), made the
- * connections' search_path through the URL: every test file gets its own, and nobody's data is touched.
+ * connections' search_path: every test file gets its own, and nobody's data is touched.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const env = readTestEnvironment();
   const serverUrl = env.databaseUrl ?? env.embeddedUrls[(env.workerId - 1) % env.embeddedUrls.length];
   if (!serverUrl) throw new Error('No test database: set TEST_DATABASE_URL or run through jest (globalSetup).');
   const schema = `test_${randomBytes(6).toString('hex')}`;
-  await withClient(serverUrl, (client) => client.query(`CREATE SCHEMA "${schema}"`));
+  await withClient(serverUrl, async (client) => {
+    await client.query(`CREATE SCHEMA "${schema}"`);
+    // The embedded server is a single session shared by all its connections, which keeps the first
+    // connection's startup options: set the path for the session (test files take turns on it).
+    if (!env.databaseUrl) await client.query(`SET search_path TO "${schema}"`);
+  });
   const url = new URL(serverUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {

@@ -11,13 +11,18 @@ export interface NewUser {
   quotaBytes: number;
 }
 
+export interface UserIdentity {
+  id: string;
+  username: string;
+}
+
 const CREDENTIAL_INDEXES = new Set(['users_username_lower_key', 'users_email_key']);
 
 @Injectable()
 export class UsersRepository {
   private readonly users: Repository<User>;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.users = dataSource.getRepository(User);
   }
 
@@ -37,11 +42,20 @@ export class UsersRepository {
     return this.users.findOneBy({ id });
   }
 
-  /** The user whose username (in any case) or e-mail address is `login`. */
+  /** Who the id is, if they still exist: the check behind every authenticated request, so one lean query. */
+  async findIdentity(id: string): Promise<UserIdentity | null> {
+    const rows: UserIdentity[] = await this.dataSource.query('SELECT id, username FROM users WHERE id = $1', [id]);
+    return rows[0] ?? null;
+  }
+
+  /** The user whose username or e-mail address is `login`, in any case. */
   findByLogin(login: string): Promise<User | null> {
+    // Lower-cased here, as registration lower-cases e-mail addresses (JavaScript and PostgreSQL disagree on
+    // some letters, such as a final sigma); usernames are ASCII, where both agree.
+    const key = login.trim().toLowerCase();
     return this.users
       .createQueryBuilder('user')
-      .where('lower(user.username) = lower(:login) OR user.email = lower(:login)', { login })
+      .where('lower(user.username) = :key OR user.email = :key', { key })
       .getOne();
   }
 }

@@ -31,9 +31,32 @@ export class AppValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDto = metadata.metatype && this.toValidate(metadata);
-    if (isDto && metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-      throw AppError.validation([{ field: 'body', message: 'must be a JSON object' }]);
+    if (isDto && metadata.type === 'body') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw AppError.validation([{ field: 'body', message: 'must be a JSON object' }]);
+      }
+      // class-transformer and class-validator recurse: a deep enough body would overflow the stack.
+      if (exceedsDepth(value, MAX_BODY_DEPTH)) {
+        throw AppError.validation([
+          { field: 'body', message: `must not be nested more than ${MAX_BODY_DEPTH} levels deep` },
+        ]);
+      }
     }
     return super.transform(value, metadata);
   }
+}
+
+/** Far deeper than any DTO of ours, far shallower than what overflows the stack. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether a parsed JSON value nests objects or arrays more than `limit` levels deep (iteratively). */
+export function exceedsDepth(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
 }

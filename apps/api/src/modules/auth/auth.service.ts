@@ -7,6 +7,7 @@ import { User, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LoginDto } from './dto/login.dto';
+import { PASSWORD_MAX_BYTES } from './dto/password-length.validator';
 import { TokenStatusDto } from './dto/token-status.dto';
 import { TokenDto } from './dto/token.dto';
 import { UserDto } from './dto/user.dto';
@@ -40,8 +41,12 @@ export class AuthService implements OnModuleInit {
 
   async login(dto: LoginDto): Promise<TokenDto> {
     const user = await this.users.findByLogin(dto.username);
-    const matches = await this.passwords.verify(dto.password, user?.passwordHash ?? (await this.dummyHash));
-    if (!user || !matches) {
+    // bcrypt reads 72 bytes: a longer password could match on its prefix alone, so it never matches (after
+    // the same work as any other attempt).
+    const tooLong = Buffer.byteLength(dto.password, 'utf8') > PASSWORD_MAX_BYTES;
+    const hash = user && !tooLong ? user.passwordHash : await this.dummyHash;
+    const matches = await this.passwords.verify(dto.password, hash);
+    if (!user || tooLong || !matches) {
       throw new AppError('invalid_credentials', 'The username or password is incorrect.');
     }
     const ttl = this.config.auth.jwtTtlSeconds;

@@ -1,0 +1,302 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
+import { AppConfig, ConfigError, loadConfig } from './config';
+import { EMBEDDED_TEST_URLS, publishEmbeddedTestUrls, readTestEnvironment } from './test-environment';
+
+const SECRET_A = 'a'.repeat(32);
+const SECRET_B = 'b'.repeat(40);
+const SERVER_URL = 'postgres://app:pa55word-in-url@db.internal:5432/clouddrive';
+
+const tempDirs: string[] = [];
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'clouddrive-config-'));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A configuration against a server, so that no secrets are generated, with `env` on top. */
+const serverEnv = (env: Record<string, string> = {}) => ({
+  DATA_DIR: tempDir(),
+  DATABASE_URL: SERVER_URL,
+  JWT_SECRET: SECRET_A,
+  LAMBDA_SECRET: SECRET_B,
+  ...env,
+});
+
+/** The ConfigError that loading `env` throws. */
+function configErrorOf(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+const keptSecrets = (dataDir: string): Record<string, string> =>
+  JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
+
+describe('loadConfig', () => {
+  describe('with nothing set', () => {
+    let dataDir: string;
+    let config: AppConfig;
+    beforeAll(() => {
+      dataDir = tempDir();
+      config = loadConfig({ DATA_DIR: dataDir });
+    });
+
+    it('uses the documented defaults', () => {
+      expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, corsOrigins: [], trustProxy: false });
+      expect(config.database).toEqual({ url: undefined, poolSize: 10, migrateOnStart: true });
+      expect(config.auth.jwtTtlSeconds).toBe(1800);
+      expect(config.auth.bcryptCost).toBe(12);
+      expect(config.quota.defaultBytes).toBe(5368709120);
+      expect(config.log.level).toBe('info');
+      expect(config.dataDir).toBe(dataDir);
+      expect(isAbsolute(config.dataDir)).toBe(true);
+    });
+
+    it('names the app and reads its version from package.json', () => {
+      const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+      expect(config.app).toEqual({ name: 'CloudDrive', version });
+    });
+  });
+
+  it('resolves a relative DATA_DIR to an absolute path', () => {
+    const dir = tempDir();
+    const config = loadConfig({
+      DATA_DIR: relative(process.cwd(), dir),
+      JWT_SECRET: SECRET_A,
+      LAMBDA_SECRET: SECRET_B,
+    });
+    expect(config.dataDir).toBe(dir);
+  });
+
+  it('reads every variable that is set', () => {
+    const config = loadConfig(
+      serverEnv({
+        HOST: '127.0.0.1',
+        PORT: '3000',
+        CORS_ORIGINS: 'https://a.example, https://b.example',
+        TRUST_PROXY: 'yes',
+        DATABASE_POOL_SIZE: '4',
+        DATABASE_MIGRATE_ON_START: 'false',
+        JWT_TTL_SECONDS: '60',
+        BCRYPT_COST: '4',
+        USER_QUOTA_BYTES: '0',
+        LOG_LEVEL: 'WARN',
+      }),
+    );
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      trustProxy: true,
+    });
+    expect(config.database).toEqual({ url: SERVER_URL, poolSize: 4, migrateOnStart: false });
+    expect(config.auth).toEqual({ jwtSecret: SECRET_A, jwtTtlSeconds: 60, bcryptCost: 4, lambdaSecret: SECRET_B });
+    expect(config.quota.defaultBytes).toBe(0);
+    expect(config.log.level).toBe('warn');
+    expect(config.notices).toEqual([]);
+  });
+
+  it("splits CORS_ORIGINS on commas and drops blanks: 'a, b,,c'", () => {
+    expect(loadConfig(serverEnv({ CORS_ORIGINS: 'a, b,,c' })).http.corsOrigins).toEqual(['a', 'b', 'c']);
+  });
+
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    ['Yes', true],
+    ['false', false],
+    ['False', false],
+    ['0', false],
+    ['no', false],
+    ['NO', false],
+  ])('reads the boolean %j as %s', (value, expected) => {
+    const config = loadConfig(serverEnv({ TRUST_PROXY: value, DATABASE_MIGRATE_ON_START: value }));
+    expect(config.http.trustProxy).toBe(expected);
+    expect(config.database.migrateOnStart).toBe(expected);
+  });
+
+  describe('refuses a wrong value with a ConfigError naming the variable', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['BCRYPT_COST', '3'],
+      ['BCRYPT_COST', '16'],
+      ['JWT_TTL_SECONDS', '10'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['DATABASE_URL', 'not a url'],
+      ['LOG_LEVEL', 'loud'],
+      ['TRUST_PROXY', 'maybe'],
+      ['DATABASE_MIGRATE_ON_START', 'perhaps'],
+      ['JWT_SECRET', 'too-short-secret'],
+      ['LAMBDA_SECRET', 'x'.repeat(31)],
+      ['USER_QUOTA_BYTES', '-1'],
+      ['DATABASE_POOL_SIZE', '0'],
+    ])('%s=%j', (name, value) => {
+      const error = configErrorOf(serverEnv({ [name]: value }));
+      expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${name} must be`))]);
+      expect(error.message).toContain(`${name} must be`);
+    });
+
+    it('also when no DATABASE_URL is set (embedded mode), before generating any secret', () => {
+      const dataDir = tempDir();
+      const error = configErrorOf({ DATA_DIR: dataDir, PORT: 'abc' });
+      expect(error.message).toContain('PORT must be');
+      expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
+    });
+  });
+
+  it('names every wrong variable in one error', () => {
+    const error = configErrorOf(
+      serverEnv({ PORT: 'abc', BCRYPT_COST: '3', LOG_LEVEL: 'loud', TRUST_PROXY: 'maybe', USER_QUOTA_BYTES: '-1' }),
+    );
+    expect(error.problems).toHaveLength(5);
+    for (const name of ['PORT', 'BCRYPT_COST', 'LOG_LEVEL', 'TRUST_PROXY', 'USER_QUOTA_BYTES']) {
+      expect(error.message).toContain(`${name} must be`);
+    }
+  });
+
+  it.each(['mysql://admin:s3cr3t-pa55@db.example/x', 'postgres//admin:s3cr3t-pa55@db.example'])(
+    'never echoes a DATABASE_URL (%j), which may hold a password',
+    (url) => {
+      const error = configErrorOf(serverEnv({ DATABASE_URL: url }));
+      expect(error.message).toContain('DATABASE_URL');
+      expect(error.message).not.toContain('s3cr3t-pa55');
+      expect(error.message).not.toContain('db.example');
+    },
+  );
+
+  it('never echoes a secret that is too short', () => {
+    const error = configErrorOf(serverEnv({ JWT_SECRET: 'hunter2-hunter2' }));
+    expect(error.message).toContain('JWT_SECRET');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  describe('with DATABASE_URL set', () => {
+    it('requires JWT_SECRET and LAMBDA_SECRET, without echoing the URL', () => {
+      const error = configErrorOf({ DATA_DIR: tempDir(), DATABASE_URL: SERVER_URL });
+      expect(error.problems).toEqual([
+        'JWT_SECRET must be set when DATABASE_URL is set',
+        'LAMBDA_SECRET must be set when DATABASE_URL is set',
+      ]);
+      expect(error.message).not.toContain('pa55word-in-url');
+    });
+
+    it('requires LAMBDA_SECRET alone when only it is missing', () => {
+      const error = configErrorOf({ DATA_DIR: tempDir(), DATABASE_URL: SERVER_URL, JWT_SECRET: SECRET_A });
+      expect(error.problems).toEqual(['LAMBDA_SECRET must be set when DATABASE_URL is set']);
+    });
+
+    it('uses the given secrets as given and writes no secrets.json', () => {
+      const env = serverEnv();
+      const config = loadConfig(env);
+      expect(config.auth.jwtSecret).toBe(SECRET_A);
+      expect(config.auth.lambdaSecret).toBe(SECRET_B);
+      expect(config.notices).toEqual([]);
+      expect(existsSync(join(env.DATA_DIR, 'secrets.json'))).toBe(false);
+    });
+  });
+
+  describe('embedded (no DATABASE_URL)', () => {
+    it('generates two different, long secrets and keeps them in DATA_DIR/secrets.json, readable by the owner only', () => {
+      const dataDir = tempDir();
+      const config = loadConfig({ DATA_DIR: dataDir });
+      const { jwtSecret, lambdaSecret } = config.auth;
+      expect(jwtSecret.length).toBeGreaterThanOrEqual(32);
+      expect(lambdaSecret.length).toBeGreaterThanOrEqual(32);
+      expect(jwtSecret).not.toBe(lambdaSecret);
+
+      const file = join(dataDir, 'secrets.json');
+      expect(keptSecrets(dataDir)).toEqual({ JWT_SECRET: jwtSecret, LAMBDA_SECRET: lambdaSecret });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(config.notices).toEqual([expect.stringContaining('Generated JWT_SECRET and LAMBDA_SECRET')]);
+      expect(config.notices[0]).toContain(file);
+    });
+
+    it('creates a DATA_DIR that does not exist yet', () => {
+      const dataDir = join(tempDir(), 'nested', 'data');
+      loadConfig({ DATA_DIR: dataDir });
+      expect(existsSync(join(dataDir, 'secrets.json'))).toBe(true);
+    });
+
+    it('reuses the kept secrets on the next start, without a notice', () => {
+      const dataDir = tempDir();
+      const first = loadConfig({ DATA_DIR: dataDir });
+      const second = loadConfig({ DATA_DIR: dataDir });
+      expect(second.auth.jwtSecret).toBe(first.auth.jwtSecret);
+      expect(second.auth.lambdaSecret).toBe(first.auth.lambdaSecret);
+      expect(second.notices).toEqual([]);
+    });
+
+    it('lets a JWT_SECRET from the environment override the kept one, leaving the file alone', () => {
+      const dataDir = tempDir();
+      const first = loadConfig({ DATA_DIR: dataDir });
+      const before = readFileSync(join(dataDir, 'secrets.json'), 'utf8');
+      const second = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET_A });
+      expect(second.auth.jwtSecret).toBe(SECRET_A);
+      expect(second.auth.lambdaSecret).toBe(first.auth.lambdaSecret);
+      expect(second.notices).toEqual([]);
+      expect(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).toBe(before);
+    });
+
+    it('writes nothing when both secrets come from the environment', () => {
+      const dataDir = tempDir();
+      const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET_A, LAMBDA_SECRET: SECRET_B });
+      expect(config.auth).toMatchObject({ jwtSecret: SECRET_A, lambdaSecret: SECRET_B });
+      expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
+    });
+
+    // Fails today: loadConfig lets JSON.parse's SyntaxError (or a TypeError for `null`) escape, which main.ts does
+    // not handle as a configuration problem, so start-up dies on a stack trace that does not name the file.
+    it.each([
+      ['truncated JSON', '{"JWT_SECRET": "abc",'],
+      ['null', 'null'],
+    ])('refuses an unreadable secrets.json (%s) with a ConfigError naming the file', (_, content) => {
+      const dataDir = tempDir();
+      const file = join(dataDir, 'secrets.json');
+      writeFileSync(file, content);
+      expect(configErrorOf({ DATA_DIR: dataDir }).message).toContain(file);
+    });
+
+    it('regenerates a kept secret that is too short, keeping the good one, and makes the file private', () => {
+      const dataDir = tempDir();
+      const file = join(dataDir, 'secrets.json');
+      writeFileSync(file, JSON.stringify({ JWT_SECRET: 'short', LAMBDA_SECRET: SECRET_B }));
+      chmodSync(file, 0o644);
+      const config = loadConfig({ DATA_DIR: dataDir });
+      expect(config.auth.jwtSecret).not.toBe('short');
+      expect(config.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
+      expect(config.auth.lambdaSecret).toBe(SECRET_B);
+      expect(keptSecrets(dataDir)).toEqual({ JWT_SECRET: config.auth.jwtSecret, LAMBDA_SECRET: SECRET_B });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(config.notices).toEqual([expect.stringMatching(/^Generated JWT_SECRET and kept/)]);
+    });
+  });
+});
+
+describe('the test environment', () => {
+  it('round-trips the embedded servers’ URLs through an environment', () => {
+    const env: Record<string, string | undefined> = {};
+    publishEmbeddedTestUrls(['postgres://a/x', 'postgres://b/y'], env);
+    expect(env[EMBEDDED_TEST_URLS]).toBeDefined();
+    expect(readTestEnvironment(env).embeddedUrls).toEqual(['postgres://a/x', 'postgres://b/y']);
+  });
+
+  it('reads the database URL (trimmed, blank as unset) and the worker id (1 by default)', () => {
+    expect(readTestEnvironment({})).toEqual({ databaseUrl: undefined, embeddedUrls: [], workerId: 1 });
+    expect(readTestEnvironment({ TEST_DATABASE_URL: '  ', JEST_WORKER_ID: '3' })).toEqual({
+      databaseUrl: undefined,
+      embeddedUrls: [],
+      workerId: 3,
+    });
+    expect(readTestEnvironment({ TEST_DATABASE_URL: ' postgres://h/test ' }).databaseUrl).toBe('postgres://h/test');
+  });
+});
