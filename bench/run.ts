@@ -5,7 +5,9 @@
  *   its build) to the first 200 from /health, on a fresh data directory and again on the same one;
  * - GET /verify-token at 32 connections, beside a bare node:http server measured in the same run (the ceiling).
  *
- * The API and the ceiling each run in their own process; autocannon runs here. Set BENCH_DURATION (seconds).
+ * The API and the ceiling each run in their own process; autocannon runs here. BENCH_DURATION sets the
+ * seconds of each load; BENCH_DATABASE_URL (a PostgreSQL server URL) adds the figures against a real
+ * server, in a database made for the run and dropped after it.
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execSync, spawn } from 'node:child_process';
@@ -14,6 +16,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 
 const ROOT = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -83,6 +86,39 @@ async function load(url: string, headers: Record<string, string> = {}): Promise<
   };
 }
 
+/** Registers a user and answers with a bearer token for it. */
+async function tokenFor(url: string): Promise<string> {
+  const user = { username: 'bench_user', email: 'bench@example.com', password: 'bench-password' };
+  const post = (path: string, body: unknown) =>
+    fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await post('/user', user);
+  const login = await post('/login', { username: user.username, password: user.password });
+  return ((await login.json()) as { access_token: string }).access_token;
+}
+
+/** GET /verify-token under load against a running API. */
+async function loadVerifyToken(api: Started, database: string): Promise<Load> {
+  const token = await tokenFor(api.url);
+  console.log(`GET /verify-token (${database}), ${CONNECTIONS} connections, ${DURATION} s…`);
+  return load(`${api.url}/verify-token`, { authorization: `Bearer ${token}` });
+}
+
+/** A fresh database on the server of BENCH_DATABASE_URL (dropped afterwards), or nothing when it is unset. */
+async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const server = process.env.BENCH_DATABASE_URL;
+  if (!server) return undefined;
+  const name = `clouddrive_bench_${Date.now()}`;
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: server });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 async function main(): Promise<void> {
   console.log('Building…');
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -90,33 +126,29 @@ async function main(): Promise<void> {
   // Request logs off (warn): the figure is the API's, not the log pipe's.
   const apiEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   const api = ['dist/apps/api/src/main.js'];
+  const postgres = await benchDatabase();
   try {
     const cold = await start(api, apiEnv, '/health');
     await stop(cold);
     const warm = await start(api, apiEnv, '/health');
-
-    const user = { username: 'bench_user', email: 'bench@example.com', password: 'bench-password' };
-    await fetch(`${warm.url}/user`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(user),
-    });
-    const login = await fetch(`${warm.url}/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: user.username, password: user.password }),
-    });
-    const { access_token: token } = (await login.json()) as { access_token: string };
-
-    console.log(`GET /verify-token, ${CONNECTIONS} connections, ${DURATION} s…`);
-    const verify = await load(`${warm.url}/verify-token`, { authorization: `Bearer ${token}` });
+    const embeddedVerify = await loadVerifyToken(warm, 'embedded PostgreSQL');
     await stop(warm);
+
+    let postgresVerify: Load | undefined;
+    if (postgres) {
+      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
+      const server = await start(api, { ...apiEnv, ...secrets, DATABASE_URL: postgres.url }, '/health');
+      postgresVerify = await loadVerifyToken(server, 'PostgreSQL server');
+      await stop(server);
+    }
 
     const hello = await start(['bench/hello-server.js'], {}, '/');
     console.log(`bare node:http, ${CONNECTIONS} connections, ${DURATION} s…`);
     const ceiling = await load(hello.url);
     await stop(hello);
 
+    const share = (l: Load) =>
+      `${((100 * l.requestsPerSecond) / ceiling.requestsPerSecond).toFixed(1)} % of the ceiling`;
     writeResults([
       [
         'Start-up to a healthy /health, fresh data directory (embedded PostgreSQL created, migrated)',
@@ -124,16 +156,25 @@ async function main(): Promise<void> {
         'under 5 s',
       ],
       ['Start-up to a healthy /health, existing data directory', `${warm.readyMs.toFixed(0)} ms`, 'under 5 s'],
-      [`GET /verify-token, ${CONNECTIONS} connections (embedded PostgreSQL)`, rate(verify), ''],
-      [`bare node:http hello, ${CONNECTIONS} connections (ceiling)`, rate(ceiling), ''],
       [
-        'GET /verify-token as a share of the ceiling',
-        `${((100 * verify.requestsPerSecond) / ceiling.requestsPerSecond).toFixed(1)} %`,
+        `GET /verify-token, ${CONNECTIONS} connections, embedded PostgreSQL`,
+        `${rate(embeddedVerify)}; ${share(embeddedVerify)}`,
         '',
       ],
+      ...(postgresVerify
+        ? [
+            [
+              `GET /verify-token, ${CONNECTIONS} connections, PostgreSQL server`,
+              `${rate(postgresVerify)}; ${share(postgresVerify)}`,
+              '',
+            ],
+          ]
+        : []),
+      [`bare node:http hello, ${CONNECTIONS} connections (the ceiling)`, rate(ceiling), ''],
     ]);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    await postgres?.drop();
   }
 }
 

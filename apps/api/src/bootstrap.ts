@@ -1,12 +1,11 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiModule } from './api.module';
 import { sendProblem } from './common/errors/problem.filter';
-import { requestId } from './common/http/logging';
+import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './common/http/logging';
+import { addSecurityHeaders } from './common/http/security-headers';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
 /** JSON bodies above this are refused with 413 before they are read. */
@@ -18,6 +17,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: config.http.trustProxy,
     genReqId: requestId,
+    logger: loggerOptions(config),
+    logController: new RequestLogController(),
     // Errors Fastify meets before routing (a malformed URL) skip the hooks below: same answer, same header.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       sendProblem(error, reply.header('X-Request-Id', request.id)),
@@ -25,9 +26,9 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
-
   const fastify = app.getHttpAdapter().getInstance();
+  app.useLogger(new JsonLogger(fastify.log));
+  addRequestLogging(fastify);
   // onSend, not onRequest: CORS preflights and framework errors are answered before later onRequest hooks.
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
@@ -35,16 +36,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // JSON and forms only: a text/plain body is refused with 415 rather than parsed into a string.
   fastify.removeContentTypeParser('text/plain');
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
+  addSecurityHeaders(fastify);
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@app/config';
-import { Logger } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
 import { createApiApp } from './bootstrap';
 
 async function main(): Promise<void> {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   }
   const app = await createApiApp(config);
   app.enableShutdownHooks();
-  const logger = app.get(Logger);
+  const logger = new Logger('Main');
   for (const notice of config.notices) logger.warn(notice);
   await app.listen(config.http.port, config.http.host);
   logger.log(
