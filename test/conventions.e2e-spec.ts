@@ -194,6 +194,8 @@ describe('security headers', () => {
     expect(res.headers['x-frame-options']).toMatch(/^(DENY|SAMEORIGIN)$/);
     expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    // /docs must work when self-hosted over plain HTTP: no forced upgrade to HTTPS.
+    expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 

@@ -14,6 +14,8 @@ export function addSecurityHeaders(fastify: FastifyInstance): void {
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
+        // Self-hosted over plain HTTP on a LAN address, an upgrade would break /docs.
+        upgradeInsecureRequests: null,
       },
     },
   });
