@@ -2,22 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { withClient } from '@app/testing';
 import { EmbeddedPostgres } from './embedded-postgres';
 
 // PGlite takes a few seconds to start (more on a fresh data directory), and some tests start it twice.
 jest.setTimeout(120_000);
-
-/** Runs `use` with a `pg` client connected to `url`. */
-async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The directory of the Unix socket that a URL from `start()` points at. */
 const socketDirOf = (url: string): string => decodeURIComponent(new URL(url).hostname);
