@@ -22,7 +22,7 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
-    '^@app/(config|contracts|db|testing)$': '<rootDir>/libs/$1/src',
+    '^@app/(config|contracts|db|storage|testing)$': '<rootDir>/libs/$1/src',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -30,9 +30,38 @@ export interface AppConfig {
     lambdaSecret: string;
   };
   quota: { defaultBytes: number };
+  storage: StorageConfig;
+  drive: {
+    /** How long a pending upload is kept after its URL expired, for bytes still in flight. */
+    uploadGraceSeconds: number;
+    trashRetentionDays: number;
+    /** How often the reconciler settles pending uploads and purges the trash; 0 turns it off. */
+    reconcileIntervalSeconds: number;
+  };
   log: { level: LogLevel };
   /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
   notices: string[];
+}
+
+export interface S3Config {
+  bucket: string;
+  region: string;
+  /** For MinIO, R2, Ceph…; unset for AWS. */
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
+  /** Unset: the AWS SDK's default chain (environment, instance or task role, SSO…). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+}
+
+export interface StorageConfig {
+  /** `s3` when S3_BUCKET is set, else `local` (objects on disk under DATA_DIR, served by the API). */
+  driver: 's3' | 'local';
+  s3: S3Config | undefined;
+  /** The API's address as clients reach it: the base of the local store's presigned URLs. */
+  publicUrl: string;
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -64,11 +93,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (read.raw('LAMBDA_SECRET') === undefined) read.require('LAMBDA_SECRET', 'when DATABASE_URL is set');
   }
 
+  const port = read.int('PORT', 8080, 0, 65535);
   const config: AppConfig = {
     app: { name: 'CloudDrive', version: packageVersion() },
     http: {
       host: read.string('HOST', '0.0.0.0'),
-      port: read.int('PORT', 8080, 0, 65535),
+      port,
       corsOrigins: read.list('CORS_ORIGINS'),
       trustProxy: read.bool('TRUST_PROXY', false),
     },
@@ -85,6 +115,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lambdaSecret: '',
     },
     quota: { defaultBytes: read.int('USER_QUOTA_BYTES', 5 * GIB, 0, Number.MAX_SAFE_INTEGER) },
+    storage: storageConfig(read, port),
+    drive: {
+      uploadGraceSeconds: read.int('UPLOAD_GRACE_SECONDS', 600, 0, 7 * 24 * 3600),
+      trashRetentionDays: read.int('TRASH_RETENTION_DAYS', 30, 1, 3650),
+      reconcileIntervalSeconds: read.int('RECONCILE_INTERVAL_SECONDS', 60, 0, 24 * 3600),
+    },
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     notices,
   };
@@ -99,6 +135,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   config.auth.jwtSecret = jwtSecret!;
   config.auth.lambdaSecret = lambdaSecret!;
   return config;
+}
+
+function storageConfig(read: EnvReader, port: number): StorageConfig {
+  const bucket = read.raw('S3_BUCKET');
+  const accessKeyId = read.raw('S3_ACCESS_KEY_ID');
+  const secretAccessKey = read.raw('S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    read.require(accessKeyId ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'together with its pair');
+  }
+  return {
+    driver: bucket ? 's3' : 'local',
+    s3: bucket
+      ? {
+          bucket,
+          region: read.string('S3_REGION', 'us-east-1'),
+          endpoint: read.url('S3_ENDPOINT', ['http:', 'https:']),
+          forcePathStyle: read.bool('S3_FORCE_PATH_STYLE', false),
+          credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+        }
+      : undefined,
+    publicUrl: (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    uploadUrlTtlSeconds: read.int('UPLOAD_URL_TTL_SECONDS', 15 * 60, 60, 7 * 24 * 3600),
+    downloadUrlTtlSeconds: read.int('DOWNLOAD_URL_TTL_SECONDS', 5 * 60, 10, 7 * 24 * 3600),
+    maxUploadBytes: read.int('MAX_UPLOAD_BYTES', 5 * GIB, 1, 5 * GIB),
+  };
 }
 
 type SecretName = 'JWT_SECRET' | 'LAMBDA_SECRET';

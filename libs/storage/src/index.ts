@@ -1,0 +1,2 @@
+export * from './object-keys';
+export * from './object-storage';

@@ -1,0 +1,37 @@
+/**
+ * The object key layout, in one place. Keys name owners and files by id, never by name, so a rename
+ * never touches storage.
+ *
+ * | object                          | key                                         |
+ * | ------------------------------- | ------------------------------------------- |
+ * | a file's bytes                  | files/{owner_id}/{file_id}                  |
+ * | a replacement being uploaded    | files/{owner_id}/{file_id}~{upload_id}      |
+ * | a file's preview                | previews/{owner_id}/{file_id}               |
+ * | a profile photo as uploaded     | profile_photos/original/{user_id}/photo     |
+ * | the profile photo in use        | profile_photos/resized/{user_id}/photo.{ext} |
+ */
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const FILE_KEY = new RegExp(`^files/(${UUID})/(${UUID})(?:~(${UUID}))?$`);
+
+export const objectKeys = {
+  file: (ownerId: string, fileId: string, uploadId?: string): string =>
+    uploadId ? `files/${ownerId}/${fileId}~${uploadId}` : `files/${ownerId}/${fileId}`,
+  preview: (ownerId: string, fileId: string): string => `previews/${ownerId}/${fileId}`,
+  profilePhotoOriginal: (userId: string): string => `profile_photos/original/${userId}/photo`,
+  profilePhotoResized: (userId: string, extension: string): string =>
+    `profile_photos/resized/${userId}/photo.${extension}`,
+  filesPrefix: 'files/',
+};
+
+export interface FileKey {
+  ownerId: string;
+  fileId: string;
+  /** Set for a replacement's upload. */
+  uploadId: string | undefined;
+}
+
+/** What a `files/…` key names, or null for any other key. */
+export function parseFileKey(key: string): FileKey | null {
+  const match = FILE_KEY.exec(key);
+  return match ? { ownerId: match[1], fileId: match[2], uploadId: match[3] } : null;
+}

@@ -1,0 +1,66 @@
+/** A request the client makes itself, straight to storage: the method, the URL and the headers it must send. */
+export interface PresignedRequest {
+  method: 'PUT' | 'GET';
+  url: string;
+  /** Headers the client must send as they are (they are part of the signature). */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface UploadTarget {
+  key: string;
+  /** The exact Content-Length the upload must have: any other size is refused by storage. */
+  sizeBytes: number;
+  /** The exact Content-Type the upload must carry. */
+  contentType: string;
+  expiresInSeconds: number;
+}
+
+export interface DownloadTarget {
+  key: string;
+  /** Offered to the browser as the download's name (Content-Disposition: attachment, RFC 6266/5987). */
+  fileName: string;
+  contentType?: string;
+  expiresInSeconds: number;
+}
+
+export interface ObjectHead {
+  key: string;
+  sizeBytes: number;
+  contentType: string | undefined;
+  lastModified: Date | undefined;
+}
+
+/** A byte range, both ends included (as HTTP Range). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface ObjectPage {
+  objects: ObjectHead[];
+  /** Pass as `after` for the next page; undefined on the last one. */
+  next: string | undefined;
+}
+
+/**
+ * The storage port: what the API and the workers need of an object store. Two adapters implement it:
+ * S3 (AWS, MinIO, R2, Ceph…) and a local-disk store served by the API itself.
+ */
+export abstract class ObjectStorage {
+  /** A presigned PUT whose signature covers the key, the exact Content-Length, the Content-Type and an expiry. */
+  abstract presignUpload(target: UploadTarget): Promise<PresignedRequest>;
+  /** A presigned GET that downloads as an attachment under the given name. */
+  abstract presignDownload(target: DownloadTarget): Promise<PresignedRequest>;
+  /** The object's size and type, or null when there is no such object. */
+  abstract head(key: string): Promise<ObjectHead | null>;
+  /** The object's bytes, or the given range of them; null when there is no such object. */
+  abstract read(key: string, range?: ByteRange): Promise<Buffer | null>;
+  abstract write(key: string, body: Buffer, contentType: string): Promise<void>;
+  /** Deletes the objects; keys that do not exist are ignored. */
+  abstract delete(keys: string[]): Promise<void>;
+  /** Objects whose key starts with `prefix`, in key order, a page at a time. */
+  abstract list(prefix: string, options?: { after?: string; limit?: number }): Promise<ObjectPage>;
+  /** Throws when the store cannot be reached (readiness). */
+  abstract check(): Promise<void>;
+}
