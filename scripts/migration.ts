@@ -45,6 +45,8 @@ async function generate(dataSource: DataSource, name: string | undefined): Promi
   }
   const timestamp = Date.now();
   const className = `${name}${timestamp}`;
+  // Schema-agnostic (tests run each file in its own schema), and undone in the reverse order of doing.
+  const unqualified = (queries: string[]) => queries.map((query) => query.replace(/"public"\./g, ''));
   const statements = (queries: string[]) =>
     queries
       .map((query) => `    await queryRunner.query(\`${query.replace(/[`\\]|\$\{/g, (c) => `\\${c}`)}\`);`)
@@ -58,11 +60,11 @@ export class ${className} implements MigrationInterface {
   name = '${className}';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-${statements(diff.up)}
+${statements(unqualified(diff.up))}
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-${statements(diff.down)}
+${statements(unqualified(diff.down).reverse())}
   }
 }
 `,
@@ -74,7 +76,7 @@ ${statements(diff.down)}
   writeFileSync(
     index,
     readFileSync(index, 'utf8')
-      .replace(/^(\/\*\*.*\*\/\n)/s, `import { ${className} } from './${file}';\n\n$1`)
+      .replace(/\n*(\/\*\* Every migration)/, `\nimport { ${className} } from './${file}';\n\n$1`)
       .replace(/MIGRATIONS = \[.*\];/s, `MIGRATIONS = [${listed ? `${listed}, ` : ''}${className}];`),
   );
   console.log(`Wrote libs/db/src/migrations/${file}.ts and listed it in index.ts.`);

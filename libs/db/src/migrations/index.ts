@@ -1,4 +1,5 @@
 import { CreateUsers1795826039211 } from './1795826039211-CreateUsers';
+import { CreateItems1795828747443 } from './1795828747443-CreateItems';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
-export const MIGRATIONS = [CreateUsers1795826039211];
+export const MIGRATIONS = [CreateUsers1795826039211, CreateItems1795828747443];
