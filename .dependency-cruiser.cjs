@@ -37,11 +37,12 @@ module.exports = {
     {
       name: 'feature-reaches-into-feature',
       severity: 'error',
-      comment: 'A feature module uses another only through what that module exports (its module or service files).',
+      comment:
+        'A feature module uses another only through what that module exports: its module, its services, or its index.ts.',
       from: { path: '^apps/api/src/modules/([^/]+)/' },
       to: {
         path: '^apps/api/src/modules/',
-        pathNot: ['^apps/api/src/modules/$1/', '^apps/api/src/modules/[^/]+/[^/]+\\.(module|service)\\.ts$'],
+        pathNot: ['^apps/api/src/modules/$1/', '^apps/api/src/modules/[^/]+/([^/]+\\.(module|service)|index)\\.ts$'],
       },
     },
     {

@@ -5,6 +5,7 @@ import { DbModule } from '@app/db';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { AuthModule } from './modules/auth/auth.module';
+import { FoldersModule } from './modules/folders/folders.module';
 import { HealthModule } from './modules/health/health.module';
 
 @Module({})
@@ -12,7 +13,7 @@ export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DbModule, AuthModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), DbModule, AuthModule, FoldersModule, HealthModule],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useClass: AppValidationPipe },

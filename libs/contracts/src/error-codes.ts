@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   unauthorized: 401,
   invalid_credentials: 401,
   credentials_in_use: 409,
+  // The drive
+  folder_not_found: 404,
+  folder_name_conflict: 409,
+  folder_move_cycle: 409,
   // Internal endpoints
   forbidden: 403,
   // The server's own trouble

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { dataSourceOptions, runMigrations } from './data-source.options';
 import { DatabaseServer } from './database.server';
+import { ItemsRepository } from './repositories/items.repository';
 import { UsersRepository } from './repositories/users.repository';
 
 @Module({ providers: [DatabaseServer], exports: [DatabaseServer] })
@@ -20,8 +21,8 @@ class DatabaseServerModule {}
         dataSourceOptions(await server.url(), config.database),
     }),
   ],
-  providers: [UsersRepository],
-  exports: [UsersRepository],
+  providers: [UsersRepository, ItemsRepository],
+  exports: [UsersRepository, ItemsRepository],
 })
 export class DbModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Database');

@@ -5,3 +5,4 @@ export * from './embedded/embedded-postgres';
 export * from './entities';
 export * from './repositories/users.repository';
 export * from './schema-diff';
+export * from './repositories/items.repository';

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AppError } from '@app/contracts';
+import { Item, ItemsRepository } from '@app/db';
+
+export type Action = 'view' | 'edit';
+
+/**
+ * The one answer to "may this user do this to this item?" for every feature. Until sharing arrives, only
+ * the owner may do anything; an item the caller may not see is answered exactly like a missing one.
+ */
+@Injectable()
+export class AccessService {
+  constructor(private readonly items: ItemsRepository) {}
+
+  /** The live folder, if the user may act on it; else `folder_not_found`. */
+  async requireFolder(userId: string, folderId: string, _action: Action, manager?: EntityManager): Promise<Item> {
+    const folder = await this.items.findLive(folderId, manager);
+    if (!folder || folder.kind !== 'folder' || folder.ownerId !== userId) {
+      throw new AppError('folder_not_found', 'There is no such folder.');
+    }
+    return folder;
+  }
+}

@@ -1,0 +1,32 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ItemDto } from '../../items';
+
+export class DriveUserDto {
+  username: string;
+  email: string;
+  /** Bytes of confirmed files, the trash included. */
+  used_storage_in_bytes: number;
+  /** What is left, after what pending uploads have reserved. */
+  available_storage_in_bytes: number;
+  total_storage_in_bytes: number;
+}
+
+export class PathEntryDto {
+  id: string;
+  name: string;
+}
+
+export class ListingDto {
+  /** The caller's storage figures, at the root; null elsewhere. */
+  @ApiProperty({ type: DriveUserDto, nullable: true })
+  user: DriveUserDto | null;
+  /** The listed folder; null at the root. */
+  @ApiProperty({ type: ItemDto, nullable: true })
+  folder: ItemDto | null;
+  /** The listed folder's ancestors, from the root down. */
+  path: PathEntryDto[];
+  files_and_folders: ItemDto[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor: string | null;
+}

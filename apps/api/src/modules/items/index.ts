@@ -1,0 +1,2 @@
+export * from './item.dto';
+export * from './item.presenter';

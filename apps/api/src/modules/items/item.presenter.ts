@@ -1,0 +1,23 @@
+import { Item } from '@app/db';
+import { ItemDto, ItemOwnerDto } from './item.dto';
+
+export type Permission = ItemDto['permission'];
+
+/** An item as the API shows it. */
+export function toItemDto(item: Item, owner: ItemOwnerDto, permission: Permission): ItemDto {
+  return {
+    id: item.id,
+    kind: item.kind,
+    name: item.name,
+    size_in_bytes: item.kind === 'file' ? item.sizeBytes : null,
+    type: item.kind === 'file' ? item.type : null,
+    content_type: item.kind === 'file' ? item.contentType : null,
+    created_at: item.createdAt,
+    last_interaction: item.lastInteraction,
+    parent_folder_id: item.parentFolderId,
+    preview_ready: item.previewStatus === 'ready',
+    preview_status: item.previewStatus,
+    owner,
+    permission,
+  };
+}
