@@ -4,6 +4,7 @@ import { ValidateBy, ValidationOptions } from 'class-validator';
 export const ITEM_NAME_MAX_LENGTH = 255;
 
 // C0 and C1 control characters, DEL, and the path separators of every platform.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f/\\]/;
 
 /** The name as it is stored: Unicode NFC, trimmed. */
