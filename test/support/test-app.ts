@@ -1,4 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createServer } from 'node:net';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { AppConfig } from '@app/config';
@@ -12,12 +13,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real API on a fresh database, listening on a random local port, driven over HTTP. */
+/**
+ * The real API on a fresh database, listening on a random local port, driven over HTTP. Its configuration
+ * knows that port (PORT, and PUBLIC_URL unless `env` sets one), so the embedded store's presigned URLs reach it.
+ */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database: TestDatabase = await createTestDatabase();
-  const config = testConfig(database.url, env);
-  const app = await createApiApp(config);
-  await app.listen(0, '127.0.0.1');
+  const { app, config } = await listeningApp(database, env);
   return {
     app,
     config,
@@ -27,6 +29,42 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await database.drop();
     },
   };
+}
+
+async function listeningApp(
+  database: TestDatabase,
+  env: Record<string, string>,
+): Promise<{ app: NestFastifyApplication; config: AppConfig }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const config = testConfig(database.url, {
+      ...database.env,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...env,
+    });
+    const app = await createApiApp(config);
+    try {
+      await app.listen(port, '127.0.0.1');
+      return { app, config };
+    } catch (error) {
+      await app.close();
+      // Another process took the port between our probe and the listen: try another one.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 3) throw error;
+    }
+  }
+}
+
+/** A port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 export interface Account extends NewUserBody {

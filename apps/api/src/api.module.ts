@@ -2,18 +2,36 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
+import { StorageModule } from '@app/storage';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { AuthModule } from './modules/auth/auth.module';
+import { FilesModule } from './modules/files/files.module';
 import { FoldersModule } from './modules/folders/folders.module';
+import { InternalModule } from './modules/internal/internal.module';
+import { ReconcilerModule } from './modules/reconciler/reconciler.module';
+import { TrashModule } from './modules/trash/trash.module';
 import { HealthModule } from './modules/health/health.module';
+import { EmbeddedWorkersModule } from './modules/storage/embedded-workers.module';
 
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DbModule, AuthModule, FoldersModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule,
+        StorageModule.forRoot(config),
+        AuthModule,
+        FoldersModule,
+        FilesModule,
+        InternalModule,
+        TrashModule,
+        ReconcilerModule,
+        HealthModule,
+        ...(config.storage.driver === 'local' ? [EmbeddedWorkersModule] : []),
+      ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useClass: AppValidationPipe },

@@ -6,6 +6,7 @@ import { ApiModule } from './api.module';
 import { sendProblem } from './common/errors/problem.filter';
 import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './common/http/logging';
 import { addSecurityHeaders } from './common/http/security-headers';
+import { registerLocalStorageRoutes } from './modules/storage/local-storage.routes';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
 /** JSON bodies above this are refused with 413 before they are read. */
@@ -45,6 +46,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
       maxAge: 600,
     });
   }
+  await registerLocalStorageRoutes(app, config);
   serveOpenApi(app, await buildOpenApiDocument(app, config));
   await app.init();
   return app;

@@ -38,6 +38,12 @@ export interface AppConfig {
     /** How often the reconciler settles pending uploads and purges the trash; 0 turns it off. */
     reconcileIntervalSeconds: number;
   };
+  workers: {
+    /** Where the workers reach the API's internal endpoints. */
+    apiUrl: string;
+    /** Run the workers inside the API process (on a thread), fed by the local store's announcements. */
+    embedded: boolean;
+  };
   log: { level: LogLevel };
   /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
   notices: string[];
@@ -120,6 +126,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uploadGraceSeconds: read.int('UPLOAD_GRACE_SECONDS', 600, 0, 7 * 24 * 3600),
       trashRetentionDays: read.int('TRASH_RETENTION_DAYS', 30, 1, 3650),
       reconcileIntervalSeconds: read.int('RECONCILE_INTERVAL_SECONDS', 60, 0, 24 * 3600),
+    },
+    workers: {
+      apiUrl: (read.url('API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+      embedded: read.bool('EMBEDDED_WORKERS', read.raw('S3_BUCKET') === undefined),
     },
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     notices,

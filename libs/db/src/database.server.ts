@@ -3,6 +3,12 @@ import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { EmbeddedPostgres } from './embedded/embedded-postgres';
 
+/**
+ * PGlite is one session: statements from two connections interleave in it, and the extended protocol's
+ * unnamed statements then clash. One connection serialises them (PGlite runs one statement at a time anyway).
+ */
+export const EMBEDDED_POOL_SIZE = 1;
+
 /** Answers with the PostgreSQL to use: the configured server, or an embedded one under DATA_DIR. */
 @Injectable()
 export class DatabaseServer implements OnApplicationShutdown {
@@ -18,7 +24,7 @@ export class DatabaseServer implements OnApplicationShutdown {
     if (this.config.database.url) return this.config.database.url;
     this.embedded = new EmbeddedPostgres({
       dataDir: join(this.config.dataDir, 'postgres'),
-      maxConnections: this.config.database.poolSize,
+      maxConnections: EMBEDDED_POOL_SIZE,
     });
     return this.embedded.start();
   }

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { dataSourceOptions, runMigrations } from './data-source.options';
-import { DatabaseServer } from './database.server';
+import { DatabaseServer, EMBEDDED_POOL_SIZE } from './database.server';
 import { ItemsRepository } from './repositories/items.repository';
 import { UsersRepository } from './repositories/users.repository';
 
@@ -18,7 +18,10 @@ class DatabaseServerModule {}
       imports: [DatabaseServerModule],
       inject: [DatabaseServer, APP_CONFIG],
       useFactory: async (server: DatabaseServer, config: AppConfig) =>
-        dataSourceOptions(await server.url(), config.database),
+        dataSourceOptions(
+          await server.url(),
+          server.isEmbedded ? { ...config.database, poolSize: EMBEDDED_POOL_SIZE } : config.database,
+        ),
     }),
   ],
   providers: [UsersRepository, ItemsRepository],

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { AppConfig, loadConfig } from '@app/config';
 
 /**
- * A configuration for tests: the given database, fresh secrets, a cheap bcrypt cost, silent logs and a
- * temporary data directory; `env` overrides any variable.
+ * A configuration for tests: the given database, fresh secrets, a cheap bcrypt cost, silent logs, a
+ * temporary data directory, no embedded workers and no reconciler timer; `env` overrides any variable.
  */
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
   return loadConfig({
@@ -16,6 +16,9 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     LAMBDA_SECRET: randomBytes(32).toString('hex'),
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
+    // Tests that need them turn them on: the workers' thread and the reconciler's timer.
+    EMBEDDED_WORKERS: 'false',
+    RECONCILE_INTERVAL_SECONDS: '0',
     ...env,
   });
 }

@@ -5,6 +5,8 @@ import { readTestEnvironment } from '@app/config';
 export interface TestDatabase {
   /** A URL whose connections see only this database's own, fresh schema. */
   url: string;
+  /** The configuration it needs: one connection on the embedded server (see EMBEDDED_POOL_SIZE). */
+  env: Record<string, string>;
   drop(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: url.toString(),
+    env: env.databaseUrl ? {} : { DATABASE_POOL_SIZE: '1' },
     drop: async () => {
       await withClient(serverUrl, (client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
     },

@@ -32,6 +32,39 @@ export interface ListingPage {
   next: ListingCursor | undefined;
 }
 
+export interface PendingUpload {
+  uploadKey: string;
+  sizeBytes: number;
+  contentType: string;
+  expiresAt: Date;
+}
+
+export interface NewPendingFile extends PendingUpload {
+  id: string;
+  ownerId: string;
+  parentFolderId: string | null;
+  name: string;
+  /** The lower-cased extension, '' without one. */
+  type: string;
+}
+
+export interface TrashPage {
+  items: Item[];
+  next: { deletedAt: string; id: string } | undefined;
+}
+
+/** What a purged row held, for its bytes and quota to be freed. */
+export interface PurgedItem {
+  id: string;
+  ownerId: string;
+  kind: 'file' | 'folder';
+  uploadStatus: string | null;
+  objectKey: string | null;
+  sizeBytes: number | null;
+  uploadKey: string | null;
+  uploadSizeBytes: number | null;
+}
+
 export interface PathEntry {
   id: string;
   name: string;
@@ -100,11 +133,18 @@ export class ItemsRepository {
   }
 
   /**
-   * Serialises the transactions that move items within one owner's tree: two concurrent moves could each
-   * pass the cycle check and together make a cycle. Held until the transaction ends.
+   * Serialises the transactions that change the shape of one owner's tree: two concurrent moves could
+   * each pass the cycle check and together make a cycle, and a folder trashed while something is created or
+   * moved into it would leave a live item under a deleted one. Held until the transaction ends.
    */
   async lockTree(ownerId: string, manager: EntityManager): Promise<void> {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtext('items:' || $1))`, [ownerId]);
+  }
+
+  /** The item by id, live or in the trash. */
+  async findAny(id: string, manager: EntityManager = this.dataSource.manager): Promise<Item | null> {
+    const rows = await rowsOf(manager, `SELECT ${ITEM_COLUMNS} FROM items i WHERE i.id = $1`, [id]);
+    return rows[0] ? toItem(rows[0]) : null;
   }
 
   /** A live item by id, whatever its kind or owner. */
@@ -132,21 +172,277 @@ export class ItemsRepository {
     return toItem(rows[0]);
   }
 
+  /** A new file, pending until its upload is confirmed; a taken name is `file_name_conflict`. */
+  async insertPendingFile(file: NewPendingFile, manager: EntityManager): Promise<Item> {
+    const rows = await orNameConflict(
+      rowsOf(
+        manager,
+        `INSERT INTO items (id, owner_id, parent_folder_id, kind, name, type, upload_status, content_type,
+                            upload_key, upload_size_bytes, upload_content_type, upload_expires_at)
+         VALUES ($1, $2, $3, 'file', $4, $5, 'pending', $6, $7, $8, $6, $9) RETURNING ${RETURNED_COLUMNS}`,
+        [
+          file.id,
+          file.ownerId,
+          file.parentFolderId,
+          file.name,
+          file.type,
+          file.contentType,
+          file.uploadKey,
+          file.sizeBytes,
+          file.expiresAt,
+        ],
+      ),
+      'file_name_conflict',
+      `A file or folder named "${file.name}" already exists there.`,
+    );
+    return toItem(rows[0]);
+  }
+
+  /** Records a new upload in flight on an existing file (a "Replace"), superseding any earlier one. */
+  async setPendingUpload(id: string, upload: PendingUpload, manager: EntityManager): Promise<Item> {
+    const rows = await rowsOf(
+      manager,
+      `UPDATE items SET upload_key = $2, upload_size_bytes = $3, upload_content_type = $4, upload_expires_at = $5,
+              last_interaction = now(), updated_at = now()
+        WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
+      [id, upload.uploadKey, upload.sizeBytes, upload.contentType, upload.expiresAt],
+    );
+    return toItem(rows[0]);
+  }
+
+  /** The live item named `name` (in any case) directly in the folder, if any. */
+  async findLiveSibling(
+    ownerId: string,
+    parentFolderId: string | null,
+    name: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Item | null> {
+    const rows = await rowsOf(
+      manager,
+      `SELECT ${ITEM_COLUMNS} FROM items i
+        WHERE i.owner_id = $1 AND i.parent_folder_id IS NOT DISTINCT FROM $2 AND lower(i.name) = lower($3)
+          AND i.deleted_at IS NULL AND i.upload_status IS DISTINCT FROM 'rejected'`,
+      [ownerId, parentFolderId, name],
+    );
+    return rows[0] ? toItem(rows[0]) : null;
+  }
+
+  /** The live sibling names of the form `stem(…)extension`, compared in lower case (for "Keep"). */
+  async numberedSiblingNames(
+    ownerId: string,
+    parentFolderId: string | null,
+    stem: string,
+    extension: string,
+    manager: EntityManager,
+  ): Promise<string[]> {
+    const like = (text: string) => text.toLowerCase().replace(/[\\%_]/g, '\\$&');
+    const rows = await rowsOf(
+      manager,
+      `SELECT lower(i.name) AS name FROM items i
+        WHERE i.owner_id = $1 AND i.parent_folder_id IS NOT DISTINCT FROM $2 AND lower(i.name) LIKE $3
+          AND i.deleted_at IS NULL AND i.upload_status IS DISTINCT FROM 'rejected'`,
+      [ownerId, parentFolderId, `${like(stem)}(%)${like(extension)}`],
+    );
+    return rows.map((row) => String(row.name));
+  }
+
+  /** The item, locked for the rest of the transaction (confirmations of one file run one at a time). */
+  async lock(id: string, manager: EntityManager): Promise<Item | null> {
+    const rows = await rowsOf(manager, `SELECT ${ITEM_COLUMNS} FROM items i WHERE i.id = $1 FOR UPDATE`, [id]);
+    return rows[0] ? toItem(rows[0]) : null;
+  }
+
+  /** The pending upload has arrived: its bytes become the file's. */
+  async confirmUpload(
+    id: string,
+    upload: { sizeBytes: number; contentType: string },
+    manager: EntityManager,
+  ): Promise<Item> {
+    const rows = await rowsOf(
+      manager,
+      `UPDATE items SET upload_status = 'confirmed', object_key = upload_key, size_bytes = $2, content_type = $3,
+              upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
+              updated_at = now()
+        WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
+      [id, upload.sizeBytes, upload.contentType],
+    );
+    return toItem(rows[0]);
+  }
+
+  /**
+   * The pending upload is refused: a first upload leaves a rejected file (which frees its name and is never
+   * listed); a replacement is simply forgotten and the file keeps its bytes.
+   */
+  async rejectUpload(id: string, manager: EntityManager): Promise<Item> {
+    const rows = await rowsOf(
+      manager,
+      `UPDATE items SET upload_status = CASE WHEN object_key IS NULL THEN 'rejected' ELSE upload_status END,
+              upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
+              updated_at = now()
+        WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
+      [id],
+    );
+    return toItem(rows[0]);
+  }
+
+  /** The top-level item of a trash entry (deleted itself, not with a folder), if it is one. */
+  async findTrashRoot(id: string, manager: EntityManager = this.dataSource.manager): Promise<Item | null> {
+    const rows = await rowsOf(
+      manager,
+      `SELECT ${ITEM_COLUMNS} FROM items i WHERE i.id = $1 AND i.trash_root_id = i.id`,
+      [id],
+    );
+    return rows[0] ? toItem(rows[0]) : null;
+  }
+
+  /** A page of the owner's trash: its top-level items, most recently deleted first. */
+  async listTrash(ownerId: string, limit: number, after?: { deletedAt: string; id: string }): Promise<TrashPage> {
+    const params: unknown[] = [ownerId, limit + 1];
+    let resume = '';
+    if (after) {
+      params.push(after.deletedAt, after.id);
+      resume = 'AND (i.deleted_at, i.id) < ($3::timestamptz, $4::uuid)';
+    }
+    const rows = await this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS}, i.deleted_at::text AS "deletedAtText" FROM items i
+        WHERE i.owner_id = $1 AND i.trash_root_id = i.id ${resume}
+        ORDER BY i.deleted_at DESC, i.id DESC LIMIT $2`,
+      params,
+    );
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toItem),
+      next: more && last ? { deletedAt: String(last.deletedAtText), id: String(last.id) } : undefined,
+    };
+  }
+
+  /** Takes a trash entry out of the trash, at the given place and under the given name. */
+  async restore(
+    rootId: string,
+    place: { parentFolderId: string | null; name: string },
+    manager: EntityManager,
+  ): Promise<Item> {
+    await rowsOf(manager, `UPDATE items SET deleted_at = NULL, trash_root_id = NULL WHERE trash_root_id = $1`, [
+      rootId,
+    ]);
+    return this.update(rootId, place, 'file_name_conflict', manager);
+  }
+
+  /**
+   * Deletes a trash entry's rows for good and answers with what they held (objects, bytes), for the caller
+   * to free. Items below it that were trashed on their own stay in the trash, moved to the root.
+   */
+  async purge(rootId: string, manager: EntityManager): Promise<PurgedItem[]> {
+    await rowsOf(
+      manager,
+      `UPDATE items SET parent_folder_id = NULL
+        WHERE trash_root_id = id AND id <> $1
+          AND parent_folder_id IN (SELECT id FROM items WHERE trash_root_id = $1)`,
+      [rootId],
+    );
+    const rows = await rowsOf(
+      manager,
+      `DELETE FROM items WHERE trash_root_id = $1
+       RETURNING id, owner_id AS "ownerId", kind, upload_status AS "uploadStatus", object_key AS "objectKey",
+                 size_bytes AS "sizeBytes", upload_key AS "uploadKey", upload_size_bytes AS "uploadSizeBytes"`,
+      [rootId],
+    );
+    return rows.map((row) => ({
+      ...(row as unknown as PurgedItem),
+      sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes),
+      uploadSizeBytes: row.uploadSizeBytes === null ? null : Number(row.uploadSizeBytes),
+    }));
+  }
+
+  /** Trash entries deleted before `cutoff`, oldest first (the reconciler's purge). */
+  async trashRootsBefore(cutoff: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM items WHERE trash_root_id = id AND deleted_at < $1 ORDER BY deleted_at LIMIT $2`,
+      [cutoff, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** The owner's trash entries, all of them (emptying the trash). */
+  async trashRootsOf(ownerId: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM items WHERE owner_id = $1 AND trash_root_id = id`,
+      [ownerId],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Uploads in flight whose URL was handed out before `requestedBefore`, oldest first (the reconciler). */
+  async pendingUploads(requestedBefore: Date, ttlSeconds: number, limit: number): Promise<Item[]> {
+    const rows = await this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS} FROM items i
+        WHERE i.upload_key IS NOT NULL AND i.upload_expires_at < $1::timestamptz + make_interval(secs => $2)
+        ORDER BY i.upload_expires_at LIMIT $3`,
+      [requestedBefore, ttlSeconds, limit],
+    );
+    return rows.map(toItem);
+  }
+
+  /**
+   * Forgets an upload that never arrived, if it is still the one in flight: a first upload's row goes, a
+   * replacement is cleared from its file. Answers with the bytes it had reserved (0 when already settled).
+   */
+  async forgetUpload(
+    id: string,
+    uploadKey: string,
+    manager: EntityManager,
+  ): Promise<{ ownerId: string; reserved: number } | null> {
+    const deleted = await rowsOf(
+      manager,
+      `DELETE FROM items WHERE id = $1 AND upload_key = $2 AND object_key IS NULL
+       RETURNING owner_id AS "ownerId", upload_size_bytes AS "reserved"`,
+      [id, uploadKey],
+    );
+    const cleared = deleted.length
+      ? deleted
+      : await rowsOf(
+          manager,
+          `UPDATE items i SET upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL
+             FROM (SELECT id, upload_size_bytes FROM items WHERE id = $1 AND upload_key = $2 FOR UPDATE) before
+            WHERE i.id = before.id
+           RETURNING i.owner_id AS "ownerId", before.upload_size_bytes AS "reserved"`,
+          [id, uploadKey],
+        );
+    return cleared[0] ? { ownerId: String(cleared[0].ownerId), reserved: Number(cleared[0].reserved) } : null;
+  }
+
+  /** For each id that has a row: the objects the row points at (its bytes and its upload in flight). */
+  async referencedKeys(ids: string[]): Promise<Set<string>> {
+    const rows: { objectKey: string | null; uploadKey: string | null }[] = await this.dataSource.query(
+      `SELECT object_key AS "objectKey", upload_key AS "uploadKey" FROM items WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Set(rows.flatMap((row) => [row.objectKey, row.uploadKey]).filter((key): key is string => !!key));
+  }
+
   /** Renames and/or moves an item; a taken name at the destination is the given conflict. */
   async update(
     id: string,
-    change: { name?: string; parentFolderId?: string | null },
+    change: { name?: string; type?: string; parentFolderId?: string | null },
     conflict: ErrorCode,
     manager: EntityManager,
   ): Promise<Item> {
     const rows = await orNameConflict(
       rowsOf(
         manager,
-        `UPDATE items SET name = COALESCE($2, name),
+        `UPDATE items SET name = COALESCE($2, name), type = COALESCE($5, type),
            parent_folder_id = CASE WHEN $3::boolean THEN $4::uuid ELSE parent_folder_id END,
            last_interaction = now(), updated_at = now()
          WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
-        [id, change.name ?? null, change.parentFolderId !== undefined, change.parentFolderId ?? null],
+        [
+          id,
+          change.name ?? null,
+          change.parentFolderId !== undefined,
+          change.parentFolderId ?? null,
+          change.type ?? null,
+        ],
       ),
       conflict,
       `Something named "${change.name ?? 'like that'}" already exists there.`,

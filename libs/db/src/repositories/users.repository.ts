@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AppError } from '@app/contracts';
 import { User } from '../entities';
 import { violatedUniqueConstraint } from './pg-errors';
@@ -46,6 +46,27 @@ export class UsersRepository {
   async findIdentity(id: string): Promise<UserIdentity | null> {
     const rows: UserIdentity[] = await this.dataSource.query('SELECT id, username FROM users WHERE id = $1', [id]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * Reserves `bytes` of the user's quota for a pending upload, if they fit beside what is used and reserved.
+   * One conditional UPDATE: concurrent reservations cannot overshoot the quota.
+   */
+  async reserve(userId: string, bytes: number, manager: EntityManager): Promise<boolean> {
+    const [, affected] = await manager.query(
+      `UPDATE users SET reserved_bytes = reserved_bytes + $2
+        WHERE id = $1 AND used_bytes + reserved_bytes + $2 <= quota_bytes`,
+      [userId, bytes],
+    );
+    return affected === 1;
+  }
+
+  /** Moves bytes between the quota's columns: `reserved` released, `used` added (negative to free). */
+  async settle(userId: string, change: { reserved?: number; used?: number }, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `UPDATE users SET reserved_bytes = reserved_bytes - $2, used_bytes = used_bytes + $3 WHERE id = $1`,
+      [userId, change.reserved ?? 0, change.used ?? 0],
+    );
   }
 
   /** The user whose username or e-mail address is `login`, in any case. */

@@ -1,7 +1,14 @@
 import fastify, { FastifyInstance } from 'fastify';
 import { Writable } from 'node:stream';
 import { loadConfig } from '@app/config';
-import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './logging';
+import {
+  addRequestLogging,
+  JsonLogger,
+  loggerOptions,
+  RequestLogController,
+  requestId,
+  withoutSignature,
+} from './logging';
 
 /** A Fastify server logging as the API does, into memory. */
 function loggingServer(): { app: FastifyInstance; lines: () => Record<string, unknown>[] } {
@@ -79,5 +86,15 @@ describe('request logging', () => {
     const { app, lines } = loggingServer();
     app.log.info({ req: { headers: { authorization: 'Bearer secret-token', 'x-lambda-secret': 'shh' } } }, 'x');
     expect(JSON.stringify(lines())).not.toMatch(/secret-token|shh/);
+  });
+});
+
+describe('withoutSignature', () => {
+  it('keeps presigned URLs’ signatures out of the logs', () => {
+    expect(withoutSignature('/storage/files/a/b?expires=1&size=2&sig=abcdef&type=x')).toBe(
+      '/storage/files/a/b?expires=1&size=2&sig=[redacted]&type=x',
+    );
+    expect(withoutSignature('/x?X-Amz-Signature=123')).toBe('/x?X-Amz-Signature=[redacted]');
+    expect(withoutSignature('/drive?sort_by=name')).toBe('/drive?sort_by=name');
   });
 });

@@ -35,6 +35,10 @@ export function addRequestLogging(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => requestLogger.run(request.log, done));
 }
 
+/** A presigned URL's signature is a bearer credential until it expires: it never goes to the logs. */
+export const withoutSignature = (url: string): string =>
+  url.replace(/([?&](?:sig|X-Amz-Signature)=)[^&]*/gi, '$1[redacted]');
+
 /** One line per request, when it completes (none for the load balancer's /health), labelled `reqId`. */
 export class RequestLogController extends LogController {
   constructor() {
@@ -47,7 +51,7 @@ export class RequestLogController extends LogController {
     if (request.url === '/health') return;
     const fields = {
       method: request.method,
-      url: request.url,
+      url: withoutSignature(request.url),
       status_code: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
     };

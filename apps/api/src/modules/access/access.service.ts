@@ -13,6 +13,15 @@ export type Action = 'view' | 'edit';
 export class AccessService {
   constructor(private readonly items: ItemsRepository) {}
 
+  /** The live file (pending or confirmed), if the user may act on it; else `file_not_found`. */
+  async requireFile(userId: string, fileId: string, _action: Action, manager?: EntityManager): Promise<Item> {
+    const file = await this.items.findLive(fileId, manager);
+    if (!file || file.kind !== 'file' || file.ownerId !== userId || file.uploadStatus === 'rejected') {
+      throw new AppError('file_not_found', 'There is no such file.');
+    }
+    return file;
+  }
+
   /** The live folder, if the user may act on it; else `folder_not_found`. */
   async requireFolder(userId: string, folderId: string, _action: Action, manager?: EntityManager): Promise<Item> {
     const folder = await this.items.findLive(folderId, manager);

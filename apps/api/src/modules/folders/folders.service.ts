@@ -21,6 +21,7 @@ export class FoldersService {
   async createFolder(user: AuthenticatedUser, dto: CreateFolderDto): Promise<ItemDto> {
     const parentFolderId = dto.parent_folder_id ?? null;
     const folder = await this.items.transaction(async (manager) => {
+      await this.items.lockTree(user.id, manager);
       if (parentFolderId) await this.access.requireFolder(user.id, parentFolderId, 'edit', manager);
       const created = await this.items.insertFolder(
         { ownerId: user.id, parentFolderId, name: dto.folder_name },
@@ -63,10 +64,10 @@ export class FoldersService {
       throw AppError.validation([{ field: 'body', message: 'must give new_name, parent_folder_id or both' }]);
     }
     const updated = await this.items.transaction(async (manager) => {
+      await this.items.lockTree(user.id, manager);
       const folder = await this.access.requireFolder(user.id, folderId, 'edit', manager);
       const target = dto.parent_folder_id;
       if (target !== undefined) {
-        await this.items.lockTree(folder.ownerId, manager);
         if (target !== null) {
           await this.access.requireFolder(user.id, target, 'edit', manager);
           if (await this.items.isWithin(target, folderId, manager)) {
@@ -89,6 +90,7 @@ export class FoldersService {
   /** Puts the folder and everything in it in the trash. */
   async deleteFolder(user: AuthenticatedUser, folderId: string): Promise<void> {
     await this.items.transaction(async (manager) => {
+      await this.items.lockTree(user.id, manager);
       const folder = await this.access.requireFolder(user.id, folderId, 'edit', manager);
       await this.items.trash(folderId, manager);
       await this.items.touchFolders([folder.parentFolderId], manager);

@@ -1,2 +1,3 @@
 export * from './item.dto';
 export * from './item.presenter';
+export * from './file-names';

@@ -9,7 +9,8 @@ export function toItemDto(item: Item, owner: ItemOwnerDto, permission: Permissio
     id: item.id,
     kind: item.kind,
     name: item.name,
-    size_in_bytes: item.kind === 'file' ? item.sizeBytes : null,
+    // A file whose first upload is pending shows the size it was announced with.
+    size_in_bytes: item.kind === 'file' ? (item.sizeBytes ?? item.uploadSizeBytes) : null,
     type: item.kind === 'file' ? item.type : null,
     content_type: item.kind === 'file' ? item.contentType : null,
     created_at: item.createdAt,

@@ -18,6 +18,9 @@ export class ReadinessDto {
   /** `ready` when every dependency answers, else `unavailable` (with status 503). */
   status: 'ready' | 'unavailable';
   /** Each dependency and whether it answered. */
-  @ApiProperty({ example: { database: 'up' }, additionalProperties: { type: 'string', enum: ['up', 'down'] } })
+  @ApiProperty({
+    example: { database: 'up', storage: 'up' },
+    additionalProperties: { type: 'string', enum: ['up', 'down'] },
+  })
   checks: Record<string, 'up' | 'down'>;
 }

@@ -1,0 +1,39 @@
+import { applyDecorators, CanActivate, ExecutionContext, Inject, Injectable, UseGuards } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { AppError } from '@app/contracts';
+import { ApiProblems } from '../openapi/api-problems.decorator';
+import { Public } from './public.decorator';
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/** The internal endpoints' guard: `X-Lambda-Secret`, compared in constant time; a bearer token does not count. */
+@Injectable()
+export class LambdaSecretGuard implements CanActivate {
+  private readonly expected: Buffer;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.expected = digest(config.auth.lambdaSecret);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const given = context.switchToHttp().getRequest<FastifyRequest>().headers['x-lambda-secret'];
+    // Digests have one length whatever was sent, so the comparison's time says nothing about the secret.
+    if (typeof given !== 'string' || !timingSafeEqual(digest(given), this.expected)) {
+      throw new AppError('forbidden', 'This endpoint needs the internal secret in X-Lambda-Secret.');
+    }
+    return true;
+  }
+}
+
+/** Marks an internal endpoint: for the worker and operators' scripts, with the shared secret, never a JWT. */
+export const Internal = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    Public(),
+    UseGuards(LambdaSecretGuard),
+    ApiTags('internal'),
+    ApiSecurity('lambda_secret'),
+    ApiProblems('forbidden', 'validation_failed'),
+  );

@@ -1,0 +1,38 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ItemDto } from '../../items';
+import { ProblemDto } from '../../../common/openapi/problem.dto';
+
+/** How to send the bytes: straight to storage, as the body of this request. */
+export class UploadDto {
+  @ApiProperty({ enum: ['PUT'] })
+  method: 'PUT';
+  url: string;
+  /** Send exactly these headers (they are signed): `Content-Type` and `Content-Length`. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  headers: Record<string, string>;
+  expires_at: Date;
+}
+
+export class FileUploadDto {
+  /** The file, pending until its bytes arrive (for a `Replace`, the existing file, unchanged until then). */
+  file: ItemDto;
+  upload: UploadDto;
+}
+
+export class UploadResultDto {
+  /** The item's position in the request. */
+  index: number;
+  /** The HTTP status this item alone would have had (201, 404, 409, 413, 422, 507…). */
+  status: number;
+  @ApiProperty({ type: ItemDto, required: false })
+  file?: ItemDto;
+  @ApiProperty({ type: UploadDto, required: false })
+  upload?: UploadDto;
+  @ApiProperty({ type: ProblemDto, required: false })
+  error?: ProblemDto;
+}
+
+export class UploadResultsDto {
+  /** One per requested file, in order. */
+  results: UploadResultDto[];
+}

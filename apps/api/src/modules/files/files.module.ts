@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { DbModule } from '@app/db';
+import { AccessModule } from '../access/access.module';
+import { FilesController } from './files.controller';
+import { FilesService } from './files.service';
+
+@Module({ imports: [DbModule, AccessModule], controllers: [FilesController], providers: [FilesService] })
+export class FilesModule {}

@@ -1,0 +1,124 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { ItemsRepository, UsersRepository } from '@app/db';
+import { ObjectStorage, objectKeys, parseFileKey } from '@app/storage';
+import { ConfirmationsService } from '../internal/confirmations.service';
+import { TrashService } from '../trash/trash.service';
+
+export interface ReconcileReport {
+  confirmed: number;
+  expired: number;
+  purged: number;
+  orphansDeleted: number;
+}
+
+/** How long an upload is left alone after its URL was handed out, so the event has a chance first. */
+const EVENT_HEADSTART_MS = 60_000;
+const BATCH = 100;
+/** Objects looked at per run when hunting orphans; the scan resumes where it stopped. */
+const ORPHAN_SCAN_PAGE = 1000;
+
+/**
+ * Settles what events missed (S3 events are at-least-once and can be lost): uploads whose bytes arrived
+ * without an event are confirmed, uploads that never arrived are forgotten and their quota freed, old trash
+ * is purged, objects no row points at are removed. Every step is conditional on the row's state, so two
+ * replicas running it at once do each thing once.
+ */
+@Injectable()
+export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Reconciler.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<ReconcileReport>;
+  private orphanScanAfter: string | undefined;
+
+  constructor(
+    private readonly items: ItemsRepository,
+    private readonly users: UsersRepository,
+    private readonly storage: ObjectStorage,
+    private readonly confirmations: ConfirmationsService,
+    private readonly trash: TrashService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const seconds = this.config.drive.reconcileIntervalSeconds;
+    if (seconds > 0) this.timer = setInterval(() => void this.run().catch(() => undefined), seconds * 1000).unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass; a pass already under way is joined rather than doubled. */
+  run(now = new Date()): Promise<ReconcileReport> {
+    this.running ??= this.pass(now).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(now: Date): Promise<ReconcileReport> {
+    try {
+      const { confirmed, expired } = await this.settleUploads(now);
+      const purged = await this.trash.purgeExpired(BATCH);
+      const orphansDeleted = await this.removeOrphans(now);
+      const report = { confirmed, expired, purged, orphansDeleted };
+      if (confirmed + expired + purged + orphansDeleted > 0) this.logger.log(`Reconciled: ${JSON.stringify(report)}`);
+      return report;
+    } catch (error) {
+      this.logger.error(`Reconciliation failed: ${error instanceof Error ? error.stack : String(error)}`);
+      throw error;
+    }
+  }
+
+  private async settleUploads(now: Date): Promise<{ confirmed: number; expired: number }> {
+    const { uploadUrlTtlSeconds } = this.config.storage;
+    const pending = await this.items.pendingUploads(
+      new Date(now.getTime() - EVENT_HEADSTART_MS),
+      uploadUrlTtlSeconds,
+      BATCH,
+    );
+    let confirmed = 0;
+    let expired = 0;
+    for (const file of pending) {
+      const key = file.uploadKey!;
+      const head = await this.storage.head(key);
+      if (head) {
+        // The bytes are there but no event came: the type is the one they were uploaded with.
+        await this.confirmations.confirmFileUpload({
+          file_id: file.id,
+          size_in_bytes: head.sizeBytes,
+          content_type: head.contentType ?? file.uploadContentType ?? 'application/octet-stream',
+          object_key: key,
+        });
+        confirmed++;
+      } else if (file.uploadExpiresAt!.getTime() + this.config.drive.uploadGraceSeconds * 1000 < now.getTime()) {
+        const forgotten = await this.items.transaction(async (manager) => {
+          const released = await this.items.forgetUpload(file.id, key, manager);
+          if (released) await this.users.settle(released.ownerId, { reserved: released.reserved }, manager);
+          return released;
+        });
+        if (forgotten) expired++;
+      }
+    }
+    return { confirmed, expired };
+  }
+
+  /** Objects under files/ that no row points at, older than an upload URL's life: left by failures. */
+  private async removeOrphans(now: Date): Promise<number> {
+    const page = await this.storage.list(objectKeys.filesPrefix, {
+      after: this.orphanScanAfter,
+      limit: ORPHAN_SCAN_PAGE,
+    });
+    this.orphanScanAfter = page.next;
+    const oldEnough =
+      now.getTime() - (this.config.storage.uploadUrlTtlSeconds + this.config.drive.uploadGraceSeconds) * 1000;
+    const candidates = page.objects.filter((object) => (object.lastModified?.getTime() ?? now.getTime()) < oldEnough);
+    const ids = [
+      ...new Set(candidates.map((object) => parseFileKey(object.key)?.fileId).filter((id): id is string => !!id)),
+    ];
+    const referenced = ids.length > 0 ? await this.items.referencedKeys(ids) : new Set<string>();
+    const orphans = candidates.map((object) => object.key).filter((key) => !referenced.has(key));
+    await this.storage.delete(orphans);
+    return orphans.length;
+  }
+}

@@ -1,0 +1,122 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { AppError } from '@app/contracts';
+import { ItemsRepository, PurgedItem, UsersRepository } from '@app/db';
+import { ObjectStorage, objectKeys } from '@app/storage';
+import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { ItemDto, keepName, splitName, toItemDto } from '../items';
+import { TrashPageDto, TrashQueryDto } from './dto/trash.dto';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+@Injectable()
+export class TrashService {
+  private readonly logger = new Logger(TrashService.name);
+
+  constructor(
+    private readonly items: ItemsRepository,
+    private readonly users: UsersRepository,
+    private readonly storage: ObjectStorage,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async listTrash(user: AuthenticatedUser, query: TrashQueryDto): Promise<TrashPageDto> {
+    const after = query.cursor ? decodeTrashCursor(query.cursor) : undefined;
+    const page = await this.items.listTrash(user.id, query.limit, after);
+    const retention = this.config.drive.trashRetentionDays * DAY_MS;
+    return {
+      items: page.items.map((item) => ({
+        ...toItemDto(item, { id: user.id, username: user.username }, 'owner'),
+        deleted_at: item.deletedAt!,
+        purge_at: new Date(item.deletedAt!.getTime() + retention),
+      })),
+      next_cursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+    };
+  }
+
+  /** Back where it was (at the root if that folder is gone), under a free name if its own is taken. */
+  async restore(user: AuthenticatedUser, itemId: string): Promise<ItemDto> {
+    const restored = await this.items.transaction(async (manager) => {
+      const root = await this.items.findTrashRoot(itemId, manager);
+      if (!root || root.ownerId !== user.id) throw notInTrash();
+      await this.items.lockTree(root.ownerId, manager);
+      const parent = root.parentFolderId ? await this.items.findLive(root.parentFolderId, manager) : null;
+      const parentFolderId = parent?.kind === 'folder' ? parent.id : null;
+      let name = root.name;
+      if (await this.items.findLiveSibling(root.ownerId, parentFolderId, name, manager)) {
+        const { stem, extension } = splitName(name);
+        name = keepName(
+          name,
+          await this.items.numberedSiblingNames(root.ownerId, parentFolderId, stem, extension, manager),
+        );
+      }
+      const item = await this.items.restore(root.id, { parentFolderId, name }, manager);
+      await this.items.touchFolders([parentFolderId], manager);
+      return item;
+    });
+    return toItemDto(restored, { id: user.id, username: user.username }, 'owner');
+  }
+
+  async purgeItem(user: AuthenticatedUser, itemId: string): Promise<void> {
+    const root = await this.items.findTrashRoot(itemId);
+    if (!root || root.ownerId !== user.id) throw notInTrash();
+    await this.purge(root.id);
+  }
+
+  async emptyTrash(user: AuthenticatedUser): Promise<void> {
+    for (const id of await this.items.trashRootsOf(user.id)) await this.purge(id);
+  }
+
+  /** Entries older than the retention, purged; answers how many. Safe to run on several replicas at once. */
+  async purgeExpired(limit = 100): Promise<number> {
+    const cutoff = new Date(Date.now() - this.config.drive.trashRetentionDays * DAY_MS);
+    const roots = await this.items.trashRootsBefore(cutoff, limit);
+    for (const id of roots) await this.purge(id);
+    return roots.length;
+  }
+
+  /**
+   * Gone for good: the rows and their quota in one transaction, then the objects (bytes, pending uploads,
+   * previews). A purge that finds nothing (another replica was first) does nothing.
+   */
+  private async purge(rootId: string): Promise<void> {
+    const purged = await this.items.transaction(async (manager) => {
+      const rows = await this.items.purge(rootId, manager);
+      const freed = sumBytes(rows);
+      if (rows.length > 0)
+        await this.users.settle(rows[0].ownerId, { used: -freed.used, reserved: freed.reserved }, manager);
+      return rows;
+    });
+    const keys = purged.flatMap((row) =>
+      row.kind === 'file'
+        ? [row.objectKey, row.uploadKey, objectKeys.preview(row.ownerId, row.id)].filter((key): key is string => !!key)
+        : [],
+    );
+    await this.storage.delete(keys).catch((error: unknown) => {
+      // The reconciler removes objects that no row points at; nothing is lost by leaving it to it.
+      this.logger.warn(`Could not delete the objects of a purged item: ${String(error)}`);
+    });
+  }
+}
+
+function sumBytes(rows: PurgedItem[]): { used: number; reserved: number } {
+  return rows.reduce(
+    (total, row) => ({
+      used: total.used + (row.uploadStatus === 'confirmed' ? (row.sizeBytes ?? 0) : 0),
+      reserved: total.reserved + (row.uploadKey ? (row.uploadSizeBytes ?? 0) : 0),
+    }),
+    { used: 0, reserved: 0 },
+  );
+}
+
+const notInTrash = () => new AppError('trash_item_not_found', 'There is no such item in the trash.');
+
+function decodeTrashCursor(text: string): { deletedAt: string; id: string } {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (typeof value?.deletedAt === 'string' && /^[0-9a-f-]{36}$/.test(value?.id)) return value;
+  } catch {
+    // refused below
+  }
+  throw AppError.validation([{ field: 'cursor', message: 'is not a cursor of this listing' }]);
+}

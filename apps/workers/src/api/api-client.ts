@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+
+export interface FileUploadConfirmation {
+  file_id: string;
+  size_in_bytes: number;
+  content_type: string;
+  object_key: string;
+}
+
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** Worth trying again: the API or the network had trouble, or the bytes are not visible yet. */
+  get transient(): boolean {
+    return this.status === 0 || this.status >= 500 || this.status === 429 || this.code === 'upload_missing';
+  }
+}
+
+const ATTEMPTS = 4;
+const BACKOFF_MS = 200;
+
+/** The worker's only way to change anything: the API's internal endpoints, with the shared secret. */
+@Injectable()
+export class ApiClient {
+  private readonly logger = new Logger(ApiClient.name);
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  confirmFileUpload(body: FileUploadConfirmation): Promise<unknown> {
+    return this.post('/confirm-file-upload', body);
+  }
+
+  /** POSTs with retries and exponential backoff on transient failures; throws ApiCallError otherwise. */
+  private async post(path: string, body: unknown): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.postOnce(path, body);
+      } catch (error) {
+        const failure = error instanceof ApiCallError ? error : new ApiCallError(0, undefined, String(error));
+        if (!failure.transient || attempt >= ATTEMPTS) throw failure;
+        this.logger.warn(`${path} failed (${failure.message}); attempt ${attempt + 1} of ${ATTEMPTS} soon`);
+        await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private async postOnce(path: string, body: unknown): Promise<unknown> {
+    const response = await fetch(this.config.workers.apiUrl + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-lambda-secret': this.config.auth.lambdaSecret },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const answer = (await response.json().catch(() => undefined)) as { code?: string; detail?: string } | undefined;
+    if (!response.ok) {
+      throw new ApiCallError(
+        response.status,
+        answer?.code,
+        `${response.status} ${answer?.code ?? ''} ${answer?.detail ?? ''}`.trim(),
+      );
+    }
+    return answer;
+  }
+}

@@ -1,0 +1,19 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, ConfigModule } from '@app/config';
+import { StorageModule } from '@app/storage';
+import { ApiClient } from './api/api-client';
+import { ContentSniffer } from './media/content-sniffer';
+import { EventDispatcher } from './processing/event-dispatcher';
+import { UploadProcessor } from './processing/process-upload';
+
+/** The workers: storage access, the API's URL and the secret; no database. */
+@Module({})
+export class WorkersModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkersModule,
+      imports: [ConfigModule.forRoot(config), StorageModule.forRoot(config)],
+      providers: [ApiClient, ContentSniffer, UploadProcessor, EventDispatcher],
+    };
+  }
+}
