@@ -11,7 +11,7 @@
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -119,59 +119,222 @@ async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> } |
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
+/** Milliseconds of each call of `work`, run `times` times one after another: the median and the 95th percentile. */
+async function timed(times: number, work: (i: number) => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const began = performance.now();
+    await work(i);
+    samples.push(performance.now() - began);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
+  return { p50: at(0.5), p95: at(0.95) };
+}
+
+/** The process's resident memory now, in MiB (Linux). */
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function json<T>(response: Promise<Response>): Promise<T> {
+  const res = await response;
+  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+function client(url: string, token: string) {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  return {
+    get: <T>(path: string) => json<T>(fetch(url + path, { headers })),
+    post: <T>(path: string, body: unknown) =>
+      json<T>(fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) })),
+  };
+}
+
+/** POST /files with 100 new files, `times` times. */
+async function hundredFileRequests(url: string, token: string, times: number): Promise<{ p50: number; p95: number }> {
+  const api = client(url, token);
+  const folder = await api.post<{ id: string }>('/drive', { folder_name: `batch-${Date.now()}` });
+  return timed(times, (round) =>
+    api.post('/files', {
+      files: Array.from({ length: 100 }, (_, i) => ({
+        file_name: `r${round}-f${i}.txt`,
+        file_size_in_bytes: 1024,
+        parent_folder_id: folder.id,
+      })),
+    }),
+  );
+}
+
+/** From the end of the PUT to the file being confirmed (the in-process worker), in the embedded mode. */
+async function uploadToConfirmed(url: string, token: string, times: number): Promise<{ p50: number; p95: number }> {
+  const api = client(url, token);
+  const bytes = Buffer.alloc(1024, 7);
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const { file, upload } = await api.post<{
+      file: { id: string };
+      upload: { url: string; headers: Record<string, string> };
+    }>('/file', { file_name: `timed-${i}.bin`, file_size_in_bytes: bytes.length });
+    await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+    const began = performance.now();
+    while ((await fetch(`${url}/file/${file.id}`, { headers: { authorization: `Bearer ${token}` } })).status !== 200) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    samples.push(performance.now() - began);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length / 2)], p95: samples[Math.floor(samples.length * 0.95)] };
+}
+
+/** Confirmed files inserted straight into the database (setting up large folders fast). */
+async function insertFiles(
+  databaseUrl: string,
+  ownerId: string,
+  parentFolderId: string | null,
+  count: number,
+): Promise<void> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `INSERT INTO items (owner_id, parent_folder_id, kind, name, type, upload_status, object_key, size_bytes, content_type)
+       SELECT $1::uuid, $2::uuid, 'file', 'file-' || lpad(n::text, 7, '0') || '.txt', 'txt', 'confirmed',
+              'files/' || $1::text || '/' || gen_random_uuid(), n, 'text/plain'
+         FROM generate_series(1, $3) n`,
+      [ownerId, parentFolderId, count],
+    );
+    await db.query('ANALYZE items');
+  } finally {
+    await db.end();
+  }
+}
+
+/** Page 1 and page 1000 (limit 100) of a folder of 100,000 files. */
+async function deepPages(
+  url: string,
+  token: string,
+  databaseUrl: string,
+  ownerId: string,
+): Promise<{ first: number; thousandth: number }> {
+  const api = client(url, token);
+  const folder = await api.post<{ id: string }>('/drive', { folder_name: 'hundred-thousand' });
+  await insertFiles(databaseUrl, ownerId, folder.id, 100_000);
+  let cursor: string | null = null;
+  for (let page = 1; page < 1000; page++) {
+    const listing: { next_cursor: string | null } = await api.get(
+      `/drive/${folder.id}?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    cursor = listing.next_cursor;
+  }
+  const first = await timed(50, () => api.get(`/drive/${folder.id}?limit=100`));
+  const thousandth = await timed(50, () => api.get(`/drive/${folder.id}?limit=100&cursor=${cursor}`));
+  return { first: first.p50, thousandth: thousandth.p50 };
+}
+
 async function main(): Promise<void> {
   console.log('Building…');
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
   // Request logs off (warn): the figure is the API's, not the log pipe's.
-  const apiEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const apiEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0' };
   const api = ['dist/apps/api/src/main.js'];
   const postgres = await benchDatabase();
+  const rows: string[][] = [];
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
   try {
     const cold = await start(api, apiEnv, '/health');
     await stop(cold);
     const warm = await start(api, apiEnv, '/health');
     const embeddedVerify = await loadVerifyToken(warm, 'embedded PostgreSQL');
+    const embeddedToken = await tokenFor(warm.url);
+    console.log('POST /files with 100 files, upload to confirmed (embedded)…');
+    const embeddedBatch = await hundredFileRequests(warm.url, embeddedToken, 20);
+    const confirmation = await uploadToConfirmed(warm.url, embeddedToken, 30);
     await stop(warm);
-
-    let postgresVerify: Load | undefined;
-    if (postgres) {
-      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
-      const server = await start(api, { ...apiEnv, ...secrets, DATABASE_URL: postgres.url }, '/health');
-      postgresVerify = await loadVerifyToken(server, 'PostgreSQL server');
-      await stop(server);
-    }
 
     const hello = await start(['bench/hello-server.js'], {}, '/');
     console.log(`bare node:http, ${CONNECTIONS} connections, ${DURATION} s…`);
     const ceiling = await load(hello.url);
     await stop(hello);
+    const share = (l: Load, of: Load) => `${((100 * l.requestsPerSecond) / of.requestsPerSecond).toFixed(1)} %`;
 
-    const share = (l: Load) =>
-      `${((100 * l.requestsPerSecond) / ceiling.requestsPerSecond).toFixed(1)} % of the ceiling`;
-    writeResults([
+    rows.push(
       [
         'Start-up to a healthy /health, fresh data directory (embedded PostgreSQL created, migrated)',
-        `${cold.readyMs.toFixed(0)} ms`,
+        ms(cold.readyMs),
         'under 5 s',
       ],
-      ['Start-up to a healthy /health, existing data directory', `${warm.readyMs.toFixed(0)} ms`, 'under 5 s'],
+      ['Start-up to a healthy /health, existing data directory', ms(warm.readyMs), 'under 5 s'],
       [
         `GET /verify-token, ${CONNECTIONS} connections, embedded PostgreSQL`,
-        `${rate(embeddedVerify)}; ${share(embeddedVerify)}`,
+        `${rate(embeddedVerify)}; ${share(embeddedVerify, ceiling)} of bare node:http`,
         '',
       ],
-      ...(postgresVerify
-        ? [
-            [
-              `GET /verify-token, ${CONNECTIONS} connections, PostgreSQL server`,
-              `${rate(postgresVerify)}; ${share(postgresVerify)}`,
-              '',
-            ],
-          ]
-        : []),
-      [`bare node:http hello, ${CONNECTIONS} connections (the ceiling)`, rate(ceiling), ''],
-    ]);
+      [`bare node:http hello, ${CONNECTIONS} connections (ceiling of the above)`, rate(ceiling), ''],
+      [
+        'POST /files with 100 files, embedded PostgreSQL',
+        `p50 ${ms(embeddedBatch.p50)}, p95 ${ms(embeddedBatch.p95)}`,
+        'under 100 ms',
+      ],
+      [
+        'Upload to confirmed (PUT done → file confirmed by the in-process worker), embedded',
+        `p50 ${ms(confirmation.p50)}, p95 ${ms(confirmation.p95)}`,
+        '',
+      ],
+    );
+
+    if (postgres) {
+      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
+      const server = await start(api, { ...apiEnv, ...secrets, DATABASE_URL: postgres.url }, '/health');
+      const postgresVerify = await loadVerifyToken(server, 'PostgreSQL server');
+      const token = await tokenFor(server.url);
+      const me = await client(server.url, token).get<{ user_id: string }>('/verify-token');
+      for (let i = 0; i < 25; i++) await client(server.url, token).post('/drive', { folder_name: `folder-${i}` });
+      await insertFiles(postgres.url, me.user_id, null, 25);
+      console.log(`GET /drive (50 items), ${CONNECTIONS} connections, PostgreSQL server…`);
+      let peakRss = rssMiB(server.child.pid!);
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(server.child.pid!))), 250);
+      const drive = await load(`${server.url}/drive`, { authorization: `Bearer ${token}` });
+      clearInterval(sampler);
+      console.log('POST /files with 100 files, 100,000-file folder (PostgreSQL server)…');
+      const batch = await hundredFileRequests(server.url, token, 20);
+      const pages = await deepPages(server.url, token, postgres.url, me.user_id);
+      await stop(server);
+
+      const bare = await start(
+        ['-r', '@swc-node/register', 'bench/drive-ceiling.ts'],
+        { ...secrets, DATABASE_URL: postgres.url },
+        '/health',
+      );
+      console.log(`bare node:http + pg GET /drive, ${CONNECTIONS} connections…`);
+      const driveCeiling = await load(`${bare.url}/drive`, { authorization: `Bearer ${token}` });
+      await stop(bare);
+
+      rows.push(
+        [
+          `GET /verify-token, ${CONNECTIONS} connections, PostgreSQL server`,
+          `${rate(postgresVerify)}; ${share(postgresVerify, ceiling)} of bare node:http`,
+          '',
+        ],
+        [
+          `GET /drive with 50 items, ${CONNECTIONS} connections, PostgreSQL server`,
+          `${rate(drive)}; ${share(drive, driveCeiling)} of its ceiling`,
+          '≥ 50 % of the ceiling, p99 under 25 ms',
+        ],
+        [`bare node:http + pg, same JWT check and SQL (ceiling of the above)`, rate(driveCeiling), ''],
+        ['API memory (peak RSS) under the GET /drive load', `${peakRss.toFixed(0)} MiB`, ''],
+        ['POST /files with 100 files, PostgreSQL server', `p50 ${ms(batch.p50)}, p95 ${ms(batch.p95)}`, 'under 100 ms'],
+        [
+          'Folder of 100,000 files: page 1 / page 1,000 (limit 100), p50',
+          `${ms(pages.first)} / ${ms(pages.thousandth)} (${(pages.thousandth / pages.first).toFixed(2)}×)`,
+          'within 1.5×',
+        ],
+      );
+    }
+    writeResults(rows);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     await postgres?.drop();

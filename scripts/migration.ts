@@ -15,7 +15,9 @@ const MIGRATIONS_DIR = join(__dirname, '..', 'libs', 'db', 'src', 'migrations');
 
 async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
-  const config = loadConfig();
+  // Migrations need no secrets: an operator can run them with DATABASE_URL alone.
+  const unused = 'not-used-by-migrations-'.padEnd(32, 'x');
+  const config = loadConfig({ JWT_SECRET: unused, LAMBDA_SECRET: unused, ...process.env });
   const embedded =
     config.database.url === undefined
       ? new EmbeddedPostgres({
