@@ -21,7 +21,7 @@ export class CreateItems1795828747443 implements MigrationInterface {
     );
     // A folder's listing, folders first, by name: one index range, whichever page.
     await queryRunner.query(
-      `CREATE INDEX "items_listing_idx" ON "items" ("owner_id", "parent_folder_id", ("kind" = 'file'), lower("name"), "id") WHERE "deleted_at" IS NULL AND "upload_status" IS DISTINCT FROM 'pending' AND "upload_status" IS DISTINCT FROM 'rejected'`,
+      `CREATE INDEX "items_listing_idx" ON "items" ("owner_id", "parent_folder_id", "kind", lower("name"), "id") WHERE "deleted_at" IS NULL AND "upload_status" IS DISTINCT FROM 'pending' AND "upload_status" IS DISTINCT FROM 'rejected'`,
     );
     // The trash's top-level items, oldest first (listing and purging).
     await queryRunner.query(

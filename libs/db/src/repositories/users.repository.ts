@@ -61,6 +61,15 @@ export class UsersRepository {
     return affected === 1;
   }
 
+  /** The bytes the user may still reserve, with their row locked until the transaction ends. */
+  async lockAvailable(userId: string, manager: EntityManager): Promise<number> {
+    const rows: { available: string }[] = await manager.query(
+      `SELECT quota_bytes - used_bytes - reserved_bytes AS available FROM users WHERE id = $1 FOR UPDATE`,
+      [userId],
+    );
+    return Number(rows[0]?.available ?? 0);
+  }
+
   /** Moves bytes between the quota's columns: `reserved` released, `used` added (negative to free). */
   async settle(userId: string, change: { reserved?: number; used?: number }, manager: EntityManager): Promise<void> {
     await manager.query(

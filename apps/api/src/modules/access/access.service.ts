@@ -23,11 +23,24 @@ export class AccessService {
   }
 
   /** The live folder, if the user may act on it; else `folder_not_found`. */
-  async requireFolder(userId: string, folderId: string, _action: Action, manager?: EntityManager): Promise<Item> {
-    const folder = await this.items.findLive(folderId, manager);
-    if (!folder || folder.kind !== 'folder' || folder.ownerId !== userId) {
-      throw new AppError('folder_not_found', 'There is no such folder.');
-    }
+  async requireFolder(userId: string, folderId: string, action: Action, manager?: EntityManager): Promise<Item> {
+    const folder = await this.folderFor(userId, folderId, action, manager);
+    if (!folder) throw new AppError('folder_not_found', 'There is no such folder.');
     return folder;
+  }
+
+  /** Whether the user may put things into this folder (a batch asks without failing). */
+  async mayAddTo(userId: string, folderId: string, manager?: EntityManager): Promise<boolean> {
+    return (await this.folderFor(userId, folderId, 'edit', manager)) !== null;
+  }
+
+  private async folderFor(
+    userId: string,
+    folderId: string,
+    _action: Action,
+    manager?: EntityManager,
+  ): Promise<Item | null> {
+    const folder = await this.items.findLive(folderId, manager);
+    return folder?.kind === 'folder' && folder.ownerId === userId ? folder : null;
   }
 }

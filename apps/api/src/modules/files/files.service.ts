@@ -17,6 +17,14 @@ import { UpdateFileDto } from './dto/update-file.dto';
 import { FileUploadDto, UploadDto, UploadResultDto } from './dto/upload.dto';
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** One item's failure in a batch: the status it alone would have had, and its problem document. */
+function failure(index: number, error: unknown): UploadResultDto {
+  // Ours (even a 507) belong to the item; anything unexpected fails the request as a whole.
+  if (!(error instanceof AppError)) throw error;
+  const problem = toProblem(error);
+  return { index, status: problem.status, error: problem };
+}
 /** "Keep" picks a free name, then inserts; a concurrent upload may take it first, so it tries again. */
 const KEEP_ATTEMPTS = 5;
 
@@ -55,23 +63,126 @@ export class FilesService {
     }
   }
 
-  /** Up to 100 uploads in one round trip: each validated, checked and answered on its own. */
+  /**
+   * Up to 100 uploads in one round trip, each validated, checked and answered on its own, in order. Plain
+   * uploads (no conflict mode) are recorded together: one transaction, one INSERT that skips taken names,
+   * quota granted in the request's order; `Keep` and `Replace` go one by one.
+   */
   async requestUploads(user: AuthenticatedUser, dto: RequestUploadsDto): Promise<UploadResultDto[]> {
     const results: UploadResultDto[] = [];
+    const plain: { index: number; item: RequestUploadDto }[] = [];
+    const oneByOne: { index: number; item: RequestUploadDto }[] = [];
     for (const [index, raw] of dto.files.entries()) {
       try {
         const item = (await this.validation.transform(raw, {
           type: 'body',
           metatype: RequestUploadDto,
         })) as RequestUploadDto;
-        results.push({ index, status: 201, ...(await this.requestUpload(user, item)) });
+        (item.file_conflict ? oneByOne : plain).push({ index, item });
       } catch (error) {
-        const problem = toProblem(error);
-        if (problem.status >= 500) throw error;
-        results.push({ index, status: problem.status, error: problem });
+        results[index] = failure(index, error);
+      }
+    }
+    await this.recordPlainUploads(user, plain, results);
+    for (const { index, item } of oneByOne) {
+      try {
+        results[index] = { index, status: 201, ...(await this.requestUpload(user, item)) };
+      } catch (error) {
+        results[index] = failure(index, error);
       }
     }
     return results;
+  }
+
+  private async recordPlainUploads(
+    user: AuthenticatedUser,
+    requests: { index: number; item: RequestUploadDto }[],
+    results: UploadResultDto[],
+  ): Promise<void> {
+    const max = this.config.storage.maxUploadBytes;
+    const fitting = requests.filter(({ index, item }) => {
+      if (item.file_size_in_bytes <= max) return true;
+      results[index] = failure(index, new AppError('file_too_large', `A single upload may be at most ${max} bytes.`));
+      return false;
+    });
+    if (fitting.length === 0) return;
+    const expiresAt = new Date(Date.now() + this.config.storage.uploadUrlTtlSeconds * 1000);
+    const parents = [...new Set(fitting.map(({ item }) => item.parent_folder_id ?? null))];
+
+    const { accepted, conflicts } = await this.items.transaction(async (manager) => {
+      if (parents.some((parent) => parent !== null)) await this.items.lockTree(user.id, manager);
+      const missing = new Set<string | null>();
+      for (const parent of parents) {
+        if (parent && !(await this.access.mayAddTo(user.id, parent, manager))) missing.add(parent);
+      }
+      const placed = fitting.filter(({ index, item }) => {
+        if (!missing.has(item.parent_folder_id ?? null)) return true;
+        results[index] = failure(index, new AppError('folder_not_found', 'There is no such folder.'));
+        return false;
+      });
+      const planned = placed.map(({ index, item }) => {
+        const id = randomUUID();
+        const file = {
+          id,
+          ownerId: user.id,
+          parentFolderId: item.parent_folder_id ?? null,
+          name: item.file_name,
+          type: extensionOf(item.file_name),
+          contentType: item.content_type ?? DEFAULT_CONTENT_TYPE,
+          uploadKey: objectKeys.file(user.id, id),
+          sizeBytes: item.file_size_in_bytes,
+          expiresAt,
+        };
+        return { index, item, file };
+      });
+      const inserted = new Map(
+        (
+          await this.items.insertPendingFiles(
+            planned.map((p) => p.file),
+            manager,
+          )
+        ).map((f) => [f.id, f]),
+      );
+      // Quota is granted in the request's order, to the files whose names were free.
+      let available = await this.users.lockAvailable(user.id, manager);
+      const granted: { index: number; file: Item }[] = [];
+      const refused: string[] = [];
+      for (const { index, file } of planned) {
+        const row = inserted.get(file.id);
+        if (!row) continue;
+        if (file.sizeBytes <= available) {
+          available -= file.sizeBytes;
+          granted.push({ index, file: row });
+        } else {
+          refused.push(file.id);
+          results[index] = failure(
+            index,
+            new AppError('quota_exceeded', 'This upload does not fit in the storage that is left.'),
+          );
+        }
+      }
+      await this.items.deleteRows(refused, manager);
+      const reserved = granted.reduce((sum, { file }) => sum + file.uploadSizeBytes!, 0);
+      if (reserved > 0) await this.users.settle(user.id, { reserved: -reserved }, manager);
+      if (granted.length > 0) await this.items.touchFolders(parents, manager);
+      return { accepted: granted, conflicts: planned.filter(({ file }) => !inserted.has(file.id)) };
+    });
+
+    for (const { index, item } of conflicts) {
+      results[index] = failure(
+        index,
+        await this.withConflictingFile(
+          user.id,
+          item,
+          new AppError('file_name_conflict', `A file or folder named "${item.file_name}" already exists there.`),
+        ),
+      );
+    }
+    await Promise.all(
+      accepted.map(async ({ index, file }) => {
+        results[index] = { index, status: 201, file: this.present(file, user), upload: await this.presignUpload(file) };
+      }),
+    );
   }
 
   async download(user: AuthenticatedUser, fileId: string): Promise<DownloadDto> {
