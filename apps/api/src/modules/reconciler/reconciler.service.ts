@@ -59,7 +59,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private async pass(now: Date): Promise<ReconcileReport> {
     try {
       const { confirmed, expired } = await this.settleUploads(now);
-      const purged = await this.trash.purgeExpired(BATCH);
+      const purged = await this.trash.purgeExpired(BATCH, now);
       const orphansDeleted = await this.removeOrphans(now);
       const report = { confirmed, expired, purged, orphansDeleted };
       if (confirmed + expired + purged + orphansDeleted > 0) this.logger.log(`Reconciled: ${JSON.stringify(report)}`);

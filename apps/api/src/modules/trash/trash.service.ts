@@ -4,6 +4,7 @@ import { AppError } from '@app/contracts';
 import { ItemsRepository, PurgedItem, UsersRepository } from '@app/db';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { isUuid } from '../../common/validation/id-param';
 import { ItemDto, keepName, splitName, toItemDto } from '../items';
 import { TrashPageDto, TrashQueryDto } from './dto/trash.dto';
 
@@ -37,9 +38,10 @@ export class TrashService {
   /** Back where it was (at the root if that folder is gone), under a free name if its own is taken. */
   async restore(user: AuthenticatedUser, itemId: string): Promise<ItemDto> {
     const restored = await this.items.transaction(async (manager) => {
+      // Locked before looking: a restore or purge of the same entry that ran meanwhile is seen as done.
+      await this.items.lockTree(user.id, manager);
       const root = await this.items.findTrashRoot(itemId, manager);
       if (!root || root.ownerId !== user.id) throw notInTrash();
-      await this.items.lockTree(root.ownerId, manager);
       const parent = root.parentFolderId ? await this.items.findLive(root.parentFolderId, manager) : null;
       const parentFolderId = parent?.kind === 'folder' ? parent.id : null;
       let name = root.name;
@@ -60,16 +62,17 @@ export class TrashService {
   async purgeItem(user: AuthenticatedUser, itemId: string): Promise<void> {
     const root = await this.items.findTrashRoot(itemId);
     if (!root || root.ownerId !== user.id) throw notInTrash();
-    await this.purge(root.id);
+    // Restored or purged by another request since it was found: not in the trash after all.
+    if (!(await this.purge(root.id))) throw notInTrash();
   }
 
   async emptyTrash(user: AuthenticatedUser): Promise<void> {
     for (const id of await this.items.trashRootsOf(user.id)) await this.purge(id);
   }
 
-  /** Entries older than the retention, purged; answers how many. Safe to run on several replicas at once. */
-  async purgeExpired(limit = 100): Promise<number> {
-    const cutoff = new Date(Date.now() - this.config.drive.trashRetentionDays * DAY_MS);
+  /** Entries older than the retention at `now`, purged; answers how many. Safe to run on several replicas at once. */
+  async purgeExpired(limit = 100, now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.drive.trashRetentionDays * DAY_MS);
     const roots = await this.items.trashRootsBefore(cutoff, limit);
     for (const id of roots) await this.purge(id);
     return roots.length;
@@ -77,10 +80,14 @@ export class TrashService {
 
   /**
    * Gone for good: the rows and their quota in one transaction, then the objects (bytes, pending uploads,
-   * previews). A purge that finds nothing (another replica was first) does nothing.
+   * previews). A purge that finds nothing (another replica was first) does nothing, and answers false.
    */
-  private async purge(rootId: string): Promise<void> {
+  private async purge(rootId: string): Promise<boolean> {
     const purged = await this.items.transaction(async (manager) => {
+      // One at a time with restores of the owner's tree (see restore), which then find nothing left to do.
+      const root = await this.items.findTrashRoot(rootId, manager);
+      if (!root) return [];
+      await this.items.lockTree(root.ownerId, manager);
       const rows = await this.items.purge(rootId, manager);
       const freed = sumBytes(rows);
       if (rows.length > 0)
@@ -96,6 +103,7 @@ export class TrashService {
       // The reconciler removes objects that no row points at; nothing is lost by leaving it to it.
       this.logger.warn(`Could not delete the objects of a purged item: ${String(error)}`);
     });
+    return purged.length > 0;
   }
 }
 
@@ -111,10 +119,22 @@ function sumBytes(rows: PurgedItem[]): { used: number; reserved: number } {
 
 const notInTrash = () => new AppError('trash_item_not_found', 'There is no such item in the trash.');
 
+/** A timestamptz as PostgreSQL prints it: microseconds at most, an offset within ±15:59. */
+const TIMESTAMP = /^(\d{4}-\d\d-\d\d) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d)?$/;
+
+/** Whether the cursor's time is one PostgreSQL reads back: that format, on a day that exists (no 31 February). */
+function isTimestamp(value: unknown): value is string {
+  const match = typeof value === 'string' ? TIMESTAMP.exec(value) : null;
+  const day = match ? new Date(`${match[1]}T00:00:00Z`) : undefined;
+  return (
+    !!match && !!day && match[1] >= '0001' && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(match[1])
+  );
+}
+
 function decodeTrashCursor(text: string): { deletedAt: string; id: string } {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (typeof value?.deletedAt === 'string' && /^[0-9a-f-]{36}$/.test(value?.id)) return value;
+    if (isTimestamp(value?.deletedAt) && isUuid(value?.id)) return { deletedAt: value.deletedAt, id: value.id };
   } catch {
     // refused below
   }
