@@ -1,9 +1,9 @@
-import { IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { IsUUID, ValidateIf } from 'class-validator';
 import { IsItemName } from '../../../common/validation/item-name';
 
 export class UpdateFolderDto {
-  /** The new name. */
-  @IsOptional()
+  /** The new name. Absent: it keeps its name (null is not a name). */
+  @ValidateIf((dto: UpdateFolderDto) => dto.new_name !== undefined)
   @IsItemName()
   new_name?: string;
 
