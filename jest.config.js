@@ -21,8 +21,13 @@ module.exports = {
       },
     ],
   },
+  // file-type (the workers' sniffer) and its dependencies are ESM-only: compiled like our own code. file-type's
+  // Node entry is exported only under `import`/`module-sync`; it is mapped by path rather than by turning on the
+  // `module-sync` condition for every package (which sends, e.g., supertest's dependencies to their .mjs files).
+  transformIgnorePatterns: ['/node_modules/(?!(file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
   moduleNameMapper: {
     '^@app/(config|contracts|db|storage|testing)$': '<rootDir>/libs/$1/src',
+    '^file-type$': '<rootDir>/node_modules/file-type/index.js',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -20,8 +20,10 @@ export class EventDispatcher {
     let failure: unknown;
     for (const record of records) {
       if (!isObjectCreated(record)) continue;
-      const key = decodeS3Key(record.s3.object.key);
+      // Decoded inside the try: a record with a malformed key fails on its own, not the records after it.
+      let key = record.s3.object.key;
       try {
+        key = decodeS3Key(key);
         const outcome = await this.uploads.process(key);
         outcomes.push({ key, outcome });
         if (outcome !== 'ignored') this.logger.log(`${key}: ${outcome}`);

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '@app/contracts';
 import { Item, ItemsRepository, UsersRepository } from '@app/db';
-import { ObjectStorage } from '@app/storage';
+import { ObjectStorage, parseFileKey } from '@app/storage';
 import { ConfirmFileUploadDto, UploadConfirmationDto } from './dto/confirm-file-upload.dto';
 
 type Outcome =
@@ -66,6 +66,9 @@ export class ConfirmationsService {
     if (file.uploadStatus === 'confirmed' && (key === undefined || key === file.objectKey)) {
       return this.answer(file, 'confirmed');
     }
+    // Another upload of this file that is no longer pending (rejected, superseded or expired) will never be its
+    // bytes: answered as its rejection was, so that a repeated call answers as the first did.
+    if (key !== undefined && parseFileKey(key)?.fileId === file.id) return this.answer(file, 'rejected');
     throw new AppError('upload_not_pending', 'That object is not this file’s pending upload.');
   }
 

@@ -1,9 +1,9 @@
-import { IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { IsUUID, ValidateIf } from 'class-validator';
 import { IsItemName } from '../../../common/validation/item-name';
 
 export class UpdateFileDto {
-  /** The new name. */
-  @IsOptional()
+  /** The new name. Absent: it keeps its name (null is not a name). */
+  @ValidateIf((dto: UpdateFileDto) => dto.file_name !== undefined)
   @IsItemName()
   file_name?: string;
 

@@ -1,5 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, IsUUID, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
+
+const TOKEN = "[\\w!#$%&'*+.^`|~-]+";
+/**
+ * A media type as RFC 9110 writes it, parameters included (file-type answers `audio/ogg; codecs=opus`): the
+ * file is served with it, and storage refuses to sign anything else.
+ */
+const MEDIA_TYPE = new RegExp(
+  `^${TOKEN}/${TOKEN}(?:\\s*;\\s*${TOKEN}=(?:${TOKEN}|"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"))*$`,
+);
 
 export class ConfirmFileUploadDto {
   @IsUUID('4')
@@ -13,6 +22,7 @@ export class ConfirmFileUploadDto {
   /** The type sniffed from the bytes. */
   @IsString()
   @MaxLength(255)
+  @Matches(MEDIA_TYPE, { message: 'must be a media type such as image/png' })
   content_type: string;
 
   /** The object the event was about; when it is not the file's pending upload, nothing changes. Default: the pending upload. */

@@ -1,0 +1,176 @@
+import { Logger } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { ApiCallError, ApiClient, FileUploadConfirmation } from './api-client';
+
+const API_URL = 'http://api.internal:8080';
+const SECRET = 'the-shared-secret-of-the-workers-and-the-api';
+
+const confirmation: FileUploadConfirmation = {
+  file_id: '3f0c2a4e-8b1d-4c5e-9f6a-7b8c9d0e1f2a',
+  size_in_bytes: 42,
+  content_type: 'image/png',
+  object_key: 'files/0b7c3f0e-8f4a-4d2e-9a55-3b1f1d2c4e5f/3f0c2a4e-8b1d-4c5e-9f6a-7b8c9d0e1f2a',
+};
+
+/** An answer of the API: a JSON body (a problem for errors), or some other text. */
+function answer(status: number, body?: unknown): Response {
+  if (typeof body === 'string') return new Response(body, { status, headers: { 'content-type': 'text/html' } });
+  const type = status >= 400 ? 'application/problem+json' : 'application/json';
+  return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': type } });
+}
+
+const problem = (status: number, code: string) => answer(status, { status, code, detail: `It is ${code}.` });
+
+describe('ApiClient', () => {
+  let fetchMock: jest.SpyInstance;
+  /** The backoff waits, in milliseconds, in order (they are not waited for). */
+  let waits: number[];
+  let warnings: jest.SpyInstance;
+  let client: ApiClient;
+
+  beforeEach(() => {
+    fetchMock = jest.spyOn(globalThis, 'fetch');
+    waits = [];
+    jest.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+      waits.push(ms ?? 0);
+      callback();
+      return 0 as unknown as NodeJS.Timeout;
+    }) as typeof setTimeout);
+    warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const config = { workers: { apiUrl: API_URL }, auth: { lambdaSecret: SECRET } } as unknown as AppConfig;
+    client = new ApiClient(config);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  const failure = (promise: Promise<unknown>): Promise<ApiCallError> =>
+    promise.then(
+      () => {
+        throw new Error('expected the call to fail');
+      },
+      (error: unknown) => {
+        expect(error).toBeInstanceOf(ApiCallError);
+        return error as ApiCallError;
+      },
+    );
+
+  it('posts the confirmation as JSON to the API, with the shared secret, and answers with what the API answered', async () => {
+    const confirmed = {
+      file_id: confirmation.file_id,
+      status: 'confirmed',
+      size_in_bytes: 42,
+      content_type: 'image/png',
+    };
+    fetchMock.mockResolvedValueOnce(answer(200, confirmed));
+
+    await expect(client.confirmFileUpload(confirmation)).resolves.toEqual(confirmed);
+
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect(url).toBe(`${API_URL}/confirm-file-upload`);
+    expect(init.method).toBe('POST');
+    expect(init.headers).toEqual({ 'content-type': 'application/json', 'x-lambda-secret': SECRET });
+    expect(JSON.parse(init.body as string)).toEqual(confirmation);
+    expect(init.signal).toBeInstanceOf(AbortSignal);
+    expect(waits).toEqual([]);
+  });
+
+  it('reads the API’s address at each call (the embedded runner learns it late)', async () => {
+    const config = { workers: { apiUrl: API_URL }, auth: { lambdaSecret: SECRET } } as unknown as AppConfig;
+    const late = new ApiClient(config);
+    config.workers.apiUrl = 'http://127.0.0.1:45678';
+    fetchMock.mockResolvedValueOnce(answer(200, { status: 'confirmed' }));
+    await late.confirmFileUpload(confirmation);
+    expect(fetchMock.mock.calls[0][0]).toBe('http://127.0.0.1:45678/confirm-file-upload');
+  });
+
+  it.each([
+    ['a 500', () => problem(500, 'internal_error')],
+    ['a 502 that is not JSON', () => answer(502, '<html>Bad gateway</html>')],
+    ['a 503', () => problem(503, 'service_unavailable')],
+    ['a 429', () => problem(429, 'too_many_requests')],
+    ['409 upload_missing (the bytes are not visible yet)', () => problem(409, 'upload_missing')],
+  ])('tries again after %s, with the same request, and answers once the API does', async (_, transient) => {
+    fetchMock
+      .mockResolvedValueOnce(transient())
+      .mockResolvedValueOnce(transient())
+      .mockResolvedValueOnce(answer(200, { status: 'confirmed' }));
+
+    await expect(client.confirmFileUpload(confirmation)).resolves.toEqual({ status: 'confirmed' });
+
+    expect(fetchMock).toHaveBeenCalledTimes(3);
+    const bodies = fetchMock.mock.calls.map(([, init]) => (init as RequestInit).body);
+    expect(new Set(bodies).size).toBe(1);
+    for (const [, init] of fetchMock.mock.calls) {
+      expect((init as RequestInit).headers).toMatchObject({ 'x-lambda-secret': SECRET });
+    }
+    // Exponential backoff: 200 ms, then 400 ms.
+    expect(waits).toEqual([200, 400]);
+    expect(warnings).toHaveBeenCalledTimes(2);
+    expect(warnings.mock.calls[0][0]).toMatch(/attempt 2 of 4/);
+  });
+
+  it('tries again when the API cannot be reached at all', async () => {
+    fetchMock
+      .mockRejectedValueOnce(new TypeError('fetch failed'))
+      .mockResolvedValueOnce(answer(200, { status: 'confirmed' }));
+    await expect(client.confirmFileUpload(confirmation)).resolves.toEqual({ status: 'confirmed' });
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect(waits).toEqual([200]);
+  });
+
+  it('gives up after 4 attempts, backing off 200, 400 and 800 ms, and throws the last failure', async () => {
+    fetchMock.mockImplementation(async () => problem(503, 'service_unavailable'));
+    const error = await failure(client.confirmFileUpload(confirmation));
+    expect(fetchMock).toHaveBeenCalledTimes(4);
+    expect(waits).toEqual([200, 400, 800]);
+    expect(error).toMatchObject({ status: 503, code: 'service_unavailable', transient: true });
+    expect(error.message).toBe('503 service_unavailable It is service_unavailable.');
+  });
+
+  it('gives up after 4 attempts when the network keeps failing, as a status 0 failure', async () => {
+    fetchMock.mockRejectedValue(new TypeError('fetch failed'));
+    const error = await failure(client.confirmFileUpload(confirmation));
+    expect(fetchMock).toHaveBeenCalledTimes(4);
+    expect(error).toMatchObject({ status: 0, code: undefined, transient: true });
+    expect(error.message).toContain('fetch failed');
+  });
+
+  it.each([
+    [400, 'malformed_request'],
+    [403, 'forbidden'],
+    [404, 'file_not_found'],
+    [409, 'upload_not_pending'],
+    [422, 'validation_failed'],
+  ])('does not try again after %i %s: it throws at once', async (status, code) => {
+    fetchMock.mockResolvedValue(problem(status, code));
+    const error = await failure(client.confirmFileUpload(confirmation));
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(waits).toEqual([]);
+    expect(error).toMatchObject({ status, code, transient: false });
+    expect(error.message).toBe(`${status} ${code} It is ${code}.`);
+  });
+
+  it('fails with the status alone when an error answer is not JSON', async () => {
+    fetchMock.mockResolvedValue(answer(404, 'Not here'));
+    const error = await failure(client.confirmFileUpload(confirmation));
+    expect(error).toMatchObject({ status: 404, code: undefined, message: '404' });
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('ApiCallError.transient', () => {
+  it.each([
+    [0, undefined, true],
+    [500, 'internal_error', true],
+    [503, undefined, true],
+    [429, 'too_many_requests', true],
+    [409, 'upload_missing', true],
+    [409, 'upload_not_pending', false],
+    [404, 'file_not_found', false],
+    [403, 'forbidden', false],
+    [422, 'validation_failed', false],
+  ])('is %s/%s → %s', (status, code, transient) => {
+    expect(new ApiCallError(status, code, 'x').transient).toBe(transient);
+  });
+});
