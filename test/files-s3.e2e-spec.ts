@@ -144,7 +144,7 @@ describe('files on S3: presigned uploads to a real S3 server, confirmed by the w
 
   const newDrive = async (): Promise<FileDrive> => new FileDrive(t.http, await registerAndLogin(t.http));
 
-  it('runs on S3, with no embedded workers and no local store', async () => {
+  it('runs on S3, with no embedded workers', async () => {
     expect(storage).toBeInstanceOf(S3ObjectStorage);
     expect(t.config.workers.embedded).toBe(false);
     await t.http.get('/health/ready').expect(200);

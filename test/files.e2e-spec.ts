@@ -519,6 +519,18 @@ describe('quota (USER_QUOTA_BYTES=1000, embedded workers)', () => {
     expect(batch.body.results[0].error.code).toBe(alone.body.code);
   });
 
+  it('does not let a batch item refused for quota hold its name against a later item of the batch', async () => {
+    const drive = await newDrive(t);
+    const res = await drive.requestUploads([
+      { file_name: 'dup.bin', file_size_in_bytes: 2000 },
+      { file_name: 'DUP.bin', file_size_in_bytes: 10 },
+    ]);
+    expectStatus(res, 200);
+    // One after the other, alone: the first does not fit, so the name is free for the second.
+    expect(res.body.results.map((result: { status: number }) => result.status)).toEqual([507, 201]);
+    expect(res.body.results[1].file?.name).toBe('DUP.bin');
+  });
+
   it('counts each user on their own', async () => {
     const [a, b] = [await newDrive(t), await newDrive(t)];
     await a.startUpload('full.bin', 1000);

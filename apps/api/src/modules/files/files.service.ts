@@ -143,29 +143,35 @@ export class FilesService {
           )
         ).map((f) => [f.id, f]),
       );
-      // Quota is granted in the request's order, to the files whose names were free.
+      // Quota is granted in the request's order, as if the files came one by one: the quota is checked before the
+      // name (a taken name that would not fit either is a 507), and a file refused for quota lets go of its name at
+      // once, so a later file of the batch that was skipped for it is inserted after all.
       let available = await this.users.lockAvailable(user.id, manager);
       const granted: { index: number; file: Item }[] = [];
-      const refused: string[] = [];
-      for (const { index, file } of planned) {
-        const row = inserted.get(file.id);
-        if (!row) continue;
-        if (file.sizeBytes <= available) {
-          available -= file.sizeBytes;
-          granted.push({ index, file: row });
-        } else {
-          refused.push(file.id);
+      const taken: typeof planned = [];
+      for (const plan of planned) {
+        const { index, file } = plan;
+        let row = inserted.get(file.id);
+        if (file.sizeBytes > available) {
+          if (row) await this.items.deleteRows([file.id], manager);
           results[index] = failure(
             index,
             new AppError('quota_exceeded', 'This upload does not fit in the storage that is left.'),
           );
+          continue;
         }
+        row ??= (await this.items.insertPendingFiles([file], manager))[0];
+        if (!row) {
+          taken.push(plan);
+          continue;
+        }
+        available -= file.sizeBytes;
+        granted.push({ index, file: row });
       }
-      await this.items.deleteRows(refused, manager);
       const reserved = granted.reduce((sum, { file }) => sum + file.uploadSizeBytes!, 0);
       if (reserved > 0) await this.users.settle(user.id, { reserved: -reserved }, manager);
       if (granted.length > 0) await this.items.touchFolders(parents, manager);
-      return { accepted: granted, conflicts: planned.filter(({ file }) => !inserted.has(file.id)) };
+      return { accepted: granted, conflicts: taken };
     });
 
     for (const { index, item } of conflicts) {
