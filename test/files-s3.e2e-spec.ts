@@ -20,59 +20,17 @@ import {
   Upload,
 } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { createS3rver, S3rverInstance } from '../libs/testing/src/s3rver';
 
 /**
- * s3rver 4.0.4 answers some requests unlike AWS S3 does: the same three fixes as in
- * libs/storage/src/s3/s3-object-storage.spec.ts (which explains them), keeping its signature check as strict
- * as it is. Here they matter for the presigned GET's `filename*=UTF-8''…` (SigV4 canonicalises query values per
- * RFC 3986) and for DeleteObjects (a bucket-level path), with which a confirmed Replace removes the old object.
+ * s3rver 4.0.4 needs three patches to answer as AWS S3 does (libs/testing/src/s3rver.ts explains them); here
+ * they matter for the presigned GET's `filename*=UTF-8''…` and for DeleteObjects, with which a confirmed
+ * Replace removes the old object.
  */
-jest.mock('crypto', () => {
-  const actual = jest.requireActual('crypto');
-  const cipher =
-    (make: (algorithm: string, key: Buffer, iv: Buffer) => unknown) => (algorithm: string, key: Buffer, iv: Buffer) =>
-      algorithm === 'des' ? make('des-ede3-cbc', Buffer.concat([key, key, key]), iv) : make(algorithm, key, iv);
-  return {
-    ...actual,
-    createCipheriv: cipher(actual.createCipheriv),
-    createDecipheriv: cipher(actual.createDecipheriv),
-  };
-});
-jest.mock('@20minutes/s3rver/lib/middleware/authentication', () => {
-  const authentication = jest.requireActual('@20minutes/s3rver/lib/middleware/authentication');
-  const builtin = globalThis.encodeURIComponent;
-  const rfc3986 = (value: string | number | boolean): string =>
-    builtin(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-  return Object.assign(() => {
-    const verify = authentication();
-    return (ctx: any, next: () => Promise<void>) => {
-      const bucket = ctx.params.bucket;
-      const bucketLevel = Boolean(bucket) && !ctx.params.key && ctx.path.endsWith('/');
-      const restore = (): void => {
-        globalThis.encodeURIComponent = builtin;
-        if (bucketLevel) ctx.params.bucket = bucket;
-      };
-      globalThis.encodeURIComponent = rfc3986;
-      if (bucketLevel) ctx.params.bucket = `${bucket}/`;
-      try {
-        return verify(ctx, () => {
-          restore();
-          return next();
-        });
-      } finally {
-        restore();
-      }
-    };
-  }, authentication);
-});
-
-// s3rver ships no types: the little of it used here. It emits every object event, S3-shaped.
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-  on(event: 'event', listener: (event: { Records: S3EventRecord[] }) => void): this;
-}
-const S3rver = require('@20minutes/s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
+jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
+  require('../libs/testing/src/s3rver').patchedS3rverAuthentication(),
+);
 
 const BUCKET = 'clouddrive-files';
 const FIVE_GIB = 5 * 1024 ** 3;
@@ -101,7 +59,7 @@ describe('files on S3: presigned uploads to a real S3 server, confirmed by the w
   const failures: unknown[] = [];
 
   beforeAll(async () => {
-    server = new S3rver({
+    server = createS3rver({
       address: '127.0.0.1',
       port: 0,
       silent: true,

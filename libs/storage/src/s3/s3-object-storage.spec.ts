@@ -8,65 +8,13 @@ import { contentDisposition } from '../content-disposition';
 import { ContractSubject, objectStorageContract, Refusal } from '../object-storage.contract';
 import { ObjectStorage } from '../object-storage';
 import { s3ClientConfig, S3ObjectStorage } from './s3-object-storage';
+import { createS3rver, S3rverInstance } from '../../../testing/src/s3rver';
 
-/**
- * s3rver 4.0.4 answers some requests unlike AWS S3 (and MinIO) do. Three of its bugs are fixed here, in the
- * test server, keeping its signature check as strict as it is:
- * - it canonicalises query values with encodeURIComponent, not as SigV4 says (RFC 3986, which also encodes
- *   `!'()*`), so a presigned GET whose response-content-disposition holds `filename*=UTF-8''…` is refused;
- * - it signs a bucket-level path (ListObjectsV2, DeleteObjects, HeadBucket) as `/bucket`, where the SDK
- *   signs `/bucket/`;
- * - its continuation tokens use single DES, which OpenSSL 3 has only in its legacy provider, so every
- *   truncated listing is a 500 (triple DES with the key repeated is the same cipher).
- * Two more are avoided by the contract: `Range: bytes=0-0` answers the whole object, and keys that differ
- * after a common name by `-` and `/` list in the wrong order.
- */
-jest.mock('crypto', () => {
-  const actual = jest.requireActual('crypto');
-  const cipher =
-    (make: (algorithm: string, key: Buffer, iv: Buffer) => unknown) => (algorithm: string, key: Buffer, iv: Buffer) =>
-      algorithm === 'des' ? make('des-ede3-cbc', Buffer.concat([key, key, key]), iv) : make(algorithm, key, iv);
-  return {
-    ...actual,
-    createCipheriv: cipher(actual.createCipheriv),
-    createDecipheriv: cipher(actual.createDecipheriv),
-  };
-});
-jest.mock('@20minutes/s3rver/lib/middleware/authentication', () => {
-  const authentication = jest.requireActual('@20minutes/s3rver/lib/middleware/authentication');
-  const builtin = globalThis.encodeURIComponent;
-  const rfc3986 = (value: string | number | boolean): string =>
-    builtin(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-  return Object.assign(() => {
-    const verify = authentication();
-    return (ctx: any, next: () => Promise<void>) => {
-      const bucket = ctx.params.bucket;
-      const bucketLevel = Boolean(bucket) && !ctx.params.key && ctx.path.endsWith('/');
-      const restore = (): void => {
-        globalThis.encodeURIComponent = builtin;
-        if (bucketLevel) ctx.params.bucket = bucket;
-      };
-      // Only while the signature is computed (synchronously, up to `next`).
-      globalThis.encodeURIComponent = rfc3986;
-      if (bucketLevel) ctx.params.bucket = `${bucket}/`;
-      try {
-        return verify(ctx, () => {
-          restore();
-          return next();
-        });
-      } finally {
-        restore();
-      }
-    };
-  }, authentication);
-});
-
-// s3rver ships no types: the little of it used here.
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-const S3rver = require('@20minutes/s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+/** s3rver's bugs and their patches: libs/testing/src/s3rver.ts. */
+jest.mock('crypto', () => require('../../../testing/src/s3rver').patchedCrypto());
+jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
+  require('../../../testing/src/s3rver').patchedS3rverAuthentication(),
+);
 
 const BUCKET = 'clouddrive-test';
 
@@ -91,7 +39,7 @@ describe('S3ObjectStorage against s3rver (a real S3 server that checks SigV4)', 
   let storage: S3ObjectStorage;
 
   beforeAll(async () => {
-    server = new S3rver({
+    server = createS3rver({
       address: '127.0.0.1',
       port: 0,
       silent: true,

@@ -1,0 +1,71 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- s3rver ships no types */
+/**
+ * s3rver 4.0.4 answers some requests unlike AWS S3 (and MinIO) do. Three of its bugs are fixed by these
+ * patches, in the test server, keeping its signature check as strict as it is:
+ * - it canonicalises query values with encodeURIComponent, not as SigV4 says (RFC 3986, which also encodes
+ *   `!'()*`), so a presigned GET whose response-content-disposition holds `filename*=UTF-8''…` is refused;
+ * - it signs a bucket-level path (ListObjectsV2, DeleteObjects, HeadBucket) as `/bucket`, where the SDK
+ *   signs `/bucket/`;
+ * - its continuation tokens use single DES, which OpenSSL 3 has only in its legacy provider, so every
+ *   truncated listing is a 500 (triple DES with the key repeated is the same cipher).
+ * Two more are avoided by the storage contract: `Range: bytes=0-0` answers the whole object, and keys that differ
+ * after a common name by `-` and `/` list in the wrong order.
+ */
+/**
+ * Each test file that starts s3rver applies the patches with, at its top:
+ *   jest.mock('crypto', () => require('<path to libs/testing/src>/s3rver').patchedCrypto());
+ *   jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
+ *     require('<path to libs/testing/src>/s3rver').patchedS3rverAuthentication());
+ */
+export function patchedCrypto(): unknown {
+  const actual = jest.requireActual('crypto');
+  const cipher =
+    (make: (algorithm: string, key: Buffer, iv: Buffer) => unknown) => (algorithm: string, key: Buffer, iv: Buffer) =>
+      algorithm === 'des' ? make('des-ede3-cbc', Buffer.concat([key, key, key]), iv) : make(algorithm, key, iv);
+  return {
+    ...actual,
+    createCipheriv: cipher(actual.createCipheriv),
+    createDecipheriv: cipher(actual.createDecipheriv),
+  };
+}
+
+export function patchedS3rverAuthentication(): unknown {
+  const authentication = jest.requireActual('@20minutes/s3rver/lib/middleware/authentication');
+  const builtin = globalThis.encodeURIComponent;
+  const rfc3986 = (value: string | number | boolean): string =>
+    builtin(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return Object.assign(() => {
+    const verify = authentication();
+    return (ctx: any, next: () => Promise<void>) => {
+      const bucket = ctx.params.bucket;
+      const bucketLevel = Boolean(bucket) && !ctx.params.key && ctx.path.endsWith('/');
+      const restore = (): void => {
+        globalThis.encodeURIComponent = builtin;
+        if (bucketLevel) ctx.params.bucket = bucket;
+      };
+      // Only while the signature is computed (synchronously, up to `next`).
+      globalThis.encodeURIComponent = rfc3986;
+      if (bucketLevel) ctx.params.bucket = `${bucket}/`;
+      try {
+        return verify(ctx, () => {
+          restore();
+          return next();
+        });
+      } finally {
+        restore();
+      }
+    };
+  }, authentication);
+}
+
+/** The little of s3rver the tests use. It emits every object event, S3-shaped (keys not URL-encoded). */
+export interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  on(event: 'event', listener: (event: { Records: any[] }) => void): this;
+}
+
+export function createS3rver(options: Record<string, unknown>): S3rverInstance {
+  const S3rver = require('@20minutes/s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+  return new S3rver(options);
+}
