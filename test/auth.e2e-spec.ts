@@ -3,22 +3,10 @@ import { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { newUserBody, NewUserBody } from '@app/testing';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { expectProblem } from './support/expectations';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-
-/** A problem+json answer with the given status and code, shaped as every error of the API is. */
-function expectProblem(res: Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json\b/);
-  expect(res.body).toMatchObject({
-    type: `urn:clouddrive:problem:${code}`,
-    title: expect.stringMatching(/\S/),
-    status,
-    detail: expect.stringMatching(/\S/),
-    code,
-  });
-}
 
 /** A 422 that names `field`, and only `field`, in `errors`. */
 function expectValidationError(res: Response, field: string): void {

@@ -1,18 +1,10 @@
 import { Response, Test } from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { startTestApp, TestApp } from './support/test-app';
+import { expectProblem } from './support/expectations';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MIB = 1024 * 1024;
-
-/** A problem+json answer with the given status and code, shaped as RFC 9457 and API.md say. */
-function expectProblem(res: Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json\b/);
-  expect(res.body).toMatchObject({ type: `urn:clouddrive:problem:${code}`, status, code });
-  expect(res.body.title).toMatch(/\S/);
-  expect(res.body.detail).toMatch(/^\S.*[.!?]$/s);
-}
 
 /** A problem whose status is one of those allowed, with the code that status stands for. */
 function expectClientProblem(res: Response, codeOfStatus: Record<number, string>): void {

@@ -18,26 +18,11 @@ import {
   UUID_V4,
 } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { ITEM_KEYS } from './support/expectations';
 
 const FIVE_GIB = 5 * 1024 ** 3;
 const UPLOAD_TTL_SECONDS = 15 * 60;
 const DOWNLOAD_TTL_SECONDS = 5 * 60;
-
-const ITEM_KEYS = [
-  'content_type',
-  'created_at',
-  'id',
-  'kind',
-  'last_interaction',
-  'name',
-  'owner',
-  'parent_folder_id',
-  'permission',
-  'preview_ready',
-  'preview_status',
-  'size_in_bytes',
-  'type',
-];
 
 /** A new user, with an empty drive. */
 async function newDrive(t: TestApp): Promise<FileDrive> {

@@ -3,26 +3,11 @@ import { Response } from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { ITEM_KEYS, expectProblem, expectStatus } from './support/expectations';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const FIVE_GIB = 5 * 1024 ** 3;
-
-const ITEM_KEYS = [
-  'content_type',
-  'created_at',
-  'id',
-  'kind',
-  'last_interaction',
-  'name',
-  'owner',
-  'parent_folder_id',
-  'permission',
-  'preview_ready',
-  'preview_status',
-  'size_in_bytes',
-  'type',
-];
 
 /** A folder as the API shows it. */
 interface Item {
@@ -50,24 +35,6 @@ interface Listing {
 }
 
 type Query = Record<string, string | number>;
-
-/** The status, with the body in the failure message when it is not the expected one. */
-function expectStatus(res: Response, status: number): void {
-  expect(res.status === status ? status : `${res.status} ${res.text}`).toBe(status);
-}
-
-/** A problem+json answer with the given status and code. */
-function expectProblem(res: Response, status: number, code: string): void {
-  expectStatus(res, status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json\b/);
-  expect(res.body).toMatchObject({
-    type: `urn:clouddrive:problem:${code}`,
-    title: expect.stringMatching(/\S/),
-    status,
-    detail: expect.stringMatching(/\S/),
-    code,
-  });
-}
 
 /** A 422 that names `field`, and only `field`, in `errors`. */
 function expectValidationError(res: Response, field: string): void {

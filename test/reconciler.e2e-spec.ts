@@ -1,11 +1,11 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { Reconciler } from '../apps/api/src/modules/reconciler/reconciler.service';
 import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { expectStatus } from './support/expectations';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -32,11 +32,6 @@ interface FileRow {
   object_key: string | null;
   upload_key: string | null;
   size_bytes: string | null;
-}
-
-/** The status, with the body in the failure message when it is not the expected one. */
-function expectStatus(res: Response, status: number): void {
-  expect(res.status === status ? status : `${res.status} ${res.text}`).toBe(status);
 }
 
 const ids = (items: { id: string }[]): string[] => items.map((item) => item.id);

@@ -3,25 +3,10 @@ import { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { ITEM_KEYS, expectProblem, expectStatus } from './support/expectations';
 
 const DAY_MS = 24 * 3600 * 1000;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-const ITEM_KEYS = [
-  'content_type',
-  'created_at',
-  'id',
-  'kind',
-  'last_interaction',
-  'name',
-  'owner',
-  'parent_folder_id',
-  'permission',
-  'preview_ready',
-  'preview_status',
-  'size_in_bytes',
-  'type',
-];
 
 /** A file or folder as the API shows it. */
 interface Item {
@@ -49,18 +34,6 @@ interface Upload {
   url: string;
   headers: Record<string, string>;
   expires_at: string;
-}
-
-/** The status, with the body in the failure message when it is not the expected one. */
-function expectStatus(res: Response, status: number): void {
-  expect(res.status === status ? status : `${res.status} ${res.text}`).toBe(status);
-}
-
-/** A problem+json answer with the given status and code. */
-function expectProblem(res: Response, status: number, code: string): void {
-  expectStatus(res, status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json\b/);
-  expect(res.body).toMatchObject({ status, code, detail: expect.stringMatching(/\S/) });
 }
 
 /** A 422 that names `field`. */

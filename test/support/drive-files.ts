@@ -9,6 +9,9 @@ import { crc32, deflateSync } from 'node:zlib';
 import { Response as TestResponse } from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { Account } from './test-app';
+import { expectProblem, expectStatus } from './expectations';
+
+export { expectProblem, expectStatus };
 
 /** An item as the API shows it. */
 export interface Item {
@@ -68,24 +71,6 @@ export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** How long a test waits for the worker to confirm an upload before it gives up. */
 export const CONFIRMATION_WAIT_MS = 10_000;
-
-/** The status, with the body in the failure message when it is not the expected one. */
-export function expectStatus(res: TestResponse, status: number): void {
-  expect(res.status === status ? status : `${res.status} ${res.text}`).toBe(status);
-}
-
-/** A problem+json answer with the given status and code. */
-export function expectProblem(res: TestResponse, status: number, code: string): void {
-  expectStatus(res, status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json\b/);
-  expect(res.body).toMatchObject({
-    type: `urn:clouddrive:problem:${code}`,
-    title: expect.stringMatching(/\S/),
-    status,
-    detail: expect.stringMatching(/\S/),
-    code,
-  });
-}
 
 /** A 422 that names `field`, and only `field`, in `errors`. */
 export function expectValidationError(res: TestResponse, field: string): void {
