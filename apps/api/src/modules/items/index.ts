@@ -1,3 +1,4 @@
 export * from './item.dto';
 export * from './item.presenter';
 export * from './file-names';
+export * from './page-query.dto';

@@ -1,7 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { ItemDto } from '../../items';
+import { ApiProperty } from '@nestjs/swagger';
+import { ItemDto, PageQueryDto } from '../../items';
 
 export class TrashItemDto extends ItemDto {
   deleted_at: Date;
@@ -16,18 +14,5 @@ export class TrashPageDto {
   next_cursor: string | null;
 }
 
-export class TrashQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit: number = 100;
-
-  /** The `next_cursor` of the previous page. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
-}
+/** A page of the trash. */
+export class TrashQueryDto extends PageQueryDto {}
