@@ -626,6 +626,12 @@ describe('keyset pagination', () => {
     ['a created_at key that is not a time', 'created_at', [0, 'not a time', randomUUID(), 'created_at', 'ASC']],
     ['a last_interaction key that is not a time', 'last_interaction', [0, '', randomUUID(), 'last_interaction', 'ASC']],
     ['an id of 36 dashes', 'name', [0, 'a', '-'.repeat(36), 'name', 'ASC']],
+    [
+      'a created_at key on a day that does not exist',
+      'created_at',
+      [0, '2026-02-31 10:00:00+00', randomUUID(), 'created_at', 'ASC'],
+    ],
+    ['a created_at key at hour 25', 'created_at', [0, '2026-02-01 25:00:00+00', randomUUID(), 'created_at', 'ASC']],
   ])('refuses a forged cursor with %s with 422 naming cursor', async (_, sortBy, parts) => {
     expectValidationError(await drive.list(sequential.id, { sort_by: sortBy, cursor: forgeCursor(parts) }), 'cursor');
   });

@@ -5,6 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { isUuid } from '../../common/validation/id-param';
 
 export interface TokenClaims {
   sub: string;
@@ -12,8 +13,6 @@ export interface TokenClaims {
   iat: number;
   exp: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Verifies the bearer token (HS256 only, unexpired) and that its user still exists. */
 @Injectable()
@@ -33,7 +32,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: Partial<TokenClaims>): Promise<AuthenticatedUser | false> {
-    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub) || typeof claims.exp !== 'number') return false;
+    if (typeof claims.sub !== 'string' || !isUuid(claims.sub) || typeof claims.exp !== 'number') return false;
     const user = await this.users.findIdentity(claims.sub);
     return user ? { id: user.id, username: user.username, tokenExpiresAt: new Date(claims.exp * 1000) } : false;
   }

@@ -2,3 +2,4 @@ export * from './item.dto';
 export * from './item.presenter';
 export * from './file-names';
 export * from './page-query.dto';
+export * from './page-cursor';

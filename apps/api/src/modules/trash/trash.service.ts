@@ -5,7 +5,16 @@ import { ItemsRepository, PurgedItem, UsersRepository } from '@app/db';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { isUuid } from '../../common/validation/id-param';
-import { ItemDto, keepName, splitName, toItemDto } from '../items';
+import {
+  encodePageCursor,
+  invalidCursor,
+  isPgTimestamp,
+  ItemDto,
+  keepName,
+  readPageCursor,
+  splitName,
+  toItemDto,
+} from '../items';
 import { TrashPageDto, TrashQueryDto } from './dto/trash.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -31,7 +40,7 @@ export class TrashService {
         deleted_at: item.deletedAt!,
         purge_at: new Date(item.deletedAt!.getTime() + retention),
       })),
-      next_cursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+      next_cursor: page.next ? encodePageCursor(page.next) : null,
     };
   }
 
@@ -119,24 +128,8 @@ function sumBytes(rows: PurgedItem[]): { used: number; reserved: number } {
 
 const notInTrash = () => new AppError('trash_item_not_found', 'There is no such item in the trash.');
 
-/** A timestamptz as PostgreSQL prints it: microseconds at most, an offset within ±15:59. */
-const TIMESTAMP = /^(\d{4}-\d\d-\d\d) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d)?$/;
-
-/** Whether the cursor's time is one PostgreSQL reads back: that format, on a day that exists (no 31 February). */
-function isTimestamp(value: unknown): value is string {
-  const match = typeof value === 'string' ? TIMESTAMP.exec(value) : null;
-  const day = match ? new Date(`${match[1]}T00:00:00Z`) : undefined;
-  return (
-    !!match && !!day && match[1] >= '0001' && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(match[1])
-  );
-}
-
 function decodeTrashCursor(text: string): { deletedAt: string; id: string } {
-  try {
-    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (isTimestamp(value?.deletedAt) && isUuid(value?.id)) return { deletedAt: value.deletedAt, id: value.id };
-  } catch {
-    // refused below
-  }
-  throw AppError.validation([{ field: 'cursor', message: 'is not a cursor of this listing' }]);
+  const value = readPageCursor(text) as { deletedAt?: unknown; id?: unknown } | null | undefined;
+  if (isPgTimestamp(value?.deletedAt) && isUuid(value?.id)) return { deletedAt: value.deletedAt, id: value.id };
+  throw invalidCursor();
 }
