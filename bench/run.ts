@@ -3,7 +3,8 @@
  *
  * - start-up: from launching the built API (`node dist/apps/api/src/main.js`, what `npm start` runs after
  *   its build) to the first 200 from /health, on a fresh data directory and again on the same one;
- * - GET /verify-token at 32 connections, beside a bare node:http server measured in the same run (the ceiling).
+ * - GET /verify-token at 32 connections, beside a bare node:http server measured in the same run (the ceiling);
+ * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
  *
  * The API and the ceiling each run in their own process; autocannon runs here. BENCH_DURATION sets the
  * seconds of each load; BENCH_DATABASE_URL (a PostgreSQL server URL) adds the figures against a real
@@ -17,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
 
 const ROOT = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -253,7 +255,11 @@ async function main(): Promise<void> {
     console.log('POST /files with 100 files, upload to confirmed (embedded)…');
     const embeddedBatch = await hundredFileRequests(warm.url, embeddedToken, 20);
     const confirmation = await uploadToConfirmed(warm.url, embeddedToken, 30);
+    console.log('Upload of a 12 MP JPEG to a ready preview (embedded)…');
+    const previewReady = await uploadToPreviewReady(warm.url, embeddedToken, 15);
     await stop(warm);
+    console.log('Previews and profile photos, one core…');
+    const media = await measureMediaInChild();
 
     const hello = await start(['bench/hello-server.js'], {}, '/');
     console.log(`bare node:http, ${CONNECTIONS} connections, ${DURATION} s…`);
@@ -284,6 +290,7 @@ async function main(): Promise<void> {
         `p50 ${ms(confirmation.p50)}, p95 ${ms(confirmation.p95)}`,
         '',
       ],
+      ...mediaRows(media, previewReady),
     );
 
     if (postgres) {
@@ -357,6 +364,7 @@ function writeResults(rows: string[][]): void {
     '',
     ...table,
     '',
+    ...MEDIA_NOTES.flatMap((note) => [note, '']),
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), text);
   console.log('\n' + text);

@@ -20,7 +20,7 @@ import {
   Upload,
 } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
-import { createS3rver, S3rverInstance } from '../libs/testing/src/s3rver';
+import { S3rverInstance, startS3rver } from '../libs/testing/src/s3rver';
 
 /**
  * s3rver 4.0.4 needs three patches to answer as AWS S3 does (libs/testing/src/s3rver.ts explains them); here
@@ -59,22 +59,10 @@ describe('files on S3: presigned uploads to a real S3 server, confirmed by the w
   const failures: unknown[] = [];
 
   beforeAll(async () => {
-    server = createS3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory,
-      configureBuckets: [{ name: BUCKET }],
-    });
-    endpoint = `http://127.0.0.1:${(await server.run()).port}`;
-    t = await startTestApp({
-      S3_BUCKET: BUCKET,
-      S3_ENDPOINT: endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
-      S3_REGION: 'us-east-1',
-    });
+    const s3rver = await startS3rver(directory, BUCKET);
+    server = s3rver.server;
+    endpoint = s3rver.endpoint;
+    t = await startTestApp(s3rver.env);
     storage = t.app.get(ObjectStorage);
 
     // The workers as on Lambda or behind the HTTP receiver: their own context, calling the API over HTTP.

@@ -107,7 +107,8 @@ describe('uploading a file: POST /file, the bytes, the worker (embedded workers)
     expect(await drive.items()).toEqual([]);
 
     await sendBytes(upload, png);
-    const listed = await drive.waitForFile(file.id);
+    // Listed once confirmed; its preview follows (the bytes are an image).
+    const listed = await drive.waitForFile(file.id, (item) => item.preview_status === 'ready');
     expect(listed).toEqual({
       ...file,
       size_in_bytes: png.length,
@@ -115,6 +116,8 @@ describe('uploading a file: POST /file, the bytes, the worker (embedded workers)
       content_type: 'image/png',
       type: 'bin',
       last_interaction: expect.stringMatching(ISO_UTC),
+      preview_status: 'ready',
+      preview_ready: true,
     });
     expect(await drive.bytesOf(file.id)).toEqual(png);
   });
@@ -1232,6 +1235,8 @@ describe('the internal endpoint POST /confirm-file-upload (no workers: the test 
       status: 'confirmed',
       size_in_bytes: bytes.length,
       content_type: 'text/markdown',
+      // Text is no image: no preview will be made.
+      preview_status: 'unsupported',
     });
     expect(await drive.listed(file.id)).toMatchObject({ size_in_bytes: bytes.length, content_type: 'text/markdown' });
     const figures = await drive.figures();
@@ -1304,6 +1309,7 @@ describe('the internal endpoint POST /confirm-file-upload (no workers: the test 
       status: 'confirmed',
       size_in_bytes: v2.length,
       content_type: 'text/plain',
+      preview_status: 'unsupported',
     });
     expect(await drive.bytesOf(file.id)).toEqual(v2);
     expect(await drive.listed(file.id)).toMatchObject({ size_in_bytes: v2.length });
@@ -1341,6 +1347,8 @@ describe('the internal endpoint POST /confirm-file-upload (no workers: the test 
       status: 'rejected',
       size_in_bytes: v1.length,
       content_type: 'text/plain',
+      // The file keeps its bytes, and what was said of them.
+      preview_status: 'unsupported',
     });
     const again = await confirm(body);
     expectStatus(again, 200);

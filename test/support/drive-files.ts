@@ -72,6 +72,9 @@ export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** How long a test waits for the worker to confirm an upload before it gives up. */
 export const CONFIRMATION_WAIT_MS = 10_000;
 
+/** How long a test waits for the worker to make a preview or settle a profile photo before it gives up. */
+export const PREVIEW_WAIT_MS = 20_000;
+
 /** A 422 that names `field`, and only `field`, in `errors`. */
 export function expectValidationError(res: TestResponse, field: string): void {
   expectProblem(res, 422, 'validation_failed');
@@ -185,6 +188,30 @@ export class FileDrive {
     return { Authorization: `Bearer ${this.account.token}` };
   }
 
+  /** GET /image-preview/{id}. */
+  preview(fileId: string): Promise<TestResponse> {
+    return this.http.get(`/image-preview/${fileId}`).set(this.auth);
+  }
+
+  /**
+   * Polls GET /image-preview/{id} until it answers something other than 202 (the preview is made, or will
+   * never be): that answer.
+   */
+  waitForPreview(fileId: string, timeoutMs = PREVIEW_WAIT_MS): Promise<TestResponse> {
+    return eventually(
+      `preview of ${fileId} settled`,
+      async () => {
+        const res = await this.preview(fileId);
+        if (res.status !== 202) return res;
+        // Meanwhile, every answer is a well-formed "come back later".
+        expect(res.body).toEqual({ status: 'pending' });
+        expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+        return undefined;
+      },
+      timeoutMs,
+    );
+  }
+
   /** POST /file with exactly this body. */
   requestUpload(body: UploadRequest | unknown): Promise<TestResponse> {
     return this.http
@@ -282,6 +309,64 @@ export class FileDrive {
       async () => {
         const byId = new Map((await this.items(folderId)).map((item) => [item.id, item]));
         return fileIds.every((id) => byId.has(id)) ? fileIds.map((id) => byId.get(id)!) : undefined;
+      },
+      timeoutMs,
+    );
+  }
+}
+
+/** A user's profile photo, driven over HTTP. */
+export class ProfilePhoto {
+  constructor(
+    private readonly http: TestAgent,
+    readonly account: Account,
+  ) {}
+
+  get auth(): Record<string, string> {
+    return { Authorization: `Bearer ${this.account.token}` };
+  }
+
+  /** POST /profile-photo with exactly this body (and query string). */
+  requestUpload(body: unknown, query: Record<string, unknown> = {}): Promise<TestResponse> {
+    return this.http
+      .post('/profile-photo')
+      .query(query)
+      .set(this.auth)
+      .send(body as object);
+  }
+
+  /** Asks for an upload of `bytes` (its exact size), which must be granted, and sends them: the upload used. */
+  async upload(bytes: Buffer, contentType?: string): Promise<Upload> {
+    const res = await this.requestUpload({
+      photo_size_in_bytes: bytes.length,
+      ...(contentType === undefined ? {} : { content_type: contentType }),
+    });
+    expectStatus(res, 200);
+    await sendBytes(res.body.upload, bytes);
+    return res.body.upload;
+  }
+
+  /** GET /profile-photo. */
+  get(): Promise<TestResponse> {
+    return this.http.get('/profile-photo').set(this.auth);
+  }
+
+  /** DELETE /profile-photo. */
+  remove(): Promise<TestResponse> {
+    return this.http.delete('/profile-photo').set(this.auth);
+  }
+
+  /**
+   * Polls GET /profile-photo until the latest upload is no longer `processing` (200 with `status`, or 404 with
+   * `photo_status`): that answer.
+   */
+  waitUntilSettled(timeoutMs = PREVIEW_WAIT_MS): Promise<TestResponse> {
+    return eventually(
+      'profile photo settled',
+      async () => {
+        const res = await this.get();
+        const upload: unknown = res.status === 200 ? res.body.status : res.body.photo_status;
+        return upload === 'processing' ? undefined : res;
       },
       timeoutMs,
     );

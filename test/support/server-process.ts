@@ -16,10 +16,11 @@ export interface ServerProcess {
 
 /**
  * Starts the API as `npm start` would run it (its main.ts, compiled on the fly), with only the given
- * environment: a real process, its own embedded PostgreSQL on a worker thread, a real port.
+ * environment: a real process, its own embedded PostgreSQL on a worker thread, a real port. `entry` starts
+ * another program the same way (the workers' receiver: apps/workers/src/main.ts).
  */
-export function startServerProcess(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
+export function startServerProcess(env: Record<string, string>, entry = 'apps/api/src/main.ts'): ServerProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,7 +33,7 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
   );
   const url = new Promise<string>((resolve, reject) => {
     const look = () => {
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match) resolve(match[1]);
     };
     child.stdout!.on('data', look);

@@ -9,6 +9,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { FilesModule } from './modules/files/files.module';
 import { FoldersModule } from './modules/folders/folders.module';
 import { InternalModule } from './modules/internal/internal.module';
+import { ProfileModule } from './modules/profile/profile.module';
 import { ReconcilerModule } from './modules/reconciler/reconciler.module';
 import { TrashModule } from './modules/trash/trash.module';
 import { HealthModule } from './modules/health/health.module';
@@ -26,6 +27,7 @@ export class ApiModule {
         AuthModule,
         FoldersModule,
         FilesModule,
+        ProfileModule,
         InternalModule,
         TrashModule,
         ReconcilerModule,

@@ -3,7 +3,10 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { StorageModule } from '@app/storage';
 import { ApiClient } from './api/api-client';
 import { ContentSniffer } from './media/content-sniffer';
+import { ImageResizer } from './media/image-resizer';
 import { EventDispatcher } from './processing/event-dispatcher';
+import { PreviewMaker } from './processing/make-preview';
+import { ProfilePhotoProcessor } from './processing/process-profile-photo';
 import { UploadProcessor } from './processing/process-upload';
 
 /** The workers: storage access, the API's URL and the secret; no database. */
@@ -13,7 +16,15 @@ export class WorkersModule {
     return {
       module: WorkersModule,
       imports: [ConfigModule.forRoot(config), StorageModule.forRoot(config)],
-      providers: [ApiClient, ContentSniffer, UploadProcessor, EventDispatcher],
+      providers: [
+        ApiClient,
+        ContentSniffer,
+        ImageResizer,
+        PreviewMaker,
+        UploadProcessor,
+        ProfilePhotoProcessor,
+        EventDispatcher,
+      ],
     };
   }
 }

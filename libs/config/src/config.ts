@@ -43,6 +43,8 @@ export interface AppConfig {
     apiUrl: string;
     /** Run the workers inside the API process (on a thread), fed by the local store's announcements. */
     embedded: boolean;
+    /** The self-hosted workers' HTTP receiver of bucket notifications (`npm run start:workers`). */
+    receiver: { port: number; token: string | undefined };
   };
   log: { level: LogLevel };
   /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
@@ -81,11 +83,19 @@ const SECRET_MIN_LENGTH = 32;
 const GIB = 1024 ** 3;
 
 /**
+ * Which program the configuration is for. The API signs tokens and URLs and needs both secrets (generated in
+ * embedded mode). The standalone workers (the HTTP receiver, Lambda) only call the API: they need its URL and
+ * LAMBDA_SECRET, never a database or JWT_SECRET.
+ */
+export type ConfigRole = 'api' | 'workers';
+
+/**
  * Builds the whole configuration from an environment (process.env by default) and validates it.
  * Throws a ConfigError naming every wrong variable. In embedded mode (no DATABASE_URL), missing
  * secrets are generated once and kept in `DATA_DIR/secrets.json` so tokens survive a restart.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env, role: ConfigRole = 'api'): AppConfig {
+  if (role === 'workers') return loadWorkersConfig(env);
   const read = new EnvReader(env);
   const dataDir = resolve(read.string('DATA_DIR', './data'));
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -130,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: {
       apiUrl: (read.url('API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
       embedded: read.bool('EMBEDDED_WORKERS', read.raw('S3_BUCKET') === undefined),
+      receiver: { port: read.int('WORKERS_PORT', 8081, 0, 65535), token: read.secret('WORKERS_TOKEN', 16) },
     },
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     notices,
@@ -147,6 +158,51 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return config;
 }
 
+/**
+ * The standalone workers' configuration: the API's whole shape (they share modules), with what only the API
+ * uses left at its defaults. LAMBDA_SECRET is required (it is how the API knows them); there is no JWT_SECRET
+ * to have, so the local store (used only to read and write objects here, never to sign) gets a random key.
+ */
+const WORKERS_VARIABLES = [
+  'DATA_DIR',
+  'S3_BUCKET',
+  'S3_REGION',
+  'AWS_REGION',
+  'S3_ENDPOINT',
+  'S3_FORCE_PATH_STYLE',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'API_URL',
+  'LOG_LEVEL',
+  'WORKERS_PORT',
+  'WORKERS_TOKEN',
+  'HOST',
+];
+
+function loadWorkersConfig(env: Record<string, string | undefined>): AppConfig {
+  const read = new EnvReader(env);
+  if (read.raw('LAMBDA_SECRET') === undefined) read.require('LAMBDA_SECRET', 'for the workers to call the API');
+  if (read.raw('API_URL') === undefined) read.require('API_URL', 'for the workers to call the API');
+  const lambdaSecret = read.secret('LAMBDA_SECRET', SECRET_MIN_LENGTH);
+  let base: AppConfig | undefined;
+  const problems = read.problems;
+  try {
+    base = loadConfig({
+      ...Object.fromEntries(WORKERS_VARIABLES.map((name) => [name, env[name]])),
+      // Not a database: the workers have none. These only satisfy the API's shape.
+      DATABASE_URL: 'postgres://workers.invalid/none',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      LAMBDA_SECRET: lambdaSecret ?? randomBytes(32).toString('base64url'),
+      EMBEDDED_WORKERS: 'false',
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0 || !base) throw new ConfigError(problems);
+  return { ...base, database: { ...base.database, url: undefined } };
+}
+
 function storageConfig(read: EnvReader, port: number): StorageConfig {
   const bucket = read.raw('S3_BUCKET');
   const accessKeyId = read.raw('S3_ACCESS_KEY_ID');
@@ -159,7 +215,8 @@ function storageConfig(read: EnvReader, port: number): StorageConfig {
     s3: bucket
       ? {
           bucket,
-          region: read.string('S3_REGION', 'us-east-1'),
+          // On Lambda and ECS, AWS_REGION is the region the code runs in.
+          region: read.string('S3_REGION', read.string('AWS_REGION', 'us-east-1')),
           endpoint: read.url('S3_ENDPOINT', ['http:', 'https:']),
           forcePathStyle: read.bool('S3_FORCE_PATH_STYLE', false),
           credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,

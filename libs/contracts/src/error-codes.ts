@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   upload_not_pending: 409,
   upload_missing: 409,
   trash_item_not_found: 404,
+  preview_not_available: 404,
+  // Profile photos
+  no_profile_photo: 404,
+  user_not_found: 404,
   // The embedded store's presigned upload and download URLs (/storage/…)
   upload_url_invalid: 403,
   upload_url_expired: 403,

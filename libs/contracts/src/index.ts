@@ -2,3 +2,4 @@ export * from './app-error';
 export * from './error-codes';
 export * from './problem';
 export * from './s3-event';
+export * from './media';

@@ -38,6 +38,9 @@ describe('S3 event records', () => {
     });
     expect(isObjectCreated(record)).toBe(true);
     expect(isObjectCreated({ ...record, eventName: 'ObjectRemoved:Delete' })).toBe(false);
+    // MinIO's names carry an s3: prefix.
+    expect(isObjectCreated({ ...record, eventName: 's3:ObjectCreated:Put' })).toBe(true);
+    expect(isObjectCreated({ ...record, eventName: 's3:ObjectRemoved:Delete' })).toBe(false);
     expect(objectCreatedRecord('b', 'k', 0).s3.object).not.toHaveProperty('eTag');
   });
 });

@@ -35,9 +35,12 @@ export interface S3EventRecord {
 
 export const OBJECT_CREATED_PUT = 'ObjectCreated:Put';
 
-/** Whether the record announces a new object (any way it was made: PUT, POST, copy, multipart). */
+/**
+ * Whether the record announces a new object (any way it was made: PUT, POST, copy, multipart). MinIO names
+ * its events with an `s3:` prefix (`s3:ObjectCreated:Put`); AWS and Ceph without.
+ */
 export function isObjectCreated(record: S3EventRecord): boolean {
-  return record.eventName.startsWith('ObjectCreated:');
+  return record.eventName.replace(/^s3:/, '').startsWith('ObjectCreated:');
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const FILE_KEY = new RegExp(`^files/(${UUID})/(${UUID})(?:~(${UUID}))?$`);
+const PROFILE_PHOTO_ORIGINAL_KEY = new RegExp(`^profile_photos/original/(${UUID})/photo$`);
 
 export const objectKeys = {
   file: (ownerId: string, fileId: string, uploadId?: string): string =>
@@ -21,6 +22,7 @@ export const objectKeys = {
   profilePhotoResized: (userId: string, extension: string): string =>
     `profile_photos/resized/${userId}/photo.${extension}`,
   filesPrefix: 'files/',
+  profilePhotoOriginalPrefix: 'profile_photos/original/',
 };
 
 export interface FileKey {
@@ -34,4 +36,10 @@ export interface FileKey {
 export function parseFileKey(key: string): FileKey | null {
   const match = FILE_KEY.exec(key);
   return match ? { ownerId: match[1], fileId: match[2], uploadId: match[3] } : null;
+}
+
+/** The user whose profile photo upload a `profile_photos/original/…` key is, or null for any other key. */
+export function parseProfilePhotoKey(key: string): { userId: string } | null {
+  const match = PROFILE_PHOTO_ORIGINAL_KEY.exec(key);
+  return match ? { userId: match[1] } : null;
 }

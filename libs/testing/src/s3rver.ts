@@ -69,3 +69,31 @@ export function createS3rver(options: Record<string, unknown>): S3rverInstance {
   const S3rver = require('@20minutes/s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
   return new S3rver(options);
 }
+
+export interface RunningS3rver {
+  server: S3rverInstance;
+  endpoint: string;
+  /** The API's (and the workers') environment for this server and bucket. */
+  env: Record<string, string>;
+}
+
+/** A real S3 server on a free local port, keeping its objects under `directory`, with `bucket` made. */
+export async function startS3rver(directory: string, bucket: string): Promise<RunningS3rver> {
+  const server = createS3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
+  const endpoint = `http://127.0.0.1:${(await server.run()).port}`;
+  const env = {
+    S3_BUCKET: bucket,
+    S3_ENDPOINT: endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    S3_REGION: 'us-east-1',
+  };
+  return { server, endpoint, env };
+}

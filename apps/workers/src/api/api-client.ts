@@ -1,11 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import {
+  FilePreviewConfirmation,
+  PreviewConfirmed,
+  PreviewStatus,
+  ProfilePictureConfirmation,
+  ProfilePictureConfirmed,
+} from '@app/contracts';
 
 export interface FileUploadConfirmation {
   file_id: string;
   size_in_bytes: number;
   content_type: string;
   object_key: string;
+}
+
+/** The API's answer to an upload confirmation: what became of the file, and whether a preview is wanted. */
+export interface UploadConfirmed {
+  status: 'confirmed' | 'rejected';
+  preview_status: PreviewStatus;
 }
 
 export class ApiCallError extends Error {
@@ -33,8 +46,16 @@ export class ApiClient {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  confirmFileUpload(body: FileUploadConfirmation): Promise<unknown> {
-    return this.post('/confirm-file-upload', body);
+  confirmFileUpload(body: FileUploadConfirmation): Promise<UploadConfirmed> {
+    return this.post('/confirm-file-upload', body) as Promise<UploadConfirmed>;
+  }
+
+  confirmFilePreview(body: FilePreviewConfirmation): Promise<PreviewConfirmed> {
+    return this.post('/confirm-file-preview', body) as Promise<PreviewConfirmed>;
+  }
+
+  confirmProfilePicture(body: ProfilePictureConfirmation): Promise<ProfilePictureConfirmed> {
+    return this.post('/confirm-profile-picture', body) as Promise<ProfilePictureConfirmed>;
   }
 
   /** POSTs with retries and exponential backoff on transient failures; throws ApiCallError otherwise. */

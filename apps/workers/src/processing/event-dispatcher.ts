@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decodeS3Key, isObjectCreated, S3EventRecord } from '@app/contracts';
+import { objectKeys } from '@app/storage';
+import { ProfilePhotoProcessor } from './process-profile-photo';
 import { UploadProcessor } from './process-upload';
 
 export interface RecordOutcome {
@@ -7,15 +9,28 @@ export interface RecordOutcome {
   outcome: string;
 }
 
+/** The prefixes the workers handle; a runner may be given only some (each Lambda function has its own). */
+export const HANDLED_PREFIXES = [objectKeys.filesPrefix, objectKeys.profilePhotoOriginalPrefix] as const;
+export type HandledPrefix = (typeof HANDLED_PREFIXES)[number];
+
 /** Hands each "object created" record of an S3-style event to the processor for its prefix. */
 @Injectable()
 export class EventDispatcher {
   private readonly logger = new Logger(EventDispatcher.name);
 
-  constructor(private readonly uploads: UploadProcessor) {}
+  constructor(
+    private readonly uploads: UploadProcessor,
+    private readonly profilePhotos: ProfilePhotoProcessor,
+  ) {}
 
-  /** Processes every record; throws the first failure after trying them all, so the event is retried. */
-  async dispatch(records: S3EventRecord[]): Promise<RecordOutcome[]> {
+  /**
+   * Processes every record whose key is under one of `prefixes`; throws the first failure after trying them
+   * all, so that the event is delivered again (every step is idempotent).
+   */
+  async dispatch(
+    records: S3EventRecord[],
+    prefixes: readonly HandledPrefix[] = HANDLED_PREFIXES,
+  ): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = [];
     let failure: unknown;
     for (const record of records) {
@@ -24,7 +39,7 @@ export class EventDispatcher {
       let key = record.s3.object.key;
       try {
         key = decodeS3Key(key);
-        const outcome = await this.uploads.process(key);
+        const outcome = prefixes.some((prefix) => key.startsWith(prefix)) ? await this.process(key) : 'ignored';
         outcomes.push({ key, outcome });
         if (outcome !== 'ignored') this.logger.log(`${key}: ${outcome}`);
       } catch (error) {
@@ -34,5 +49,11 @@ export class EventDispatcher {
     }
     if (failure) throw failure;
     return outcomes;
+  }
+
+  private async process(key: string): Promise<string> {
+    if (key.startsWith(objectKeys.profilePhotoOriginalPrefix)) return this.profilePhotos.process(key);
+    const { upload, preview } = await this.uploads.process(key);
+    return preview ? `${upload}, preview ${preview}` : upload;
   }
 }

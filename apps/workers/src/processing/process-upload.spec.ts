@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ObjectHead, ObjectStorage, objectKeys } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
 import { ContentSniffer, SNIFF_BYTES } from '../media/content-sniffer';
+import { ImageResizer } from '../media/image-resizer';
+import { jpegImage } from '../media/test-images';
+import { PreviewMaker } from './make-preview';
 import { UploadProcessor } from './process-upload';
 
 const OWNER = randomUUID();
@@ -19,16 +22,19 @@ describe('UploadProcessor', () => {
   let storage: { head: jest.Mock; read: jest.Mock };
   let sniffer: { sniff: jest.Mock };
   let api: { confirmFileUpload: jest.Mock };
+  let previews: { make: jest.Mock };
   let processor: UploadProcessor;
 
   beforeEach(() => {
     storage = { head: jest.fn(), read: jest.fn() };
     sniffer = { sniff: jest.fn() };
-    api = { confirmFileUpload: jest.fn().mockResolvedValue({ status: 'confirmed' }) };
+    api = { confirmFileUpload: jest.fn().mockResolvedValue({ status: 'confirmed', preview_status: 'none' }) };
+    previews = { make: jest.fn().mockResolvedValue('ready') };
     processor = new UploadProcessor(
       storage as unknown as ObjectStorage,
       sniffer as unknown as ContentSniffer,
       api as unknown as ApiClient,
+      previews as unknown as PreviewMaker,
     );
   });
 
@@ -38,7 +44,7 @@ describe('UploadProcessor', () => {
     storage.read.mockResolvedValue(first);
     sniffer.sniff.mockResolvedValue({ mime: 'image/png', extension: 'png' });
 
-    await expect(processor.process(KEY)).resolves.toBe('confirmed');
+    await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed' });
 
     expect(storage.head).toHaveBeenCalledWith(KEY);
     expect(storage.read).toHaveBeenCalledWith(KEY, { start: 0, end: 66 });
@@ -81,7 +87,7 @@ describe('UploadProcessor', () => {
 
   it('confirms an empty object without reading or sniffing it', async () => {
     storage.head.mockResolvedValue(headOf(0, 'text/plain'));
-    await expect(processor.process(KEY)).resolves.toBe('confirmed');
+    await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed' });
     expect(storage.read).not.toHaveBeenCalled();
     expect(sniffer.sniff).not.toHaveBeenCalled();
     expect(api.confirmFileUpload).toHaveBeenCalledWith({
@@ -105,15 +111,16 @@ describe('UploadProcessor', () => {
     storage.head.mockResolvedValue(headOf(3, 'text/plain'));
     storage.read.mockResolvedValue(Buffer.from('abc'));
     sniffer.sniff.mockResolvedValue(undefined);
-    api.confirmFileUpload.mockResolvedValue({ status: 'rejected' });
-    await expect(processor.process(KEY)).resolves.toBe('rejected');
+    api.confirmFileUpload.mockResolvedValue({ status: 'rejected', preview_status: 'none' });
+    await expect(processor.process(KEY)).resolves.toEqual({ upload: 'rejected' });
   });
 
   it('answers gone, and calls nobody, when the object is no longer there', async () => {
     storage.head.mockResolvedValue(null);
-    await expect(processor.process(KEY)).resolves.toBe('gone');
+    await expect(processor.process(KEY)).resolves.toEqual({ upload: 'gone' });
     expect(storage.read).not.toHaveBeenCalled();
     expect(api.confirmFileUpload).not.toHaveBeenCalled();
+    expect(previews.make).not.toHaveBeenCalled();
   });
 
   it.each([
@@ -123,9 +130,10 @@ describe('UploadProcessor', () => {
     ['a key with more after the file id', `${KEY}/extra`],
     ['an upper-case id', objectKeys.file(OWNER, FILE.toUpperCase())],
   ])('ignores %s, touching nothing', async (_, key) => {
-    await expect(processor.process(key)).resolves.toBe('ignored');
+    await expect(processor.process(key)).resolves.toEqual({ upload: 'ignored' });
     expect(storage.head).not.toHaveBeenCalled();
     expect(api.confirmFileUpload).not.toHaveBeenCalled();
+    expect(previews.make).not.toHaveBeenCalled();
   });
 
   it('lets a failure of the API through, for the event to be retried', async () => {
@@ -141,5 +149,124 @@ describe('UploadProcessor', () => {
     storage.head.mockRejectedValue(new Error('storage is down'));
     await expect(processor.process(KEY)).rejects.toThrow('storage is down');
     expect(api.confirmFileUpload).not.toHaveBeenCalled();
+  });
+
+  describe('previews', () => {
+    const SIZE = 48_213;
+
+    beforeEach(() => {
+      storage.head.mockResolvedValue(headOf(SIZE, 'image/jpeg'));
+      storage.read.mockResolvedValue(Buffer.from([0xff, 0xd8, 0xff]));
+      sniffer.sniff.mockResolvedValue({ mime: 'image/jpeg', extension: 'jpg' });
+    });
+
+    it('makes the preview when the API confirms the file and wants its preview, and answers both outcomes', async () => {
+      api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: 'pending' });
+      previews.make.mockResolvedValue('ready');
+
+      await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed', preview: 'ready' });
+
+      expect(previews.make).toHaveBeenCalledTimes(1);
+      expect(previews.make).toHaveBeenCalledWith({ ownerId: OWNER, fileId: FILE, uploadId: undefined }, KEY, SIZE);
+      expect(api.confirmFileUpload.mock.invocationCallOrder[0]).toBeLessThan(previews.make.mock.invocationCallOrder[0]);
+    });
+
+    it('makes a replacement’s preview from the replacement’s object', async () => {
+      const upload = randomUUID();
+      const key = objectKeys.file(OWNER, FILE, upload);
+      storage.head.mockResolvedValue({ ...headOf(SIZE, 'image/jpeg'), key });
+      api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: 'pending' });
+
+      await processor.process(key);
+
+      expect(previews.make).toHaveBeenCalledWith({ ownerId: OWNER, fileId: FILE, uploadId: upload }, key, SIZE);
+    });
+
+    it.each(['failed', 'unsupported', 'gone'])('answers what became of the preview: %s', async (preview) => {
+      api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: 'pending' });
+      previews.make.mockResolvedValue(preview);
+      await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed', preview });
+    });
+
+    it.each(['none', 'ready', 'failed', 'unsupported'])(
+      'makes no preview when the API answers preview_status %s',
+      async (previewStatus) => {
+        api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: previewStatus });
+        await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed' });
+        expect(previews.make).not.toHaveBeenCalled();
+      },
+    );
+
+    it.each(['none', 'pending'])('makes no preview of a rejected upload (preview_status %s)', async (previewStatus) => {
+      api.confirmFileUpload.mockResolvedValue({ status: 'rejected', preview_status: previewStatus });
+      await expect(processor.process(KEY)).resolves.toEqual({ upload: 'rejected' });
+      expect(previews.make).not.toHaveBeenCalled();
+    });
+
+    it('is idempotent: the same event twice makes one preview (the API answers ready the second time)', async () => {
+      api.confirmFileUpload
+        .mockResolvedValueOnce({ status: 'confirmed', preview_status: 'pending' })
+        .mockResolvedValueOnce({ status: 'confirmed', preview_status: 'ready' });
+
+      const first = await processor.process(KEY);
+      const second = await processor.process(KEY);
+
+      expect(first).toEqual({ upload: 'confirmed', preview: 'ready' });
+      expect(second).toEqual({ upload: 'confirmed' });
+      expect(api.confirmFileUpload).toHaveBeenCalledTimes(2);
+      expect(previews.make).toHaveBeenCalledTimes(1);
+    });
+
+    it('lets a failure to make the preview through, for the event to be retried', async () => {
+      api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: 'pending' });
+      const failure = new ApiCallError(503, 'service_unavailable', '503');
+      previews.make.mockRejectedValue(failure);
+      await expect(processor.process(KEY)).rejects.toBe(failure);
+    });
+  });
+
+  it('the same event twice, through the real sniffer and resizer: one preview written, one preview confirmed', async () => {
+    const jpeg = await jpegImage(640, 480);
+    const objects = new Map<string, Buffer>([[KEY, jpeg]]);
+    const store = {
+      head: jest.fn(async (key: string) => (objects.has(key) ? headOf(objects.get(key)!.length, 'image/jpeg') : null)),
+      read: jest.fn(async (key: string, range?: { start: number; end: number }) => {
+        const bytes = objects.get(key);
+        return bytes && range ? bytes.subarray(range.start, range.end + 1) : (bytes ?? null);
+      }),
+      write: jest.fn(async (key: string, body: Buffer) => void objects.set(key, body)),
+      delete: jest.fn(),
+    };
+    // The API as it behaves: the preview is pending until it is confirmed, then ready.
+    let previewStatus = 'pending';
+    const callbacks = {
+      confirmFileUpload: jest.fn(async () => ({ status: 'confirmed', preview_status: previewStatus })),
+      confirmFilePreview: jest.fn(async (body: { status: string; object_key: string }) => {
+        previewStatus = body.status;
+        return { preview_status: body.status, object_key: body.object_key };
+      }),
+    };
+    const real = new UploadProcessor(
+      store as unknown as ObjectStorage,
+      new ContentSniffer(),
+      callbacks as unknown as ApiClient,
+      new PreviewMaker(store as unknown as ObjectStorage, new ImageResizer(), callbacks as unknown as ApiClient),
+    );
+
+    await expect(real.process(KEY)).resolves.toEqual({ upload: 'confirmed', preview: 'ready' });
+    await expect(real.process(KEY)).resolves.toEqual({ upload: 'confirmed' });
+
+    expect(callbacks.confirmFileUpload).toHaveBeenCalledTimes(2);
+    expect(callbacks.confirmFileUpload).toHaveBeenCalledWith(expect.objectContaining({ content_type: 'image/jpeg' }));
+    expect(store.write).toHaveBeenCalledTimes(1);
+    expect(store.write).toHaveBeenCalledWith(objectKeys.preview(OWNER, FILE), expect.any(Buffer), 'image/jpeg');
+    expect(callbacks.confirmFilePreview).toHaveBeenCalledTimes(1);
+    expect(callbacks.confirmFilePreview).toHaveBeenCalledWith({
+      file_id: FILE,
+      status: 'ready',
+      width: 400,
+      height: 300,
+      object_key: KEY,
+    });
   });
 });

@@ -2,12 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { ObjectStorage, parseFileKey } from '@app/storage';
 import { ApiClient } from '../api/api-client';
 import { ContentSniffer, SNIFF_BYTES } from '../media/content-sniffer';
+import { PreviewMaker, PreviewResult } from './make-preview';
 
 export type UploadOutcome = 'confirmed' | 'rejected' | 'gone' | 'ignored';
 
+export interface UploadProcessed {
+  upload: UploadOutcome;
+  /** Set when a preview was made (or tried) by this call. */
+  preview?: PreviewResult;
+}
+
 /**
  * An object arrived under `files/…`: read its head and first bytes, sniff the real type, and ask the API to
- * confirm the upload (the API checks the size itself). Idempotent: the API answers a repeat as the first.
+ * confirm the upload (the API checks the size itself). When the API wants a preview (a confirmed image whose
+ * preview is pending), make it. Idempotent: the API answers a repeat as the first, and a preview already
+ * made is not made again.
  */
 @Injectable()
 export class UploadProcessor {
@@ -15,24 +24,26 @@ export class UploadProcessor {
     private readonly storage: ObjectStorage,
     private readonly sniffer: ContentSniffer,
     private readonly api: ApiClient,
+    private readonly previews: PreviewMaker,
   ) {}
 
-  async process(key: string): Promise<UploadOutcome> {
+  async process(key: string): Promise<UploadProcessed> {
     const target = parseFileKey(key);
-    if (!target) return 'ignored';
+    if (!target) return { upload: 'ignored' };
     const head = await this.storage.head(key);
-    if (!head) return 'gone';
+    if (!head) return { upload: 'gone' };
     const first =
       head.sizeBytes > 0
         ? await this.storage.read(key, { start: 0, end: Math.min(head.sizeBytes, SNIFF_BYTES) - 1 })
         : null;
     const sniffed = first ? await this.sniffer.sniff(first) : undefined;
-    const answer = (await this.api.confirmFileUpload({
+    const answer = await this.api.confirmFileUpload({
       file_id: target.fileId,
       size_in_bytes: head.sizeBytes,
       content_type: sniffed?.mime ?? head.contentType ?? 'application/octet-stream',
       object_key: key,
-    })) as { status: 'confirmed' | 'rejected' };
-    return answer.status;
+    });
+    if (answer.status !== 'confirmed' || answer.preview_status !== 'pending') return { upload: answer.status };
+    return { upload: answer.status, preview: await this.previews.make(target, key, head.sizeBytes) };
   }
 }

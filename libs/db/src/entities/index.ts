@@ -1,8 +1,10 @@
 import { Item } from './item.entity';
+import { ProfilePhoto } from './profile-photo.entity';
 import { User } from './user.entity';
 
 export * from './item.entity';
+export * from './profile-photo.entity';
 export { User };
 
 /** Every entity, listed explicitly so bundles and tests need no file globs. */
-export const ENTITIES = [User, Item];
+export const ENTITIES = [User, Item, ProfilePhoto];

@@ -9,12 +9,13 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { PreviewStatus } from '@app/contracts';
 import { bigintNumber } from './bigint.transformer';
 import { User } from './user.entity';
 
+export type { PreviewStatus };
 export type ItemKind = 'file' | 'folder';
 export type UploadStatus = 'pending' | 'confirmed' | 'rejected';
-export type PreviewStatus = 'none' | 'pending' | 'ready' | 'failed' | 'unsupported';
 
 /**
  * A file or a folder: one table, so that siblings share one namespace (a unique index), a listing is one
@@ -109,6 +110,13 @@ export class Item {
 
   @Column({ type: 'varchar', length: 11, default: 'none' })
   previewStatus: PreviewStatus;
+
+  /** The ready preview's size in pixels (inside 400×400). */
+  @Column({ type: 'smallint', nullable: true })
+  previewWidth: number | null;
+
+  @Column({ type: 'smallint', nullable: true })
+  previewHeight: number | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '@app/contracts';
-import { Item } from '../entities';
+import { Item, PreviewStatus } from '../entities';
 import { violatedUniqueConstraint } from './pg-errors';
+import { Row, rowsOf } from './rows';
 
 export type SortKey = 'name' | 'created_at' | 'last_interaction' | 'size' | 'type';
 export type SortOrder = 'ASC' | 'DESC';
@@ -92,7 +93,8 @@ const ITEM_COLUMNS = `i.id, i.owner_id AS "ownerId", i.parent_folder_id AS "pare
   i.size_bytes AS "sizeBytes", i.content_type AS "contentType", i.upload_status AS "uploadStatus",
   i.object_key AS "objectKey", i.upload_key AS "uploadKey", i.upload_size_bytes AS "uploadSizeBytes",
   i.upload_content_type AS "uploadContentType", i.upload_expires_at AS "uploadExpiresAt",
-  i.preview_status AS "previewStatus", i.created_at AS "createdAt", i.updated_at AS "updatedAt",
+  i.preview_status AS "previewStatus", i.preview_width AS "previewWidth", i.preview_height AS "previewHeight",
+  i.created_at AS "createdAt", i.updated_at AS "updatedAt",
   i.last_interaction AS "lastInteraction", i.deleted_at AS "deletedAt", i.trash_root_id AS "trashRootId"`;
 
 /** The same columns, for RETURNING (no table alias there). */
@@ -140,14 +142,6 @@ function toItem(row: Row): Item {
   if (row.uploadSizeBytes !== null && row.uploadSizeBytes !== undefined)
     item.uploadSizeBytes = Number(row.uploadSizeBytes);
   return item;
-}
-
-type Row = Record<string, unknown>;
-
-/** The rows of a statement: TypeORM answers an UPDATE or DELETE as `[rows, count]`, the rest as rows. */
-async function rowsOf(manager: EntityManager, sql: string, params: unknown[]): Promise<Row[]> {
-  const result = await manager.query(sql, params);
-  return Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
 }
 
 /** Turns a violation of the sibling-name index into the caller's conflict error. */
@@ -330,20 +324,41 @@ export class ItemsRepository {
   }
 
   /** The pending upload has arrived: its bytes become the file's. */
+  /**
+   * The pending upload becomes the file's bytes. Its preview starts again: `pending` when the workers will
+   * make one (the bytes are an image they preview), else what `previewStatus` says.
+   */
   async confirmUpload(
     id: string,
-    upload: { sizeBytes: number; contentType: string },
+    upload: { sizeBytes: number; contentType: string; previewStatus: PreviewStatus },
     manager: EntityManager,
   ): Promise<Item> {
     const rows = await rowsOf(
       manager,
       `UPDATE items SET upload_status = 'confirmed', object_key = upload_key, size_bytes = $2, content_type = $3,
               upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
-              updated_at = now()
+              preview_status = $4, preview_width = NULL, preview_height = NULL, updated_at = now()
         WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
-      [id, upload.sizeBytes, upload.contentType],
+      [id, upload.sizeBytes, upload.contentType, upload.previewStatus],
     );
     return toItem(rows[0]);
+  }
+
+  /**
+   * Records a pending preview's outcome, if the file's bytes are still those of `objectKey`; returns whether it
+   * did (a repeat, or a preview of bytes since replaced, changes nothing).
+   */
+  async settlePreview(
+    id: string,
+    preview: { status: PreviewStatus; width: number | null; height: number | null; objectKey: string | null },
+  ): Promise<boolean> {
+    const [, affected] = await this.dataSource.query(
+      `UPDATE items SET preview_status = $2, preview_width = $3, preview_height = $4
+        WHERE id = $1 AND kind = 'file' AND upload_status = 'confirmed' AND preview_status = 'pending'
+          AND ($5::varchar IS NULL OR object_key = $5)`,
+      [id, preview.status, preview.width, preview.height, preview.objectKey],
+    );
+    return affected === 1;
   }
 
   /**

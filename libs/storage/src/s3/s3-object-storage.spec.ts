@@ -8,7 +8,7 @@ import { contentDisposition } from '../content-disposition';
 import { ContractSubject, objectStorageContract, Refusal } from '../object-storage.contract';
 import { ObjectStorage } from '../object-storage';
 import { s3ClientConfig, S3ObjectStorage } from './s3-object-storage';
-import { createS3rver, S3rverInstance } from '../../../testing/src/s3rver';
+import { S3rverInstance, startS3rver } from '../../../testing/src/s3rver';
 
 /** s3rver's bugs and their patches: libs/testing/src/s3rver.ts. */
 jest.mock('crypto', () => require('../../../testing/src/s3rver').patchedCrypto());
@@ -39,15 +39,7 @@ describe('S3ObjectStorage against s3rver (a real S3 server that checks SigV4)', 
   let storage: S3ObjectStorage;
 
   beforeAll(async () => {
-    server = createS3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory,
-      configureBuckets: [{ name: BUCKET }],
-    });
-    const { port } = await server.run();
-    endpoint = `http://127.0.0.1:${port}`;
+    ({ server, endpoint } = await startS3rver(directory, BUCKET));
     config = {
       bucket: BUCKET,
       region: 'us-east-1',

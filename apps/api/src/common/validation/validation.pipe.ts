@@ -19,8 +19,10 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
-  constructor() {
+  /** `validateCustomDecorators`: also validate what a custom parameter decorator (OptionalBody) produces. */
+  constructor({ validateCustomDecorators = false }: { validateCustomDecorators?: boolean } = {}) {
     super({
+      validateCustomDecorators,
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

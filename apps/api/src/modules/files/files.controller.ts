@@ -1,15 +1,27 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/current-user.decorator';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { IdParam } from '../../common/validation/id-param';
 import { ItemDto } from '../items';
 import { DownloadDto } from './dto/download.dto';
+import { PreviewDto, PreviewPendingDto } from './dto/preview.dto';
 import { RequestUploadDto } from './dto/request-upload.dto';
 import { RequestUploadsDto } from './dto/request-uploads.dto';
 import { UpdateFileDto } from './dto/update-file.dto';
 import { FileUploadDto, UploadResultsDto } from './dto/upload.dto';
 import { FilesService } from './files.service';
+
+/** A preview takes well under a second to make once the bytes are in. */
+const PREVIEW_RETRY_AFTER_SECONDS = 1;
 
 @ApiTags('files')
 @ApiBearerAuth('bearer')
@@ -53,6 +65,26 @@ export class FilesController {
   @ApiProblems('unauthorized', 'validation_failed', 'file_not_found', 'file_not_ready')
   downloadFile(@CurrentUser() user: AuthenticatedUser, @IdParam('file_id') fileId: string): Promise<DownloadDto> {
     return this.files.download(user, fileId);
+  }
+
+  /**
+   * The file's preview (inside 400×400, upright, without metadata). 200 with a presigned GET when it is ready;
+   * 202 `{status: "pending"}` with `Retry-After` while the bytes are on their way or the preview is being
+   * made; 404 `preview_not_available` when there is none and will be none (not an image, or one that does
+   * not decode).
+   */
+  @Get('image-preview/:file_id')
+  @ApiOkResponse({ type: PreviewDto })
+  @ApiAcceptedResponse({ type: PreviewPendingDto, headers: { 'Retry-After': { description: 'Seconds to wait.' } } })
+  @ApiProblems('unauthorized', 'validation_failed', 'file_not_found', 'preview_not_available')
+  async getImagePreview(
+    @CurrentUser() user: AuthenticatedUser,
+    @IdParam('file_id') fileId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PreviewDto | PreviewPendingDto> {
+    const preview = await this.files.preview(user, fileId);
+    if ('status' in preview) void reply.status(202).header('Retry-After', String(PREVIEW_RETRY_AFTER_SECONDS));
+    return preview;
   }
 
   /** Renames a file and/or moves it (`parent_folder_id: null` moves it to the root). */

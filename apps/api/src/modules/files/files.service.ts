@@ -4,17 +4,18 @@ import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
 import { Item, ItemsRepository, UsersRepository } from '@app/db';
-import { ObjectStorage, objectKeys, PresignedRequest } from '@app/storage';
+import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { toProblem } from '../../common/errors/problem';
 import { AppValidationPipe } from '../../common/validation/validation.pipe';
 import { AccessService } from '../access/access.service';
-import { extensionOf, ItemDto, keepName, splitName, toItemDto } from '../items';
+import { extensionOf, ItemDto, keepName, splitName, toItemDto, toUploadDto, UploadDto } from '../items';
 import { DownloadDto } from './dto/download.dto';
+import { PreviewDto, PreviewPendingDto } from './dto/preview.dto';
 import { RequestUploadDto } from './dto/request-upload.dto';
 import { RequestUploadsDto } from './dto/request-uploads.dto';
 import { UpdateFileDto } from './dto/update-file.dto';
-import { FileUploadDto, UploadDto, UploadResultDto } from './dto/upload.dto';
+import { FileUploadDto, UploadResultDto } from './dto/upload.dto';
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
@@ -205,6 +206,29 @@ export class FilesService {
     return { url: download.url, expires_at: download.expiresAt, file: this.present(file, user) };
   }
 
+  /**
+   * The file's preview: ready (a presigned GET), still to come (pending: the bytes are on their way or the
+   * workers are making it), or not available, now or later (not an image, or one that did not decode).
+   */
+  async preview(user: AuthenticatedUser, fileId: string): Promise<PreviewDto | PreviewPendingDto> {
+    const file = await this.access.requireFile(user.id, fileId, 'view');
+    if (file.uploadStatus === 'pending' || file.previewStatus === 'pending') return { status: 'pending' };
+    if (file.previewStatus !== 'ready') {
+      throw new AppError('preview_not_available', 'This file has no preview, and will have none.');
+    }
+    const download = await this.storage.presignDownload({
+      key: objectKeys.preview(file.ownerId, file.id),
+      fileName: `${splitName(file.name).stem}-preview`,
+      expiresInSeconds: this.config.storage.downloadUrlTtlSeconds,
+    });
+    return {
+      url: download.url,
+      expires_at: download.expiresAt,
+      width: file.previewWidth!,
+      height: file.previewHeight!,
+    };
+  }
+
   async updateFile(user: AuthenticatedUser, fileId: string, dto: UpdateFileDto): Promise<ItemDto> {
     if (dto.file_name === undefined && dto.parent_folder_id === undefined) {
       throw AppError.validation([{ field: 'body', message: 'must give file_name, parent_folder_id or both' }]);
@@ -307,13 +331,13 @@ export class FilesService {
   }
 
   private async presignUpload(file: Item): Promise<UploadDto> {
-    const request: PresignedRequest = await this.storage.presignUpload({
+    const request = await this.storage.presignUpload({
       key: file.uploadKey!,
       sizeBytes: file.uploadSizeBytes!,
       contentType: file.uploadContentType!,
       expiresInSeconds: this.config.storage.uploadUrlTtlSeconds,
     });
-    return { method: 'PUT', url: request.url, headers: request.headers, expires_at: request.expiresAt };
+    return toUploadDto(request);
   }
 
   private present(file: Item, user: AuthenticatedUser): ItemDto {

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppError } from '@app/contracts';
+import { AppError, isPreviewable } from '@app/contracts';
 import { Item, ItemsRepository, UsersRepository } from '@app/db';
-import { ObjectStorage, parseFileKey } from '@app/storage';
+import { ObjectStorage, objectKeys, parseFileKey } from '@app/storage';
+import { ConfirmFilePreviewDto, PreviewConfirmationDto } from './dto/confirm-file-preview.dto';
 import { ConfirmFileUploadDto, UploadConfirmationDto } from './dto/confirm-file-upload.dto';
 
 type Outcome =
@@ -20,9 +21,14 @@ export class ConfirmationsService {
   /**
    * pending → confirmed when the object's real size is the signed one; otherwise the upload is rejected and
    * its object deleted. A replacement's bytes take over and the old object goes. Quota moves in the same
-   * transaction as the row. Idempotent: a repeated call answers with the state the first one left.
+   * transaction as the row. The preview is `pending` when the bytes were sniffed as an image the workers
+   * preview (they make it next), else `unsupported`; a type nobody sniffed (the reconciler's) promises none.
+   * Idempotent: a repeated call answers with the state the first one left.
    */
-  async confirmFileUpload(dto: ConfirmFileUploadDto): Promise<UploadConfirmationDto> {
+  async confirmFileUpload(
+    dto: ConfirmFileUploadDto,
+    { sniffed = true }: { sniffed?: boolean } = {},
+  ): Promise<UploadConfirmationDto> {
     const current = await this.items.findAny(dto.file_id);
     if (!current || current.kind !== 'file') throw new AppError('file_not_found', 'There is no such file.');
     const key = dto.object_key ?? current.uploadKey;
@@ -43,10 +49,16 @@ export class ConfirmationsService {
       await this.users.settle(file.ownerId, { reserved: size, used: size - (file.sizeBytes ?? 0) }, manager);
       const confirmed = await this.items.confirmUpload(
         file.id,
-        { sizeBytes: size, contentType: dto.content_type },
+        {
+          sizeBytes: size,
+          contentType: dto.content_type,
+          previewStatus: !sniffed ? 'none' : isPreviewable(dto.content_type) ? 'pending' : 'unsupported',
+        },
         manager,
       );
-      const replaced = file.objectKey && file.objectKey !== key ? [file.objectKey] : [];
+      // A replacement's old bytes go, and their preview (the new bytes get their own, made after this).
+      const replaced =
+        file.objectKey && file.objectKey !== key ? [file.objectKey, objectKeys.preview(file.ownerId, file.id)] : [];
       return { file: confirmed, status: 'confirmed', garbage: replaced };
     });
     if (outcome.status === null) {
@@ -73,6 +85,34 @@ export class ConfirmationsService {
   }
 
   private answer(file: Item, status: 'confirmed' | 'rejected'): UploadConfirmationDto {
-    return { file_id: file.id, status, size_in_bytes: file.sizeBytes, content_type: file.contentType };
+    return {
+      file_id: file.id,
+      status,
+      size_in_bytes: file.sizeBytes,
+      content_type: file.contentType,
+      preview_status: file.previewStatus,
+    };
+  }
+
+  /**
+   * pending → ready, failed or unsupported. Only a confirmed file's pending preview changes, and only when it
+   * was made from the file's current bytes; anything else is answered with the state as it is (idempotent).
+   */
+  async confirmFilePreview(dto: ConfirmFilePreviewDto): Promise<PreviewConfirmationDto> {
+    const ready = dto.status === 'ready';
+    if (ready && (dto.width === undefined || dto.height === undefined)) {
+      throw AppError.validation([{ field: 'width', message: 'width and height are required with status ready' }]);
+    }
+    await this.items.settlePreview(dto.file_id, {
+      status: dto.status,
+      width: ready ? dto.width! : null,
+      height: ready ? dto.height! : null,
+      objectKey: dto.object_key ?? null,
+    });
+    const file = await this.items.findAny(dto.file_id);
+    if (!file || file.kind !== 'file' || file.uploadStatus !== 'confirmed' || file.deletedAt) {
+      throw new AppError('file_not_found', 'There is no such file.');
+    }
+    return { file_id: file.id, preview_status: file.previewStatus, object_key: file.objectKey! };
   }
 }

@@ -3,3 +3,4 @@ export * from './item.presenter';
 export * from './file-names';
 export * from './page-query.dto';
 export * from './page-cursor';
+export * from './upload.dto';

@@ -83,13 +83,17 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const key = file.uploadKey!;
       const head = await this.storage.head(key);
       if (head) {
-        // The bytes are there but no event came: the type is the one they were uploaded with.
-        await this.confirmations.confirmFileUpload({
-          file_id: file.id,
-          size_in_bytes: head.sizeBytes,
-          content_type: head.contentType ?? file.uploadContentType ?? 'application/octet-stream',
-          object_key: key,
-        });
+        // The bytes are there but no event came: the type is the one they were uploaded with, unsniffed, so
+        // no preview is promised for it.
+        await this.confirmations.confirmFileUpload(
+          {
+            file_id: file.id,
+            size_in_bytes: head.sizeBytes,
+            content_type: head.contentType ?? file.uploadContentType ?? 'application/octet-stream',
+            object_key: key,
+          },
+          { sniffed: false },
+        );
         confirmed++;
       } else if (file.uploadExpiresAt!.getTime() + this.config.drive.uploadGraceSeconds * 1000 < now.getTime()) {
         const forgotten = await this.items.transaction(async (manager) => {

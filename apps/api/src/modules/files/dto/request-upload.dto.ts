@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUUID, Min, ValidateIf } from 'class-validator';
 import { IsItemName } from '../../../common/validation/item-name';
+import { IsUploadContentType } from '../../../common/validation/upload-content-type';
 
 export const CONFLICT_MODES = ['Keep', 'Replace'] as const;
 export type ConflictMode = (typeof CONFLICT_MODES)[number];
@@ -22,9 +23,7 @@ export class RequestUploadDto {
 
   /** The Content-Type the upload will carry (default `application/octet-stream`); the stored type is sniffed from the bytes. */
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Matches(/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/, { message: 'must be a media type such as image/png' })
+  @IsUploadContentType()
   content_type?: string;
 
   /**

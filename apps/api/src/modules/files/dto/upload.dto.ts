@@ -1,17 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ItemDto } from '../../items';
+import { ItemDto, UploadDto } from '../../items';
 import { ProblemDto } from '../../../common/openapi/problem.dto';
-
-/** How to send the bytes: straight to storage, as the body of this request. */
-export class UploadDto {
-  @ApiProperty({ enum: ['PUT'] })
-  method: 'PUT';
-  url: string;
-  /** Send exactly these headers (they are signed): `Content-Type` and `Content-Length`. */
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
-  headers: Record<string, string>;
-  expires_at: Date;
-}
 
 export class FileUploadDto {
   /** The file, pending until its bytes arrive (for a `Replace`, the existing file, unchanged until then). */

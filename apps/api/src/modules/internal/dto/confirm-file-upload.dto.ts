@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { PreviewStatus } from '@app/contracts';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
 
 const TOKEN = "[\\w!#$%&'*+.^`|~-]+";
@@ -39,4 +40,7 @@ export class UploadConfirmationDto {
   /** The confirmed size (the file's size after a rejected replacement). */
   size_in_bytes: number | null;
   content_type: string | null;
+  /** `pending` when the workers are to make a preview of these bytes now. */
+  @ApiProperty({ enum: ['none', 'pending', 'ready', 'failed', 'unsupported'] })
+  preview_status: PreviewStatus;
 }

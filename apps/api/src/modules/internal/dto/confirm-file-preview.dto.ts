@@ -1,0 +1,41 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IMAGE_EDGE, type PreviewOutcome, type PreviewStatus } from '@app/contracts';
+
+export class ConfirmFilePreviewDto {
+  @IsUUID('4')
+  file_id: string;
+
+  /** `ready`: the preview is stored at `previews/{owner_id}/{file_id}`; `failed`: the bytes did not decode; `unsupported`: no preview will be made. */
+  @ApiProperty({ enum: ['ready', 'failed', 'unsupported'] })
+  @IsIn(['ready', 'failed', 'unsupported'])
+  status: PreviewOutcome;
+
+  /** The preview's width in pixels; required with `ready`. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(IMAGE_EDGE)
+  width?: number;
+
+  /** The preview's height in pixels; required with `ready`. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(IMAGE_EDGE)
+  height?: number;
+
+  /** The file's object the preview was made from; when the file's bytes have been replaced since, nothing changes. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  object_key?: string;
+}
+
+export class PreviewConfirmationDto {
+  file_id: string;
+  @ApiProperty({ enum: ['none', 'pending', 'ready', 'failed', 'unsupported'] })
+  preview_status: PreviewStatus;
+  /** The file's current object: when it is not the one the preview was made from, that preview is stale. */
+  object_key: string;
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import sharp from 'sharp';
+import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
+import { ApiCallError, ApiClient } from '../api/api-client';
+import { ImageResizer, MAX_PREVIEW_SOURCE_BYTES } from '../media/image-resizer';
+import { alphaPngImage, jpegImage, pixelFloodPng, svgBytes, truncatedJpeg } from '../media/test-images';
+import { PreviewMaker } from './make-preview';
+
+const OWNER = randomUUID();
+const FILE = randomUUID();
+const TARGET: FileKey = { ownerId: OWNER, fileId: FILE, uploadId: undefined };
+const SOURCE = objectKeys.file(OWNER, FILE);
+const PREVIEW = objectKeys.preview(OWNER, FILE);
+
+describe('PreviewMaker', () => {
+  let storage: { read: jest.Mock; write: jest.Mock; delete: jest.Mock; head: jest.Mock };
+  let api: { confirmFilePreview: jest.Mock };
+  let maker: PreviewMaker;
+  let warnings: jest.SpyInstance;
+
+  beforeEach(() => {
+    storage = {
+      read: jest.fn(),
+      write: jest.fn().mockResolvedValue(undefined),
+      delete: jest.fn().mockResolvedValue(undefined),
+      head: jest.fn(),
+    };
+    // The API answers with the file's current object: by default, the one the preview was made from.
+    api = {
+      confirmFilePreview: jest.fn(async (body: { status: string; object_key: string }) => ({
+        preview_status: body.status,
+        object_key: body.object_key,
+      })),
+    };
+    maker = new PreviewMaker(storage as unknown as ObjectStorage, new ImageResizer(), api as unknown as ApiClient);
+    warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Makes the preview of `bytes`, stored as the file's object. */
+  const make = (bytes: Buffer) => {
+    storage.read.mockResolvedValue(bytes);
+    return maker.make(TARGET, SOURCE, bytes.length);
+  };
+
+  it('writes the preview at previews/{owner}/{file}, then tells the API it is ready, with its size', async () => {
+    await expect(make(await jpegImage(1600, 1200))).resolves.toBe('ready');
+
+    expect(storage.read).toHaveBeenCalledWith(SOURCE);
+    expect(storage.write).toHaveBeenCalledTimes(1);
+    const [key, body, contentType] = storage.write.mock.calls[0] as [string, Buffer, string];
+    expect(key).toBe(PREVIEW);
+    expect(contentType).toBe('image/jpeg');
+    expect(await sharp(body).metadata()).toMatchObject({ format: 'jpeg', width: 400, height: 300 });
+    expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({
+      file_id: FILE,
+      status: 'ready',
+      width: 400,
+      height: 300,
+      object_key: SOURCE,
+    });
+    expect(storage.write.mock.invocationCallOrder[0]).toBeLessThan(api.confirmFilePreview.mock.invocationCallOrder[0]);
+    expect(storage.delete).not.toHaveBeenCalled();
+  });
+
+  it('makes a replacement’s preview from its own object, at the file’s preview key', async () => {
+    const upload = randomUUID();
+    const replacement = objectKeys.file(OWNER, FILE, upload);
+    storage.read.mockResolvedValue(await jpegImage(300, 200));
+
+    await expect(maker.make({ ...TARGET, uploadId: upload }, replacement, 1234)).resolves.toBe('ready');
+
+    expect(storage.read).toHaveBeenCalledWith(replacement);
+    expect(storage.write).toHaveBeenCalledWith(PREVIEW, expect.any(Buffer), 'image/jpeg');
+    expect(api.confirmFilePreview).toHaveBeenCalledWith(
+      expect.objectContaining({ status: 'ready', width: 300, height: 200, object_key: replacement }),
+    );
+  });
+
+  it('stores a transparent image as WebP', async () => {
+    await expect(make(await alphaPngImage(200, 100))).resolves.toBe('ready');
+    const [key, body, contentType] = storage.write.mock.calls[0] as [string, Buffer, string];
+    expect(key).toBe(PREVIEW);
+    expect(contentType).toBe('image/webp');
+    expect(await sharp(body).metadata()).toMatchObject({ format: 'webp', hasAlpha: true, width: 200, height: 100 });
+  });
+
+  it.each([
+    ['cut inside its header', truncatedJpeg],
+    ['cut in the middle of its scan', async () => (await jpegImage(600, 400)).subarray(0, 3000)],
+  ])('confirms failed, and writes nothing, for a JPEG %s', async (_, bytes) => {
+    await expect(make(await bytes())).resolves.toBe('failed');
+    expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'failed', object_key: SOURCE });
+    expect(storage.write).not.toHaveBeenCalled();
+  });
+
+  it('confirms unsupported for bytes no allowed image decoder recognises (here an SVG), and writes nothing', async () => {
+    await expect(make(svgBytes())).resolves.toBe('unsupported');
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
+    expect(storage.write).not.toHaveBeenCalled();
+  });
+
+  it('confirms unsupported for a pixel flood, and writes nothing', async () => {
+    await expect(make(await pixelFloodPng())).resolves.toBe('unsupported');
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
+    expect(storage.write).not.toHaveBeenCalled();
+  });
+
+  it('does not read a source bigger than the cap: unsupported', async () => {
+    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES + 1)).resolves.toBe('unsupported');
+    expect(storage.read).not.toHaveBeenCalled();
+    expect(storage.write).not.toHaveBeenCalled();
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
+  });
+
+  it('reads a source of exactly the cap', async () => {
+    storage.read.mockResolvedValue(await jpegImage(20, 20));
+    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES)).resolves.toBe('ready');
+    expect(storage.read).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries a transient storage read error, then succeeds', async () => {
+    const jpeg = await jpegImage(500, 500);
+    storage.read.mockRejectedValueOnce(new Error('ECONNRESET')).mockResolvedValueOnce(jpeg);
+
+    await expect(maker.make(TARGET, SOURCE, jpeg.length)).resolves.toBe('ready');
+
+    expect(storage.read).toHaveBeenCalledTimes(2);
+    expect(storage.write).toHaveBeenCalledTimes(1);
+    expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+    expect(api.confirmFilePreview).toHaveBeenCalledWith(expect.objectContaining({ status: 'ready' }));
+  });
+
+  it('ends failed when storage stays unreadable, after retrying', async () => {
+    storage.read.mockRejectedValue(new Error('storage is down'));
+
+    await expect(maker.make(TARGET, SOURCE, 1000)).resolves.toBe('failed');
+
+    expect(storage.read.mock.calls.length).toBeGreaterThan(1);
+    expect(storage.write).not.toHaveBeenCalled();
+    expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'failed', object_key: SOURCE });
+    expect(warnings).toHaveBeenCalledWith(expect.stringContaining('storage is down'));
+  });
+
+  it('retries a transient error writing the preview', async () => {
+    storage.write.mockRejectedValueOnce(new Error('503 SlowDown')).mockResolvedValue(undefined);
+    await expect(make(await jpegImage(100, 100))).resolves.toBe('ready');
+    expect(storage.write).toHaveBeenCalledTimes(2);
+    expect(api.confirmFilePreview).toHaveBeenCalledWith(expect.objectContaining({ status: 'ready' }));
+  });
+
+  it('ends failed when the preview cannot be written', async () => {
+    storage.write.mockRejectedValue(new Error('storage is down'));
+    await expect(make(await jpegImage(100, 100))).resolves.toBe('failed');
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'failed', object_key: SOURCE });
+  });
+
+  it('answers gone, telling nobody, when the object is no longer there', async () => {
+    storage.read.mockResolvedValue(null);
+    await expect(maker.make(TARGET, SOURCE, 1000)).resolves.toBe('gone');
+    expect(storage.write).not.toHaveBeenCalled();
+    expect(api.confirmFilePreview).not.toHaveBeenCalled();
+  });
+
+  it('deletes the preview it wrote when the API says the file is gone (purged meanwhile)', async () => {
+    api.confirmFilePreview.mockRejectedValue(new ApiCallError(404, 'file_not_found', '404 file_not_found'));
+
+    await expect(make(await jpegImage(800, 600))).resolves.toBe('gone');
+
+    expect(storage.write).toHaveBeenCalledWith(PREVIEW, expect.any(Buffer), 'image/jpeg');
+    expect(storage.delete).toHaveBeenCalledWith([PREVIEW]);
+    expect(storage.write.mock.invocationCallOrder[0]).toBeLessThan(storage.delete.mock.invocationCallOrder[0]);
+  });
+
+  it('has nothing to delete when the file is gone and no preview was written', async () => {
+    api.confirmFilePreview.mockRejectedValue(new ApiCallError(404, 'file_not_found', '404 file_not_found'));
+    await expect(make(await truncatedJpeg())).resolves.toBe('gone');
+    expect(storage.delete).not.toHaveBeenCalled();
+  });
+
+  it('lets any other API failure through (the event is retried), keeping the preview for the retry', async () => {
+    const failure = new ApiCallError(503, 'service_unavailable', '503');
+    api.confirmFilePreview.mockRejectedValue(failure);
+    await expect(make(await jpegImage(100, 100))).rejects.toBe(failure);
+    expect(storage.delete).not.toHaveBeenCalled();
+  });
+
+  it('lets a 404 with another code through: only file_not_found means the file is gone', async () => {
+    const failure = new ApiCallError(404, 'not_found', '404 not_found');
+    api.confirmFilePreview.mockRejectedValue(failure);
+    await expect(make(await jpegImage(100, 100))).rejects.toBe(failure);
+    expect(storage.delete).not.toHaveBeenCalled();
+  });
+
+  describe('when the file was replaced while its preview was being made', () => {
+    const NEWER = objectKeys.file(OWNER, FILE, randomUUID());
+
+    it('makes the preview again from the new bytes (what it wrote may have overwritten theirs)', async () => {
+      const older = await jpegImage(800, 600);
+      const newer = await jpegImage(300, 900);
+      storage.read.mockImplementation(async (key: string) => (key === NEWER ? newer : older));
+      storage.head.mockResolvedValue({ key: NEWER, sizeBytes: newer.length });
+      api.confirmFilePreview.mockResolvedValueOnce({ preview_status: 'pending', object_key: NEWER });
+
+      await expect(maker.make(TARGET, SOURCE, older.length)).resolves.toBe('ready');
+
+      expect(storage.write).toHaveBeenCalledTimes(2);
+      const last = await sharp(storage.write.mock.calls[1][1] as Buffer).metadata();
+      expect([last.width, last.height]).toEqual([133, 400]);
+      expect(api.confirmFilePreview.mock.calls.map(([body]) => body.object_key)).toEqual([SOURCE, NEWER]);
+      expect(api.confirmFilePreview).toHaveBeenLastCalledWith(
+        expect.objectContaining({ status: 'ready', width: 133, height: 400, object_key: NEWER }),
+      );
+    });
+
+    it('makes it again only once, however often the file changes', async () => {
+      const bytes = await jpegImage(200, 200);
+      storage.read.mockResolvedValue(bytes);
+      storage.head.mockResolvedValue({ key: NEWER, sizeBytes: bytes.length });
+      api.confirmFilePreview.mockResolvedValue({
+        preview_status: 'pending',
+        object_key: objectKeys.file(OWNER, FILE, randomUUID()),
+      });
+
+      await expect(maker.make(TARGET, SOURCE, bytes.length)).resolves.toBe('ready');
+      expect(api.confirmFilePreview).toHaveBeenCalledTimes(2);
+    });
+
+    it('does nothing more for a preview that failed (it wrote nothing)', async () => {
+      api.confirmFilePreview.mockResolvedValueOnce({ preview_status: 'pending', object_key: NEWER });
+      await expect(make(await truncatedJpeg())).resolves.toBe('failed');
+      expect(storage.head).not.toHaveBeenCalled();
+      expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+    });
+  });
+});

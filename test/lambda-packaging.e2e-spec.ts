@@ -1,0 +1,152 @@
+import AdmZip from 'adm-zip';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { encodeS3Key, objectCreatedRecord } from '@app/contracts';
+import { objectKeys } from '@app/storage';
+import { buildLambdas, LAMBDA_FUNCTIONS } from '../scripts/build-lambda';
+import { download, expectProblem, expectStatus, FileDrive, sendBytes, Upload } from './support/drive-files';
+import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
+
+const FIXTURE = '/work/shared/fixtures/exif-orientation/Portrait_6.jpg';
+
+interface Invocation {
+  code: number | null;
+  /** What the handler resolved with, when it did. */
+  result?: { key: string; outcome: string }[];
+  output: string;
+}
+
+/**
+ * `npm run build:lambda`'s artefacts, as Lambda runs them: each zip unpacked on its own, its `index.handler`
+ * invoked in a fresh Node process (no repository, no node_modules but the zip's) with a real S3 event record,
+ * against the API over HTTP and the local store on disk.
+ */
+describe('Lambda packaging: the built zips run their handlers', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'clouddrive-lambda-'));
+  const unpacked: Record<string, string> = {};
+  let t: TestApp;
+  let apiUrl: string;
+
+  beforeAll(async () => {
+    const zips = await buildLambdas(outDir);
+    for (const zip of zips) {
+      const name = zip.slice(outDir.length + 1, -'.zip'.length);
+      unpacked[name] = mkdtempSync(join(tmpdir(), `clouddrive-${name}-`));
+      new AdmZip(zip).extractAllTo(unpacked[name]);
+    }
+    t = await startTestApp();
+    apiUrl = await t.app.getUrl();
+  }, 240_000);
+
+  afterAll(async () => {
+    await t?.close();
+    for (const dir of [outDir, ...Object.values(unpacked)]) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs `node -e` in the unpacked function with a Lambda-like environment and one event. */
+  function invoke(name: keyof typeof LAMBDA_FUNCTIONS, key: string, env: Record<string, string> = {}) {
+    const event = { Records: [objectCreatedRecord('clouddrive', encodeS3Key(key), 0)] };
+    const script = `require('./index.js').handler(JSON.parse(process.argv[1])).then(
+      (result) => { console.log('RESULT ' + JSON.stringify(result)); },
+      (error) => { console.error('FAILED ' + error.message); process.exitCode = 1; })`;
+    return new Promise<Invocation>((resolve) => {
+      const child = spawn(process.execPath, ['-e', script, JSON.stringify(event)], {
+        cwd: unpacked[name],
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATA_DIR: t.config.dataDir,
+          API_URL: apiUrl,
+          LAMBDA_SECRET: t.config.auth.lambdaSecret,
+          LOG_LEVEL: 'warn',
+          ...env,
+        },
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('exit', (code) => {
+        const line = /^RESULT (.*)$/m.exec(output);
+        resolve({ code, output, result: line ? JSON.parse(line[1]) : undefined });
+      });
+    });
+  }
+
+  it('builds one zip per function, each with its bundle and sharp for linux-x64 and linux-arm64', () => {
+    expect(Object.keys(unpacked).sort()).toEqual(Object.keys(LAMBDA_FUNCTIONS).sort());
+    for (const dir of Object.values(unpacked)) {
+      expect(existsSync(join(dir, 'index.js'))).toBe(true);
+      for (const cpu of ['x64', 'arm64']) {
+        expect(existsSync(join(dir, 'node_modules', '@img', `sharp-linux-${cpu}`, 'package.json'))).toBe(true);
+        expect(existsSync(join(dir, 'node_modules', '@img', `sharp-libvips-linux-${cpu}`, 'package.json'))).toBe(true);
+      }
+    }
+  });
+
+  it('files: confirms an upload and makes its preview, upright', async () => {
+    const drive = new FileDrive(t.http, await registerAndLogin(t.http));
+    const bytes = readFileSync(FIXTURE);
+    const { file, upload } = await drive.startUpload('portrait.txt', bytes, { content_type: 'text/plain' });
+    await sendBytes(upload, bytes);
+
+    const run = await invoke('files', objectKeys.file(drive.account.id, file.id));
+    expect(run).toMatchObject({ code: 0, result: [{ outcome: 'confirmed, preview ready' }] });
+
+    expect(await drive.listed(file.id)).toMatchObject({ content_type: 'image/jpeg', preview_status: 'ready' });
+    const preview = await t.http.get(`/image-preview/${file.id}`).set(drive.auth);
+    expectStatus(preview, 200);
+    const image = await sharp((await download(preview.body.url)).body).metadata();
+    // Portrait_6 is stored landscape with "rotate 90°" in its EXIF: upright, it is taller than wide.
+    expect(image.height).toBeGreaterThan(image.width);
+    expect({ width: image.width, height: image.height }).toEqual({
+      width: preview.body.width,
+      height: preview.body.height,
+    });
+    expect(image.exif).toBeUndefined();
+  });
+
+  it('profile-photos: an executable named like a photo is deleted and reported rejected', async () => {
+    const drive = new FileDrive(t.http, await registerAndLogin(t.http));
+    const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(512, 0x41)]);
+    const requested = await t.http
+      .post('/profile-photo')
+      .set(drive.auth)
+      .send({ photo_size_in_bytes: exe.length, content_type: 'image/jpeg' });
+    expectStatus(requested, 200);
+    await sendBytes(requested.body.upload as Upload, exe);
+
+    const key = objectKeys.profilePhotoOriginal(drive.account.id);
+    const run = await invoke('profile-photos', key);
+    expect(run).toMatchObject({ code: 0, result: [{ key, outcome: 'rejected' }] });
+    expect(existsSync(join(t.config.dataDir, 'objects', key))).toBe(false);
+    const photo = await t.http.get('/profile-photo').set(drive.auth);
+    expectProblem(photo, 404, 'no_profile_photo');
+    expect(photo.body.photo_status).toBe('rejected');
+  });
+
+  it('each function leaves alone what is not under its prefix', async () => {
+    const run = await invoke('profile-photos', objectKeys.file(randomUUID(), randomUUID()));
+    expect(run).toMatchObject({ code: 0, result: [{ outcome: 'ignored' }] });
+  });
+
+  it('reports a failure (the invocation fails, so S3 retries the event) when the API cannot be reached', async () => {
+    const drive = new FileDrive(t.http, await registerAndLogin(t.http));
+    const bytes = Buffer.from('hello');
+    const { file, upload } = await drive.startUpload('hello.txt', bytes);
+    await sendBytes(upload, bytes);
+    const run = await invoke('files', objectKeys.file(drive.account.id, file.id), { API_URL: 'http://127.0.0.1:9' });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/FAILED/);
+    expect(await drive.listed(file.id)).toBeUndefined();
+  });
+
+  it('refuses to start without the API URL and the shared secret, naming them', async () => {
+    const run = await invoke('files', 'files/x', { API_URL: '', LAMBDA_SECRET: '' });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/LAMBDA_SECRET must be set/);
+    expect(run.output).toMatch(/API_URL must be set/);
+  });
+});
