@@ -10,6 +10,7 @@ import { FilesModule } from './modules/files/files.module';
 import { FoldersModule } from './modules/folders/folders.module';
 import { InternalModule } from './modules/internal/internal.module';
 import { ReconcilerModule } from './modules/reconciler/reconciler.module';
+import { SharingModule } from './modules/sharing/sharing.module';
 import { TrashModule } from './modules/trash/trash.module';
 import { HealthModule } from './modules/health/health.module';
 import { EmbeddedWorkersModule } from './modules/storage/embedded-workers.module';
@@ -28,6 +29,7 @@ export class ApiModule {
         FilesModule,
         InternalModule,
         TrashModule,
+        SharingModule,
         ReconcilerModule,
         HealthModule,
         ...(config.storage.driver === 'local' ? [EmbeddedWorkersModule] : []),

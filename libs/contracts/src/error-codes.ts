@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   upload_not_pending: 409,
   upload_missing: 409,
   trash_item_not_found: 404,
+  // Sharing and access: something visible but not the caller's to change is a 403; the invisible is a 404
+  permission_denied: 403,
+  cannot_share_with_self: 400,
+  user_not_found: 404,
+  already_shared: 409,
+  share_not_found: 404,
   // The embedded store's presigned upload and download URLs (/storage/…)
   upload_url_invalid: 403,
   upload_url_expired: 403,

@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { dataSourceOptions, runMigrations } from './data-source.options';
 import { DatabaseServer, EMBEDDED_POOL_SIZE } from './database.server';
 import { ItemsRepository } from './repositories/items.repository';
+import { SharesRepository } from './repositories/shares.repository';
 import { UsersRepository } from './repositories/users.repository';
 
 @Module({ providers: [DatabaseServer], exports: [DatabaseServer] })
@@ -24,8 +25,8 @@ class DatabaseServerModule {}
         ),
     }),
   ],
-  providers: [UsersRepository, ItemsRepository],
-  exports: [UsersRepository, ItemsRepository],
+  providers: [UsersRepository, ItemsRepository, SharesRepository],
+  exports: [UsersRepository, ItemsRepository, SharesRepository],
 })
 export class DbModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Database');

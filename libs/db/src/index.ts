@@ -6,3 +6,4 @@ export * from './entities';
 export * from './repositories/users.repository';
 export * from './schema-diff';
 export * from './repositories/items.repository';
+export * from './repositories/shares.repository';

@@ -1,8 +1,10 @@
 import { Item } from './item.entity';
+import { Share } from './share.entity';
 import { User } from './user.entity';
 
 export * from './item.entity';
+export * from './share.entity';
 export { User };
 
 /** Every entity, listed explicitly so bundles and tests need no file globs. */
-export const ENTITIES = [User, Item];
+export const ENTITIES = [User, Item, Share];
