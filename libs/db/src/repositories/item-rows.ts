@@ -32,3 +32,12 @@ export async function rowsOf(manager: EntityManager, sql: string, params: unknow
   const result = await manager.query(sql, params);
   return Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
 }
+
+/**
+ * A keyset page read with one row more than asked for: the page, and its last row when there are more (the place
+ * the next page resumes from).
+ */
+export function splitPage<T>(rows: T[], limit: number): { page: T[]; resumeAfter: T | undefined } {
+  const page = rows.slice(0, limit);
+  return { page, resumeAfter: rows.length > limit ? page.at(-1) : undefined };
+}

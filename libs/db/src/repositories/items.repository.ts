@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '@app/contracts';
 import { Item } from '../entities';
-import { ITEM_COLUMNS, LISTED, rowsOf, toItem } from './item-rows';
+import { ITEM_COLUMNS, LISTED, Row, rowsOf, splitPage, toItem } from './item-rows';
 import { violatedUniqueConstraint } from './pg-errors';
 
 export type SortKey = 'name' | 'created_at' | 'last_interaction' | 'size' | 'type';
@@ -363,18 +363,16 @@ export class ItemsRepository {
       params.push(after.deletedAt, after.id);
       resume = 'AND (i.deleted_at, i.id) < ($3::timestamptz, $4::uuid)';
     }
-    const rows = await this.dataSource.query(
+    const rows: Row[] = await this.dataSource.query(
       `SELECT ${ITEM_COLUMNS}, i.deleted_at::text AS "deletedAtText" FROM items i
         WHERE i.owner_id = $1 AND i.trash_root_id = i.id ${resume}
         ORDER BY i.deleted_at DESC, i.id DESC LIMIT $2`,
       params,
     );
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
+    const { page, resumeAfter: last } = splitPage(rows, limit);
     return {
       items: page.map(toItem),
-      next: more && last ? { deletedAt: String(last.deletedAtText), id: String(last.id) } : undefined,
+      next: last ? { deletedAt: String(last.deletedAtText), id: String(last.id) } : undefined,
     };
   }
 
@@ -557,16 +555,11 @@ export class ItemsRepository {
   /** One page of a folder's (or the root's) listed items: folders first, then the chosen order, ties by id. */
   async list(query: ListingQuery): Promise<ListingPage> {
     const statement = listingStatement(query);
-    const rows = await this.dataSource.query(statement.text, statement.values);
-    const more = rows.length > query.limit;
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
+    const rows: Row[] = await this.dataSource.query(statement.text, statement.values);
+    const { page, resumeAfter: last } = splitPage(rows, query.limit);
     return {
       items: page.map(toItem),
-      next:
-        more && last
-          ? { rank: last.kind === 'file' ? 1 : 0, key: String(last.sortKey), id: String(last.id) }
-          : undefined,
+      next: last ? { rank: last.kind === 'file' ? 1 : 0, key: String(last.sortKey), id: String(last.id) } : undefined,
     };
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '@app/contracts';
 import { Item, SharePermission } from '../entities';
-import { ITEM_COLUMNS, LISTED, Row, rowsOf, toItem } from './item-rows';
+import { ITEM_COLUMNS, LISTED, Row, rowsOf, splitPage, toItem } from './item-rows';
 import { violatedUniqueConstraint } from './pg-errors';
 
 /** The caller's standing on an item: ownership, or the strongest grant on it and its ancestors. */
@@ -164,9 +164,7 @@ export class SharesRepository {
         ORDER BY s.created_at DESC, s.id DESC LIMIT $2`,
       params,
     );
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
+    const { page, resumeAfter: last } = splitPage(rows, limit);
     return {
       rows: page.map((row) => ({
         shareId: String(row.shareId),
@@ -176,7 +174,7 @@ export class SharesRepository {
         ownerEmail: String(row.ownerEmail),
         item: toItem(row),
       })),
-      next: more && last ? { sharedAt: String(last.sharedAtText), id: String(last.shareId) } : undefined,
+      next: last ? { sharedAt: String(last.sharedAtText), id: String(last.shareId) } : undefined,
     };
   }
 }

@@ -6,21 +6,24 @@ export const SHARE_PERMISSIONS = ['view', 'edit'] as const;
 export type SharePermission = (typeof SHARE_PERMISSIONS)[number];
 export const SHARE_OBJECT_TYPES = ['file', 'folder'] as const;
 
-export class CreateShareDto {
-  /** What is shared; the matching `file_id` or `folder_id` names it. */
-  @ApiProperty({ enum: SHARE_OBJECT_TYPES })
-  @IsIn(SHARE_OBJECT_TYPES)
-  share_object_type: 'file' | 'folder';
-
-  /** The file, when `share_object_type` is `file`. */
+/** Names one item, by exactly one of the two ids (the one of its kind). */
+export class ShareTargetDto {
+  /** The file. */
   @IsOptional()
   @IsUUID('4')
   file_id?: string;
 
-  /** The folder, when `share_object_type` is `folder`: the share reaches everything in it, now and later. */
+  /** The folder: a share reaches everything in it, now and later. */
   @IsOptional()
   @IsUUID('4')
   folder_id?: string;
+}
+
+export class CreateShareDto extends ShareTargetDto {
+  /** What is shared; the matching `file_id` or `folder_id` names it. */
+  @ApiProperty({ enum: SHARE_OBJECT_TYPES })
+  @IsIn(SHARE_OBJECT_TYPES)
+  share_object_type: 'file' | 'folder';
 
   /** The recipient's username or e-mail address, in any case. */
   @IsString()
@@ -40,16 +43,8 @@ export class UpdateShareDto {
   permission: SharePermission;
 }
 
-/** Names one item, by exactly one of the two ids. */
-export class SharesQueryDto {
-  @IsOptional()
-  @IsUUID('4')
-  file_id?: string;
-
-  @IsOptional()
-  @IsUUID('4')
-  folder_id?: string;
-}
+/** The item whose grants to list. */
+export class SharesQueryDto extends ShareTargetDto {}
 
 export class ShareRecipientDto {
   id: string;
