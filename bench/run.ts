@@ -5,6 +5,8 @@
  *   its build) to the first 200 from /health, on a fresh data directory and again on the same one;
  * - GET /verify-token at 32 connections, beside a bare node:http server measured in the same run (the ceiling);
  * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
+ * - sharing: a folder 20 levels deep in a shared tree listed by its recipient and by its owner, and
+ *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only).
  *
  * The API and the ceiling each run in their own process; autocannon runs here. BENCH_DURATION sets the
  * seconds of each load; BENCH_DATABASE_URL (a PostgreSQL server URL) adds the figures against a real
@@ -88,9 +90,9 @@ async function load(url: string, headers: Record<string, string> = {}): Promise<
   };
 }
 
-/** Registers a user and answers with a bearer token for it. */
-async function tokenFor(url: string): Promise<string> {
-  const user = { username: 'bench_user', email: 'bench@example.com', password: 'bench-password' };
+/** Registers a user (or logs the one of that name in again) and answers with a bearer token for it. */
+async function tokenFor(url: string, username = 'bench_user'): Promise<string> {
+  const user = { username, email: `${username}@example.com`, password: 'bench-password' };
   const post = (path: string, body: unknown) =>
     fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   await post('/user', user);
@@ -236,6 +238,108 @@ async function deepPages(
   return { first: first.p50, thousandth: thousandth.p50 };
 }
 
+interface SharingFigures {
+  owner: number;
+  recipient: number;
+  firstPage: number;
+  wholePage: number;
+}
+
+/**
+ * A chain of 20 folders whose top is shared (view) with a second user, 50 folders in the deepest one: its listing,
+ * p50, by the owner and by the recipient (whose access is found through all 20 ancestors). Then 1,000 folders
+ * shared with a third user: GET /shared-with-me, p50, for a page of 100 and for all 1,000 in one page.
+ */
+async function sharingFigures(url: string, runTag: string): Promise<SharingFigures> {
+  const owner = client(url, await tokenFor(url, `bench_owner_${runTag}`));
+  const recipientName = `bench_recipient_${runTag}`;
+  const recipient = client(url, await tokenFor(url, recipientName));
+  let parent: string | null = null;
+  let top = '';
+  for (let depth = 1; depth <= 20; depth++) {
+    const folder: { id: string } = await owner.post('/drive', {
+      folder_name: `level-${depth}`,
+      parent_folder_id: parent,
+    });
+    if (depth === 1) top = folder.id;
+    parent = folder.id;
+  }
+  for (let i = 0; i < 50; i++) await owner.post('/drive', { folder_name: `item-${i}`, parent_folder_id: parent });
+  await owner.post('/share', {
+    share_object_type: 'folder',
+    folder_id: top,
+    username: recipientName,
+    permission: 'view',
+  });
+  const deepest = `/drive/${parent}?limit=100`;
+  const asOwner = await timed(200, () => owner.get(deepest));
+  const asRecipient = await timed(200, () => recipient.get(deepest));
+
+  const readerName = `bench_reader_${runTag}`;
+  const reader = client(url, await tokenFor(url, readerName));
+  const holder: { id: string } = await owner.post('/drive', { folder_name: 'shared-one-by-one' });
+  for (let i = 0; i < 1000; i++) {
+    const folder: { id: string } = await owner.post('/drive', { folder_name: `s-${i}`, parent_folder_id: holder.id });
+    await owner.post('/share', {
+      share_object_type: 'folder',
+      folder_id: folder.id,
+      username: readerName,
+      permission: 'view',
+    });
+  }
+  const firstPage = await timed(100, () => reader.get('/shared-with-me?limit=100'));
+  const wholePage = await timed(30, () => reader.get('/shared-with-me?limit=1000'));
+  return { owner: asOwner.p50, recipient: asRecipient.p50, firstPage: firstPage.p50, wholePage: wholePage.p50 };
+}
+
+function sharingRows(figures: SharingFigures, database: string): string[][] {
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  return [
+    [
+      `GET /drive/{id} 20 levels deep in a shared tree (50 items), p50: recipient / owner, ${database}`,
+      `${ms(figures.recipient)} / ${ms(figures.owner)} (${(figures.recipient / figures.owner).toFixed(2)}×)`,
+      'within 1.5×',
+    ],
+    [
+      `GET /shared-with-me with 1,000 shares, p50: page of 100 / all 1,000 in one page, ${database}`,
+      `${ms(figures.firstPage)} / ${ms(figures.wholePage)}`,
+      '',
+    ],
+  ];
+}
+
+/** `npm run bench -- sharing`: the sharing figures alone, printed (RESULTS.md keeps the last full run). */
+async function sharingOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  const apiEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0' };
+  const postgres = await benchDatabase();
+  const rows: string[][] = [];
+  try {
+    const embedded = await start(['dist/apps/api/src/main.js'], apiEnv, '/health');
+    console.log('Sharing (embedded)…');
+    rows.push(...sharingRows(await sharingFigures(embedded.url, 'embedded'), 'embedded PostgreSQL'));
+    await stop(embedded);
+    if (postgres) {
+      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
+      const server = await start(
+        ['dist/apps/api/src/main.js'],
+        { ...apiEnv, ...secrets, DATABASE_URL: postgres.url },
+        '/health',
+      );
+      console.log('Sharing (PostgreSQL server)…');
+      rows.push(...sharingRows(await sharingFigures(server.url, 'server'), 'PostgreSQL server'));
+      await stop(server);
+    }
+    console.log(
+      ['| measure | result | goal |', '| --- | --- | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n'),
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    await postgres?.drop();
+  }
+}
+
 async function main(): Promise<void> {
   console.log('Building…');
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -257,6 +361,8 @@ async function main(): Promise<void> {
     const confirmation = await uploadToConfirmed(warm.url, embeddedToken, 30);
     console.log('Upload of a 12 MP JPEG to a ready preview (embedded)…');
     const previewReady = await uploadToPreviewReady(warm.url, embeddedToken, 15);
+    console.log('Sharing (embedded)…');
+    const embeddedSharing = await sharingFigures(warm.url, 'embedded');
     await stop(warm);
     console.log('Previews and profile photos, one core…');
     const media = await measureMediaInChild();
@@ -291,6 +397,7 @@ async function main(): Promise<void> {
         '',
       ],
       ...mediaRows(media, previewReady),
+      ...sharingRows(embeddedSharing, 'embedded PostgreSQL'),
     );
 
     if (postgres) {
@@ -309,6 +416,8 @@ async function main(): Promise<void> {
       console.log('POST /files with 100 files, 100,000-file folder (PostgreSQL server)…');
       const batch = await hundredFileRequests(server.url, token, 20);
       const pages = await deepPages(server.url, token, postgres.url, me.user_id);
+      console.log('Sharing (PostgreSQL server)…');
+      const serverSharing = await sharingFigures(server.url, 'server');
       await stop(server);
 
       const bare = await start(
@@ -339,6 +448,7 @@ async function main(): Promise<void> {
           `${ms(pages.first)} / ${ms(pages.thousandth)} (${(pages.thousandth / pages.first).toFixed(2)}×)`,
           'within 1.5×',
         ],
+        ...sharingRows(serverSharing, 'PostgreSQL server'),
       );
     }
     writeResults(rows);
@@ -370,7 +480,7 @@ function writeResults(rows: string[][]): void {
   console.log('\n' + text);
 }
 
-main().catch((error: unknown) => {
+(process.argv.includes('sharing') ? sharingOnly() : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

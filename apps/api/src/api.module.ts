@@ -11,6 +11,7 @@ import { FoldersModule } from './modules/folders/folders.module';
 import { InternalModule } from './modules/internal/internal.module';
 import { ProfileModule } from './modules/profile/profile.module';
 import { ReconcilerModule } from './modules/reconciler/reconciler.module';
+import { SharingModule } from './modules/sharing/sharing.module';
 import { TrashModule } from './modules/trash/trash.module';
 import { HealthModule } from './modules/health/health.module';
 import { EmbeddedWorkersModule } from './modules/storage/embedded-workers.module';
@@ -30,6 +31,7 @@ export class ApiModule {
         ProfileModule,
         InternalModule,
         TrashModule,
+        SharingModule,
         ReconcilerModule,
         HealthModule,
         ...(config.storage.driver === 'local' ? [EmbeddedWorkersModule] : []),

@@ -30,7 +30,12 @@ export const ERROR_CODES = {
   preview_not_available: 404,
   // Profile photos
   no_profile_photo: 404,
+  // Sharing and access: something visible but not the caller's to change is a 403; the invisible is a 404
+  permission_denied: 403,
+  cannot_share_with_self: 400,
   user_not_found: 404,
+  already_shared: 409,
+  share_not_found: 404,
   // The embedded store's presigned upload and download URLs (/storage/…)
   upload_url_invalid: 403,
   upload_url_expired: 403,

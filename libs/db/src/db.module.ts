@@ -6,6 +6,7 @@ import { dataSourceOptions, runMigrations } from './data-source.options';
 import { DatabaseServer, EMBEDDED_POOL_SIZE } from './database.server';
 import { ItemsRepository } from './repositories/items.repository';
 import { ProfilePhotosRepository } from './repositories/profile-photos.repository';
+import { SharesRepository } from './repositories/shares.repository';
 import { UsersRepository } from './repositories/users.repository';
 
 @Module({ providers: [DatabaseServer], exports: [DatabaseServer] })
@@ -25,8 +26,8 @@ class DatabaseServerModule {}
         ),
     }),
   ],
-  providers: [UsersRepository, ItemsRepository, ProfilePhotosRepository],
-  exports: [UsersRepository, ItemsRepository, ProfilePhotosRepository],
+  providers: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository],
+  exports: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository],
 })
 export class DbModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Database');

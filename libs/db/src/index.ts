@@ -7,3 +7,4 @@ export * from './repositories/users.repository';
 export * from './schema-diff';
 export * from './repositories/items.repository';
 export * from './repositories/profile-photos.repository';
+export * from './repositories/shares.repository';

@@ -1,10 +1,12 @@
 import { CreateUsers1795826039211 } from './1795826039211-CreateUsers';
 import { CreateItems1795828747443 } from './1795828747443-CreateItems';
+import { CreateShares1795839051523 } from './1795839051523-CreateShares';
 import { AddPreviewsAndProfilePhotos1795839121468 } from './1795839121468-AddPreviewsAndProfilePhotos';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
   CreateUsers1795826039211,
   CreateItems1795828747443,
+  CreateShares1795839051523,
   AddPreviewsAndProfilePhotos1795839121468,
 ];

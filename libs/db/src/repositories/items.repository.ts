@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '@app/contracts';
 import { Item, PreviewStatus } from '../entities';
+import { ITEM_COLUMNS, LISTED, Row, rowsOf, splitPage, toItem } from './item-rows';
 import { violatedUniqueConstraint } from './pg-errors';
-import { Row, rowsOf } from './rows';
 
 export type SortKey = 'name' | 'created_at' | 'last_interaction' | 'size' | 'type';
 export type SortOrder = 'ASC' | 'DESC';
@@ -83,20 +83,6 @@ const SORT_EXPRESSIONS: Record<SortKey, string> = {
   type: "COALESCE(i.type, '')",
 };
 
-/**
- * A listed item: a live folder, or a live, confirmed file. Written exactly as the predicate of the partial
- * index items_listing_idx, so that the planner sees it applies.
- */
-const LISTED = `i.deleted_at IS NULL AND i.upload_status IS DISTINCT FROM 'pending' AND i.upload_status IS DISTINCT FROM 'rejected'`;
-
-const ITEM_COLUMNS = `i.id, i.owner_id AS "ownerId", i.parent_folder_id AS "parentFolderId", i.kind, i.name, i.type,
-  i.size_bytes AS "sizeBytes", i.content_type AS "contentType", i.upload_status AS "uploadStatus",
-  i.object_key AS "objectKey", i.upload_key AS "uploadKey", i.upload_size_bytes AS "uploadSizeBytes",
-  i.upload_content_type AS "uploadContentType", i.upload_expires_at AS "uploadExpiresAt",
-  i.preview_status AS "previewStatus", i.preview_width AS "previewWidth", i.preview_height AS "previewHeight",
-  i.created_at AS "createdAt", i.updated_at AS "updatedAt",
-  i.last_interaction AS "lastInteraction", i.deleted_at AS "deletedAt", i.trash_root_id AS "trashRootId"`;
-
 /** The same columns, for RETURNING (no table alias there). */
 const RETURNED_COLUMNS = ITEM_COLUMNS.replace(/\bi\./g, '');
 
@@ -135,15 +121,6 @@ export function listingStatement(query: ListingQuery): { text: string; values: u
   };
 }
 
-/** Rows from raw queries come back with bigint as strings; the entity speaks numbers. */
-function toItem(row: Row): Item {
-  const item = row as unknown as Item;
-  if (row.sizeBytes !== null && row.sizeBytes !== undefined) item.sizeBytes = Number(row.sizeBytes);
-  if (row.uploadSizeBytes !== null && row.uploadSizeBytes !== undefined)
-    item.uploadSizeBytes = Number(row.uploadSizeBytes);
-  return item;
-}
-
 /** Turns a violation of the sibling-name index into the caller's conflict error. */
 export async function orNameConflict<T>(work: Promise<T>, code: ErrorCode, detail: string): Promise<T> {
   try {
@@ -171,6 +148,18 @@ export class ItemsRepository {
    */
   async lockTree(ownerId: string, manager: EntityManager): Promise<void> {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtext('items:' || $1))`, [ownerId]);
+  }
+
+  /**
+   * Locks the trees of the owners of these items (see lockTree), in one order so that two requests never wait for
+   * each other; ids without a row lock nothing (the access check then finds them missing).
+   */
+  async lockTreesOf(ids: string[], manager: EntityManager): Promise<void> {
+    await manager.query(
+      `SELECT pg_advisory_xact_lock(hashtext('items:' || owner_id))
+         FROM (SELECT DISTINCT owner_id::text FROM items WHERE id = ANY($1::uuid[]) ORDER BY 1) owners`,
+      [ids],
+    );
   }
 
   /** The item by id, live or in the trash. */
@@ -395,18 +384,16 @@ export class ItemsRepository {
       params.push(after.deletedAt, after.id);
       resume = 'AND (i.deleted_at, i.id) < ($3::timestamptz, $4::uuid)';
     }
-    const rows = await this.dataSource.query(
+    const rows: Row[] = await this.dataSource.query(
       `SELECT ${ITEM_COLUMNS}, i.deleted_at::text AS "deletedAtText" FROM items i
         WHERE i.owner_id = $1 AND i.trash_root_id = i.id ${resume}
         ORDER BY i.deleted_at DESC, i.id DESC LIMIT $2`,
       params,
     );
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
+    const { page, resumeAfter: last } = splitPage(rows, limit);
     return {
       items: page.map(toItem),
-      next: more && last ? { deletedAt: String(last.deletedAtText), id: String(last.id) } : undefined,
+      next: last ? { deletedAt: String(last.deletedAtText), id: String(last.id) } : undefined,
     };
   }
 
@@ -589,16 +576,11 @@ export class ItemsRepository {
   /** One page of a folder's (or the root's) listed items: folders first, then the chosen order, ties by id. */
   async list(query: ListingQuery): Promise<ListingPage> {
     const statement = listingStatement(query);
-    const rows = await this.dataSource.query(statement.text, statement.values);
-    const more = rows.length > query.limit;
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
+    const rows: Row[] = await this.dataSource.query(statement.text, statement.values);
+    const { page, resumeAfter: last } = splitPage(rows, query.limit);
     return {
       items: page.map(toItem),
-      next:
-        more && last
-          ? { rank: last.kind === 'file' ? 1 : 0, key: String(last.sortKey), id: String(last.id) }
-          : undefined,
+      next: last ? { rank: last.kind === 'file' ? 1 : 0, key: String(last.sortKey), id: String(last.id) } : undefined,
     };
   }
 

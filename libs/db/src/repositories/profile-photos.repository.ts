@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import type { ProfilePhotoExtension, ProfilePhotoOutcome } from '@app/contracts';
 import { ProfilePhoto } from '../entities';
-import { rowsOf } from './rows';
+import { rowsOf } from './item-rows';
 
 /** What a verdict did: its answer, the photo it put out of use, and the photo in use after it. */
 export interface ProfilePhotoSettlement {

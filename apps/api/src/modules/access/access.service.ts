@@ -1,46 +1,168 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppError } from '@app/contracts';
-import { Item, ItemsRepository } from '@app/db';
+import { Item, ItemAccess, PathEntry, ShareRecord, SharesRepository, Standing } from '@app/db';
+import { ItemView, Permission } from '../items';
 
-export type Action = 'view' | 'edit';
+/** What the caller wants to do: see it, change it (or what is in it), or what only its owner does. */
+export type Action = 'view' | 'edit' | 'own';
+
+/** An item as the caller sees it, with how far above it their furthest grant sits (see ItemAccess). */
+export interface Access extends ItemView {
+  grantDepth: number | null;
+}
+
+const ALLOWED: Record<Action, Standing[]> = {
+  view: ['owner', 'edit', 'view'],
+  edit: ['owner', 'edit'],
+  own: ['owner'],
+};
+
+const notFound = (kind: Item['kind']): AppError =>
+  kind === 'file'
+    ? new AppError('file_not_found', 'There is no such file.')
+    : new AppError('folder_not_found', 'There is no such folder.');
+
+const denied = (detail: string): AppError => new AppError('permission_denied', detail);
+
+const DENIED_FOR: Record<Exclude<Action, 'view'>, string> = {
+  edit: 'It is shared with you to view only.',
+  own: 'Only its owner may do that.',
+};
 
 /**
- * The one answer to "may this user do this to this item?" for every feature. Until sharing arrives, only
- * the owner may do anything; an item the caller may not see is answered exactly like a missing one.
+ * The one answer to "may this user do this to these items?" for every feature. A user's standing on an item is
+ * ownership, or the strongest grant to them on the item and on all its ancestors; it is read for any number of
+ * items in one query. What the caller may not see at all is answered exactly like what does not exist (404, no
+ * existence oracle); what they may see but not change is 403 `permission_denied`.
  */
 @Injectable()
 export class AccessService {
-  constructor(private readonly items: ItemsRepository) {}
+  constructor(private readonly shares: SharesRepository) {}
 
-  /** The live file (pending or confirmed), if the user may act on it; else `file_not_found`. */
-  async requireFile(userId: string, fileId: string, _action: Action, manager?: EntityManager): Promise<Item> {
-    const file = await this.items.findLive(fileId, manager);
-    if (!file || file.kind !== 'file' || file.ownerId !== userId || file.uploadStatus === 'rejected') {
-      throw new AppError('file_not_found', 'There is no such file.');
-    }
-    return file;
+  /** The live file (pending or confirmed), if the user may do `action` to it. */
+  async requireFile(userId: string, fileId: string, action: Action, manager?: EntityManager): Promise<Item> {
+    return (await this.file(userId, fileId, action, manager)).item;
   }
 
-  /** The live folder, if the user may act on it; else `folder_not_found`. */
+  /** The live folder, if the user may do `action` to it (or, for `edit`, in it). */
   async requireFolder(userId: string, folderId: string, action: Action, manager?: EntityManager): Promise<Item> {
-    const folder = await this.folderFor(userId, folderId, action, manager);
-    if (!folder) throw new AppError('folder_not_found', 'There is no such folder.');
-    return folder;
+    return (await this.folder(userId, folderId, action, manager)).item;
   }
 
-  /** Whether the user may put things into this folder (a batch asks without failing). */
-  async mayAddTo(userId: string, folderId: string, manager?: EntityManager): Promise<boolean> {
-    return (await this.folderFor(userId, folderId, 'edit', manager)) !== null;
+  /** The live file as the user sees it, if they may do `action` to it; else `file_not_found` or 403. */
+  async file(userId: string, fileId: string, action: Action, manager?: EntityManager): Promise<Access> {
+    const [access] = await this.shares.accessTo(userId, [fileId], manager);
+    return this.judge(access, 'file', action);
   }
 
-  private async folderFor(
+  /** The live folder as the user sees it, if they may do `action` to it; else `folder_not_found` or 403. */
+  async folder(userId: string, folderId: string, action: Action, manager?: EntityManager): Promise<Access> {
+    const [access] = await this.shares.accessTo(userId, [folderId], manager);
+    return this.judge(access, 'folder', action);
+  }
+
+  /** Many folders at once (a batch of uploads asks without failing): each one's view, or why not. */
+  async folders(
     userId: string,
-    folderId: string,
-    _action: Action,
+    folderIds: string[],
+    action: Action,
     manager?: EntityManager,
-  ): Promise<Item | null> {
-    const folder = await this.items.findLive(folderId, manager);
-    return folder?.kind === 'folder' && folder.ownerId === userId ? folder : null;
+  ): Promise<Map<string, Access | AppError>> {
+    const found = new Map((await this.shares.accessTo(userId, folderIds, manager)).map((a) => [a.item.id, a]));
+    const answers = new Map<string, Access | AppError>();
+    for (const id of folderIds) {
+      try {
+        answers.set(id, this.judge(found.get(id), 'folder', action));
+      } catch (error) {
+        answers.set(id, error as AppError);
+      }
+    }
+    return answers;
+  }
+
+  /**
+   * Where `moved` may go: a folder of the same owner that the user may edit, or (its owner only) the root. Nothing
+   * leaves its owner's tree: an editor cannot take a shared item into their own drive, nor bring their own in.
+   */
+  async moveTarget(
+    userId: string,
+    moved: ItemView,
+    targetId: string | null,
+    manager?: EntityManager,
+  ): Promise<Access | null> {
+    if (targetId === null) {
+      if (moved.permission !== 'owner') throw denied('Only its owner may move it to the root of their drive.');
+      return null;
+    }
+    const target = await this.folder(userId, targetId, 'edit', manager);
+    if (target.owner.id !== moved.owner.id) throw denied('Items cannot be moved from one owner’s drive to another’s.');
+    return target;
+  }
+
+  /** The top-level trash entry, if the user owns it: only owners restore and purge. */
+  async trashEntry(userId: string, itemId: string, manager?: EntityManager): Promise<Item> {
+    const [access] = await this.shares.accessTo(userId, [itemId], manager);
+    if (!access?.standing || access.item.trashRootId !== access.item.id) {
+      throw new AppError('trash_item_not_found', 'There is no such item in the trash.');
+    }
+    if (access.standing !== 'owner') throw denied('Only its owner may restore it or delete it for good.');
+    return access.item;
+  }
+
+  /**
+   * The permission of each item of a listing of `folder` (null: the caller's root). Under `view`, an item may be
+   * granted `edit` on its own; whatever is stronger than `view` comes from the folder already.
+   */
+  async listed(userId: string, folder: ItemView | null, items: Item[]): Promise<Permission[]> {
+    const inherited = folder?.permission ?? 'owner';
+    if (inherited !== 'view') return items.map(() => inherited);
+    const editable = await this.shares.editGrantedAmong(
+      userId,
+      items.map((item) => item.id),
+    );
+    return items.map((item) => (editable.has(item.id) ? 'edit' : 'view'));
+  }
+
+  /** The part of a folder's path (its ancestors, root first) the user may see: nothing above their furthest grant. */
+  visiblePath(folder: Access, path: PathEntry[]): PathEntry[] {
+    if (folder.permission === 'owner') return path;
+    return path.slice(path.length - (folder.grantDepth ?? 0));
+  }
+
+  /** The user's standing on each of these items that they may see (a page of "shared with me"). */
+  async standings(userId: string, itemIds: string[]): Promise<[string, Standing][]> {
+    return (await this.shares.accessTo(userId, itemIds))
+      .filter((access) => access.standing !== null)
+      .map((access) => [access.item.id, access.standing!]);
+  }
+
+  /**
+   * A share the user may act on: its item's owner may do anything to it; its recipient may only `leave` it (and
+   * is refused a change with 403); anybody else is told there is no such share.
+   */
+  async share(userId: string, shareId: string, action: 'change' | 'leave'): Promise<ShareRecord> {
+    const share = await this.shares.find(shareId);
+    if (share?.itemOwnerId === userId) return share;
+    if (share?.recipientId === userId) {
+      if (action === 'leave') return share;
+      throw denied('Only the owner of the item may change its shares.');
+    }
+    throw new AppError('share_not_found', 'There is no such share.');
+  }
+
+  private judge(access: ItemAccess | undefined, kind: Item['kind'], action: Action): Access {
+    const item = access?.item;
+    if (!access?.standing || !item || item.kind !== kind || item.deletedAt || item.uploadStatus === 'rejected') {
+      throw notFound(kind);
+    }
+    if (!ALLOWED[action].includes(access.standing)) throw denied(DENIED_FOR[action as Exclude<Action, 'view'>]);
+    return {
+      item,
+      owner: { id: item.ownerId, username: access.ownerUsername },
+      permission: access.standing,
+      parentVisible: access.standing === 'owner' || (access.grantDepth ?? 0) > 0,
+      grantDepth: access.grantDepth,
+    };
   }
 }

@@ -39,6 +39,7 @@ export class FilesController {
     'unauthorized',
     'validation_failed',
     'folder_not_found',
+    'permission_denied',
     'file_name_conflict',
     'file_too_large',
     'quota_exceeded',
@@ -90,7 +91,14 @@ export class FilesController {
   /** Renames a file and/or moves it (`parent_folder_id: null` moves it to the root). */
   @Patch('file/:file_id')
   @ApiOkResponse({ type: ItemDto })
-  @ApiProblems('unauthorized', 'validation_failed', 'file_not_found', 'folder_not_found', 'file_name_conflict')
+  @ApiProblems(
+    'unauthorized',
+    'validation_failed',
+    'file_not_found',
+    'folder_not_found',
+    'permission_denied',
+    'file_name_conflict',
+  )
   updateFile(
     @CurrentUser() user: AuthenticatedUser,
     @IdParam('file_id') fileId: string,
@@ -99,11 +107,11 @@ export class FilesController {
     return this.files.updateFile(user, fileId, dto);
   }
 
-  /** Puts a file in the trash. */
+  /** Puts a file in its owner's trash. */
   @Delete('file/:file_id')
   @HttpCode(204)
   @ApiNoContentResponse()
-  @ApiProblems('unauthorized', 'validation_failed', 'file_not_found')
+  @ApiProblems('unauthorized', 'validation_failed', 'file_not_found', 'permission_denied')
   deleteFile(@CurrentUser() user: AuthenticatedUser, @IdParam('file_id') fileId: string): Promise<void> {
     return this.files.deleteFile(user, fileId);
   }

@@ -9,7 +9,7 @@ import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { toProblem } from '../../common/errors/problem';
 import { AppValidationPipe } from '../../common/validation/validation.pipe';
 import { AccessService } from '../access/access.service';
-import { extensionOf, ItemDto, keepName, splitName, toItemDto, toUploadDto, UploadDto } from '../items';
+import { extensionOf, ItemDto, ItemView, keepName, presentItem, splitName, toUploadDto, UploadDto } from '../items';
 import { DownloadDto } from './dto/download.dto';
 import { PreviewDto, PreviewPendingDto } from './dto/preview.dto';
 import { RequestUploadDto } from './dto/request-upload.dto';
@@ -55,10 +55,10 @@ export class FilesService {
     for (let attempt = 1; ; attempt++) {
       try {
         const file = await this.items.transaction((manager) => this.recordUpload(user, dto, contentType, manager));
-        return { file: this.present(file, user), upload: await this.presignUpload(file) };
+        return { file: presentItem(file), upload: await this.presignUpload(file.item) };
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'file_name_conflict')) throw error;
-        if (!dto.file_conflict) throw await this.withConflictingFile(user.id, dto, error);
+        if (!dto.file_conflict) throw await this.withConflictingFile(user, dto, error);
         if (attempt >= attempts) throw error;
       }
     }
@@ -111,30 +111,34 @@ export class FilesService {
     const parents = [...new Set(fitting.map(({ item }) => item.parent_folder_id ?? null))];
 
     const { accepted, conflicts } = await this.items.transaction(async (manager) => {
-      if (parents.some((parent) => parent !== null)) await this.items.lockTree(user.id, manager);
-      const missing = new Set<string | null>();
-      for (const parent of parents) {
-        if (parent && !(await this.access.mayAddTo(user.id, parent, manager))) missing.add(parent);
-      }
+      const folderIds = parents.filter((parent): parent is string => parent !== null);
+      if (folderIds.length > 0) await this.items.lockTreesOf(folderIds, manager);
+      const folders = await this.access.folders(user.id, folderIds, 'edit', manager);
+      const self = { id: user.id, username: user.username };
+      // Where each file goes, as the caller sees it: the folder's owner owns the file and pays for it.
+      const placeOf = (parent: string | null) => (parent === null ? null : folders.get(parent)!);
       const placed = fitting.filter(({ index, item }) => {
-        if (!missing.has(item.parent_folder_id ?? null)) return true;
-        results[index] = failure(index, new AppError('folder_not_found', 'There is no such folder.'));
+        const place = placeOf(item.parent_folder_id ?? null);
+        if (!(place instanceof AppError)) return true;
+        results[index] = failure(index, place);
         return false;
       });
       const planned = placed.map(({ index, item }) => {
+        const place = placeOf(item.parent_folder_id ?? null) as ItemView | null;
+        const owner = place?.owner ?? self;
         const id = randomUUID();
         const file = {
           id,
-          ownerId: user.id,
+          ownerId: owner.id,
           parentFolderId: item.parent_folder_id ?? null,
           name: item.file_name,
           type: extensionOf(item.file_name),
           contentType: item.content_type ?? DEFAULT_CONTENT_TYPE,
-          uploadKey: objectKeys.file(user.id, id),
+          uploadKey: objectKeys.file(owner.id, id),
           sizeBytes: item.file_size_in_bytes,
           expiresAt,
         };
-        return { index, item, file };
+        return { index, item, file, view: { owner, permission: place?.permission ?? 'owner', parentVisible: true } };
       });
       const inserted = new Map(
         (
@@ -146,14 +150,18 @@ export class FilesService {
       );
       // Quota is granted in the request's order, as if the files came one by one: the quota is checked before the
       // name (a taken name that would not fit either is a 507), and a file refused for quota lets go of its name at
-      // once, so a later file of the batch that was skipped for it is inserted after all.
-      let available = await this.users.lockAvailable(user.id, manager);
-      const granted: { index: number; file: Item }[] = [];
+      // once, so a later file of the batch that was skipped for it is inserted after all. Each owner's quota is
+      // locked in one order (their ids') so that two batches never wait for each other.
+      const available = new Map<string, number>();
+      for (const ownerId of [...new Set(planned.map((p) => p.file.ownerId))].sort()) {
+        available.set(ownerId, await this.users.lockAvailable(ownerId, manager));
+      }
+      const granted: { index: number; file: ItemView }[] = [];
       const taken: typeof planned = [];
       for (const plan of planned) {
         const { index, file } = plan;
         let row = inserted.get(file.id);
-        if (file.sizeBytes > available) {
+        if (file.sizeBytes > available.get(file.ownerId)!) {
           if (row) await this.items.deleteRows([file.id], manager);
           results[index] = failure(
             index,
@@ -166,11 +174,14 @@ export class FilesService {
           taken.push(plan);
           continue;
         }
-        available -= file.sizeBytes;
-        granted.push({ index, file: row });
+        available.set(file.ownerId, available.get(file.ownerId)! - file.sizeBytes);
+        granted.push({ index, file: { ...plan.view, item: row } });
       }
-      const reserved = granted.reduce((sum, { file }) => sum + file.uploadSizeBytes!, 0);
-      if (reserved > 0) await this.users.settle(user.id, { reserved: -reserved }, manager);
+      const reservedBy = new Map<string, number>();
+      for (const { file } of granted) {
+        reservedBy.set(file.owner.id, (reservedBy.get(file.owner.id) ?? 0) + file.item.uploadSizeBytes!);
+      }
+      for (const [ownerId, reserved] of reservedBy) await this.users.settle(ownerId, { reserved: -reserved }, manager);
       if (granted.length > 0) await this.items.touchFolders(parents, manager);
       return { accepted: granted, conflicts: taken };
     });
@@ -179,7 +190,7 @@ export class FilesService {
       results[index] = failure(
         index,
         await this.withConflictingFile(
-          user.id,
+          user,
           item,
           new AppError('file_name_conflict', `A file or folder named "${item.file_name}" already exists there.`),
         ),
@@ -187,13 +198,14 @@ export class FilesService {
     }
     await Promise.all(
       accepted.map(async ({ index, file }) => {
-        results[index] = { index, status: 201, file: this.present(file, user), upload: await this.presignUpload(file) };
+        results[index] = { index, status: 201, file: presentItem(file), upload: await this.presignUpload(file.item) };
       }),
     );
   }
 
   async download(user: AuthenticatedUser, fileId: string): Promise<DownloadDto> {
-    const file = await this.access.requireFile(user.id, fileId, 'view');
+    const view = await this.access.file(user.id, fileId, 'view');
+    const file = view.item;
     if (file.uploadStatus !== 'confirmed' || !file.objectKey) {
       throw new AppError('file_not_ready', 'The file’s bytes have not arrived yet.');
     }
@@ -203,7 +215,7 @@ export class FilesService {
       contentType: file.contentType ?? undefined,
       expiresInSeconds: this.config.storage.downloadUrlTtlSeconds,
     });
-    return { url: download.url, expires_at: download.expiresAt, file: this.present(file, user) };
+    return { url: download.url, expires_at: download.expiresAt, file: presentItem(view) };
   }
 
   /**
@@ -211,7 +223,7 @@ export class FilesService {
    * workers are making it), or not available, now or later (not an image, or one that did not decode).
    */
   async preview(user: AuthenticatedUser, fileId: string): Promise<PreviewDto | PreviewPendingDto> {
-    const file = await this.access.requireFile(user.id, fileId, 'view');
+    const file = (await this.access.file(user.id, fileId, 'view')).item;
     if (file.uploadStatus === 'pending' || file.previewStatus === 'pending') return { status: 'pending' };
     if (file.previewStatus !== 'ready') {
       throw new AppError('preview_not_available', 'This file has no preview, and will have none.');
@@ -234,11 +246,12 @@ export class FilesService {
       throw AppError.validation([{ field: 'body', message: 'must give file_name, parent_folder_id or both' }]);
     }
     const updated = await this.items.transaction(async (manager) => {
-      await this.items.lockTree(user.id, manager);
-      const file = await this.access.requireFile(user.id, fileId, 'edit', manager);
+      await this.items.lockTreesOf([fileId], manager);
+      const file = await this.access.file(user.id, fileId, 'edit', manager);
       const target = dto.parent_folder_id;
-      if (target) await this.access.requireFolder(user.id, target, 'edit', manager);
-      const result = await this.items.update(
+      const destination =
+        target === undefined ? undefined : await this.access.moveTarget(user.id, file, target, manager);
+      const item = await this.items.update(
         fileId,
         {
           name: dto.file_name,
@@ -248,16 +261,17 @@ export class FilesService {
         'file_name_conflict',
         manager,
       );
-      await this.items.touchFolders([file.parentFolderId, ...(target !== undefined ? [target] : [])], manager);
-      return result;
+      await this.items.touchFolders([file.item.parentFolderId, ...(target !== undefined ? [target] : [])], manager);
+      // Moved, it sits in a folder the caller may edit, so sees; renamed only, where it was.
+      return { ...file, item, parentVisible: destination ? true : file.parentVisible };
     });
-    return this.present(updated, user);
+    return presentItem(updated);
   }
 
-  /** Puts the file in the trash. */
+  /** Puts the file in its owner's trash. */
   async deleteFile(user: AuthenticatedUser, fileId: string): Promise<void> {
     await this.items.transaction(async (manager) => {
-      await this.items.lockTree(user.id, manager);
+      await this.items.lockTreesOf([fileId], manager);
       const file = await this.access.requireFile(user.id, fileId, 'edit', manager);
       await this.items.trash(fileId, manager);
       await this.items.touchFolders([file.parentFolderId], manager);
@@ -269,14 +283,23 @@ export class FilesService {
     dto: RequestUploadDto,
     contentType: string,
     manager: EntityManager,
-  ): Promise<Item> {
+  ): Promise<ItemView> {
     const parentFolderId = dto.parent_folder_id ?? null;
+    let place: ItemView | null = null;
     if (parentFolderId) {
       // A folder being deleted concurrently must not gain a live child.
-      await this.items.lockTree(user.id, manager);
-      await this.access.requireFolder(user.id, parentFolderId, 'edit', manager);
+      await this.items.lockTreesOf([parentFolderId], manager);
+      place = await this.access.folder(user.id, parentFolderId, 'edit', manager);
     }
-    const ownerId = user.id;
+    // The folder's owner owns the file and its bytes count against their quota, whoever uploads it.
+    const owner = place?.owner ?? { id: user.id, username: user.username };
+    const asSeen = (item: Item): ItemView => ({
+      item,
+      owner,
+      permission: place?.permission ?? 'owner',
+      parentVisible: true,
+    });
+    const ownerId = owner.id;
     const upload = {
       sizeBytes: dto.file_size_in_bytes,
       contentType,
@@ -300,7 +323,7 @@ export class FilesService {
       if (existing.uploadSizeBytes !== null)
         await this.users.settle(ownerId, { reserved: existing.uploadSizeBytes }, manager);
       const uploadKey = objectKeys.file(ownerId, existing.id, randomUUID());
-      return this.items.setPendingUpload(existing.id, { ...upload, uploadKey }, manager);
+      return asSeen(await this.items.setPendingUpload(existing.id, { ...upload, uploadKey }, manager));
     }
     if (existing && dto.file_conflict === 'Keep') {
       const { stem, extension } = splitName(name);
@@ -321,12 +344,19 @@ export class FilesService {
       manager,
     );
     await this.items.touchFolders([parentFolderId], manager);
-    return file;
+    return asSeen(file);
   }
 
   /** The conflict, naming the item that holds the name (looked up once the failed transaction is over). */
-  private async withConflictingFile(ownerId: string, dto: RequestUploadDto, conflict: AppError): Promise<AppError> {
-    const holder = await this.items.findLiveSibling(ownerId, dto.parent_folder_id ?? null, dto.file_name);
+  private async withConflictingFile(
+    user: AuthenticatedUser,
+    dto: RequestUploadDto,
+    conflict: AppError,
+  ): Promise<AppError> {
+    const parentFolderId = dto.parent_folder_id ?? null;
+    // The names of a folder are its owner's; the conflict was found in a folder the caller may edit.
+    const ownerId = parentFolderId ? (await this.access.folder(user.id, parentFolderId, 'edit')).owner.id : user.id;
+    const holder = await this.items.findLiveSibling(ownerId, parentFolderId, dto.file_name);
     return new AppError(conflict.code, conflict.detail, { conflicting_file_id: holder?.id ?? null });
   }
 
@@ -338,9 +368,5 @@ export class FilesService {
       expiresInSeconds: this.config.storage.uploadUrlTtlSeconds,
     });
     return toUploadDto(request);
-  }
-
-  private present(file: Item, user: AuthenticatedUser): ItemDto {
-    return toItemDto(file, { id: file.ownerId, username: user.username }, 'owner');
   }
 }

@@ -19,7 +19,7 @@ export class FoldersController {
   /** Creates a folder at the root or in a folder. */
   @Post()
   @ApiCreatedResponse({ type: ItemDto })
-  @ApiProblems('unauthorized', 'validation_failed', 'folder_not_found', 'folder_name_conflict')
+  @ApiProblems('unauthorized', 'validation_failed', 'folder_not_found', 'permission_denied', 'folder_name_conflict')
   createFolder(@CurrentUser() user: AuthenticatedUser, @Body() dto: CreateFolderDto): Promise<ItemDto> {
     return this.folders.createFolder(user, dto);
   }
@@ -32,7 +32,7 @@ export class FoldersController {
     return this.folders.listFolder(user, null, query);
   }
 
-  /** Lists a folder. */
+  /** Lists a folder of the caller's, or one shared with them (or inside one), with their permission on each item. */
   @Get(':folder_id')
   @ApiOkResponse({ type: ListingDto })
   @ApiProblems('unauthorized', 'validation_failed', 'folder_not_found')
@@ -47,7 +47,14 @@ export class FoldersController {
   /** Renames a folder and/or moves it (`parent_folder_id: null` moves it to the root). */
   @Patch(':folder_id')
   @ApiOkResponse({ type: ItemDto })
-  @ApiProblems('unauthorized', 'validation_failed', 'folder_not_found', 'folder_name_conflict', 'folder_move_cycle')
+  @ApiProblems(
+    'unauthorized',
+    'validation_failed',
+    'folder_not_found',
+    'permission_denied',
+    'folder_name_conflict',
+    'folder_move_cycle',
+  )
   updateFolder(
     @CurrentUser() user: AuthenticatedUser,
     @IdParam('folder_id') folderId: string,
@@ -56,11 +63,11 @@ export class FoldersController {
     return this.folders.updateFolder(user, folderId, dto);
   }
 
-  /** Puts a folder and everything in it in the trash. */
+  /** Puts a folder and everything in it in its owner's trash. */
   @Delete(':folder_id')
   @HttpCode(204)
   @ApiNoContentResponse()
-  @ApiProblems('unauthorized', 'validation_failed', 'folder_not_found')
+  @ApiProblems('unauthorized', 'validation_failed', 'folder_not_found', 'permission_denied')
   deleteFolder(@CurrentUser() user: AuthenticatedUser, @IdParam('folder_id') folderId: string): Promise<void> {
     return this.folders.deleteFolder(user, folderId);
   }

@@ -3,7 +3,7 @@ import { AppError } from '@app/contracts';
 import { ItemsRepository, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
-import { ItemDto, toItemDto } from '../items';
+import { ItemDto, presentItem, toItemDto } from '../items';
 import { CreateFolderDto } from './dto/create-folder.dto';
 import { ListingQueryDto } from './dto/listing-query.dto';
 import { DriveUserDto, ListingDto } from './dto/listing.dto';
@@ -18,29 +18,34 @@ export class FoldersService {
     private readonly access: AccessService,
   ) {}
 
+  /** At the caller's root, or in a folder they may edit (the folder's owner owns what is made in it). */
   async createFolder(user: AuthenticatedUser, dto: CreateFolderDto): Promise<ItemDto> {
     const parentFolderId = dto.parent_folder_id ?? null;
-    const folder = await this.items.transaction(async (manager) => {
-      await this.items.lockTree(user.id, manager);
-      if (parentFolderId) await this.access.requireFolder(user.id, parentFolderId, 'edit', manager);
-      const created = await this.items.insertFolder(
-        { ownerId: user.id, parentFolderId, name: dto.folder_name },
+    const created = await this.items.transaction(async (manager) => {
+      if (parentFolderId) await this.items.lockTreesOf([parentFolderId], manager);
+      else await this.items.lockTree(user.id, manager);
+      const parent = parentFolderId ? await this.access.folder(user.id, parentFolderId, 'edit', manager) : null;
+      const owner = parent?.owner ?? { id: user.id, username: user.username };
+      const folder = await this.items.insertFolder(
+        { ownerId: owner.id, parentFolderId, name: dto.folder_name },
         manager,
       );
       await this.items.touchFolders([parentFolderId], manager);
-      return created;
+      return { item: folder, owner, permission: parent?.permission ?? 'owner', parentVisible: true };
     });
-    return toItemDto(folder, { id: user.id, username: user.username }, 'owner');
+    return presentItem(created);
   }
 
-  /** The root (folderId null) or a folder: its items a page at a time, where it is, and at the root the quota. */
+  /**
+   * The root (folderId null) or a folder the caller may see: its items a page at a time with the caller's
+   * permission on each, the part of its path they may see, and at the root their quota.
+   */
   async listFolder(user: AuthenticatedUser, folderId: string | null, query: ListingQueryDto): Promise<ListingDto> {
-    const folder = folderId ? await this.access.requireFolder(user.id, folderId, 'view') : null;
-    const owner = { id: user.id, username: user.username };
+    const folder = folderId ? await this.access.folder(user.id, folderId, 'view') : null;
     const after = query.cursor ? decodeCursor(query.cursor, query.sort_by, query.order) : undefined;
     const [page, path, figures] = await Promise.all([
       this.items.list({
-        ownerId: user.id,
+        ownerId: folder?.owner.id ?? user.id,
         parentFolderId: folderId,
         sortBy: query.sort_by,
         order: query.order,
@@ -50,47 +55,48 @@ export class FoldersService {
       folderId ? this.items.pathOf(folderId) : Promise.resolve([]),
       folder ? Promise.resolve(null) : this.storageFigures(user.id),
     ]);
+    const owner = folder?.owner ?? { id: user.id, username: user.username };
+    const permissions = await this.access.listed(user.id, folder, page.items);
     return {
       user: figures,
-      folder: folder ? toItemDto(folder, owner, 'owner') : null,
-      path,
-      files_and_folders: page.items.map((item) => toItemDto(item, owner, 'owner')),
+      folder: folder ? presentItem(folder) : null,
+      path: folder ? this.access.visiblePath(folder, path) : [],
+      files_and_folders: page.items.map((item, i) => toItemDto(item, owner, permissions[i])),
       next_cursor: page.next ? encodeCursor(page.next, query.sort_by, query.order) : null,
     };
   }
 
+  /** Renames and/or moves a folder the caller may edit, within its owner's tree. */
   async updateFolder(user: AuthenticatedUser, folderId: string, dto: UpdateFolderDto): Promise<ItemDto> {
     if (dto.new_name === undefined && dto.parent_folder_id === undefined) {
       throw AppError.validation([{ field: 'body', message: 'must give new_name, parent_folder_id or both' }]);
     }
     const updated = await this.items.transaction(async (manager) => {
-      await this.items.lockTree(user.id, manager);
-      const folder = await this.access.requireFolder(user.id, folderId, 'edit', manager);
+      await this.items.lockTreesOf([folderId], manager);
+      const folder = await this.access.folder(user.id, folderId, 'edit', manager);
       const target = dto.parent_folder_id;
-      if (target !== undefined) {
-        if (target !== null) {
-          await this.access.requireFolder(user.id, target, 'edit', manager);
-          if (await this.items.isWithin(target, folderId, manager)) {
-            throw new AppError('folder_move_cycle', 'A folder cannot be moved into itself or into a folder inside it.');
-          }
-        }
+      const destination =
+        target === undefined ? undefined : await this.access.moveTarget(user.id, folder, target, manager);
+      if (target && (await this.items.isWithin(target, folderId, manager))) {
+        throw new AppError('folder_move_cycle', 'A folder cannot be moved into itself or into a folder inside it.');
       }
-      const result = await this.items.update(
+      const item = await this.items.update(
         folderId,
         { name: dto.new_name, parentFolderId: target },
         'folder_name_conflict',
         manager,
       );
-      await this.items.touchFolders([folder.parentFolderId, ...(target !== undefined ? [target] : [])], manager);
-      return result;
+      await this.items.touchFolders([folder.item.parentFolderId, ...(target !== undefined ? [target] : [])], manager);
+      // Moved, it sits in a folder the caller may edit, so sees; renamed only, where it was.
+      return { ...folder, item, parentVisible: destination ? true : folder.parentVisible };
     });
-    return toItemDto(updated, { id: user.id, username: user.username }, 'owner');
+    return presentItem(updated);
   }
 
-  /** Puts the folder and everything in it in the trash. */
+  /** Puts the folder and everything in it in its owner's trash. */
   async deleteFolder(user: AuthenticatedUser, folderId: string): Promise<void> {
     await this.items.transaction(async (manager) => {
-      await this.items.lockTree(user.id, manager);
+      await this.items.lockTreesOf([folderId], manager);
       const folder = await this.access.requireFolder(user.id, folderId, 'edit', manager);
       await this.items.trash(folderId, manager);
       await this.items.touchFolders([folder.parentFolderId], manager);

@@ -3,6 +3,22 @@ import { ItemDto, ItemOwnerDto } from './item.dto';
 
 export type Permission = ItemDto['permission'];
 
+/**
+ * An item as one caller sees it: whose it is, what the caller may do to it, and whether its parent is theirs
+ * to see (a folder shared on its own sits, for its recipient, at no parent).
+ */
+export interface ItemView {
+  item: Item;
+  owner: ItemOwnerDto;
+  permission: Permission;
+  parentVisible: boolean;
+}
+
+export function presentItem(view: ItemView): ItemDto {
+  const dto = toItemDto(view.item, view.owner, view.permission);
+  return view.parentVisible ? dto : { ...dto, parent_folder_id: null };
+}
+
 /** An item as the API shows it. */
 export function toItemDto(item: Item, owner: ItemOwnerDto, permission: Permission): ItemDto {
   return {

@@ -25,7 +25,7 @@ export class TrashController {
   @Post(':item_id/restore')
   @HttpCode(200)
   @ApiOkResponse({ type: ItemDto })
-  @ApiProblems('unauthorized', 'validation_failed', 'trash_item_not_found')
+  @ApiProblems('unauthorized', 'validation_failed', 'trash_item_not_found', 'permission_denied')
   restoreItem(@CurrentUser() user: AuthenticatedUser, @IdParam('item_id') itemId: string): Promise<ItemDto> {
     return this.trash.restore(user, itemId);
   }
@@ -34,7 +34,7 @@ export class TrashController {
   @Delete(':item_id')
   @HttpCode(204)
   @ApiNoContentResponse()
-  @ApiProblems('unauthorized', 'validation_failed', 'trash_item_not_found')
+  @ApiProblems('unauthorized', 'validation_failed', 'trash_item_not_found', 'permission_denied')
   purgeItem(@CurrentUser() user: AuthenticatedUser, @IdParam('item_id') itemId: string): Promise<void> {
     return this.trash.purgeItem(user, itemId);
   }

@@ -5,6 +5,7 @@ import { ItemsRepository, PurgedItem, UsersRepository } from '@app/db';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { isUuid } from '../../common/validation/id-param';
+import { AccessService } from '../access/access.service';
 import {
   encodePageCursor,
   invalidCursor,
@@ -27,6 +28,7 @@ export class TrashService {
     private readonly items: ItemsRepository,
     private readonly users: UsersRepository,
     private readonly storage: ObjectStorage,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,8 +51,7 @@ export class TrashService {
     const restored = await this.items.transaction(async (manager) => {
       // Locked before looking: a restore or purge of the same entry that ran meanwhile is seen as done.
       await this.items.lockTree(user.id, manager);
-      const root = await this.items.findTrashRoot(itemId, manager);
-      if (!root || root.ownerId !== user.id) throw notInTrash();
+      const root = await this.access.trashEntry(user.id, itemId, manager);
       const parent = root.parentFolderId ? await this.items.findLive(root.parentFolderId, manager) : null;
       const parentFolderId = parent?.kind === 'folder' ? parent.id : null;
       let name = root.name;
@@ -69,8 +70,7 @@ export class TrashService {
   }
 
   async purgeItem(user: AuthenticatedUser, itemId: string): Promise<void> {
-    const root = await this.items.findTrashRoot(itemId);
-    if (!root || root.ownerId !== user.id) throw notInTrash();
+    const root = await this.access.trashEntry(user.id, itemId);
     // Restored or purged by another request since it was found: not in the trash after all.
     if (!(await this.purge(root.id))) throw notInTrash();
   }

@@ -1,0 +1,44 @@
+import { EntityManager } from 'typeorm';
+import { Item } from '../entities';
+
+// What the repositories that read items share; not exported by the library, so SQL stays inside it.
+
+/**
+ * A listed item: a live folder, or a live, confirmed file. Written exactly as the predicate of the partial
+ * index items_listing_idx, so that the planner sees it applies.
+ */
+export const LISTED = `i.deleted_at IS NULL AND i.upload_status IS DISTINCT FROM 'pending' AND i.upload_status IS DISTINCT FROM 'rejected'`;
+
+export const ITEM_COLUMNS = `i.id, i.owner_id AS "ownerId", i.parent_folder_id AS "parentFolderId", i.kind, i.name, i.type,
+  i.size_bytes AS "sizeBytes", i.content_type AS "contentType", i.upload_status AS "uploadStatus",
+  i.object_key AS "objectKey", i.upload_key AS "uploadKey", i.upload_size_bytes AS "uploadSizeBytes",
+  i.upload_content_type AS "uploadContentType", i.upload_expires_at AS "uploadExpiresAt",
+  i.preview_status AS "previewStatus", i.preview_width AS "previewWidth", i.preview_height AS "previewHeight",
+  i.created_at AS "createdAt", i.updated_at AS "updatedAt",
+  i.last_interaction AS "lastInteraction", i.deleted_at AS "deletedAt", i.trash_root_id AS "trashRootId"`;
+
+/** Rows from raw queries come back with bigint as strings; the entity speaks numbers. */
+export function toItem(row: Row): Item {
+  const item = row as unknown as Item;
+  if (row.sizeBytes !== null && row.sizeBytes !== undefined) item.sizeBytes = Number(row.sizeBytes);
+  if (row.uploadSizeBytes !== null && row.uploadSizeBytes !== undefined)
+    item.uploadSizeBytes = Number(row.uploadSizeBytes);
+  return item;
+}
+
+export type Row = Record<string, unknown>;
+
+/** The rows of a statement: TypeORM answers an UPDATE or DELETE as `[rows, count]`, the rest as rows. */
+export async function rowsOf(manager: EntityManager, sql: string, params: unknown[]): Promise<Row[]> {
+  const result = await manager.query(sql, params);
+  return Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
+}
+
+/**
+ * A keyset page read with one row more than asked for: the page, and its last row when there are more (the place
+ * the next page resumes from).
+ */
+export function splitPage<T>(rows: T[], limit: number): { page: T[]; resumeAfter: T | undefined } {
+  const page = rows.slice(0, limit);
+  return { page, resumeAfter: rows.length > limit ? page.at(-1) : undefined };
+}

@@ -1,0 +1,547 @@
+/**
+ * Who may do what to which item, on every route: a table of rows (one per route of the app), each run by every
+ * caller against an item of their own, an item shared with them (or, for the owner, one they shared), and an item
+ * of somebody else. A route without a row fails the first test, so a new endpoint cannot ship unchecked.
+ *
+ * Every cell asserts the status (and the problem's code) and that the body names nothing the caller may not see:
+ * no id or name of an item outside their reach, no account they have no business with.
+ */
+import { JwtService } from '@nestjs/jwt';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Response, Test } from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { Item } from './support/drive-files';
+import { expectProblem, expectStatus } from './support/expectations';
+import { deleteAccount, newSharingDrive, SharingDrive } from './support/sharing';
+import { startTestApp, TestApp } from './support/test-app';
+
+const ACTORS = [
+  'owner',
+  'viewDirect',
+  'viewInherited',
+  'editDirect',
+  'editInherited',
+  'stranger',
+  'noToken',
+  'expiredToken',
+  'deletedUser',
+] as const;
+type Actor = (typeof ACTORS)[number];
+type SignedIn = Exclude<Actor, 'noToken' | 'expiredToken' | 'deletedUser'>;
+const RECIPIENTS = ['viewDirect', 'viewInherited', 'editDirect', 'editInherited'] as const;
+const SIGNED_IN: readonly SignedIn[] = ['owner', ...RECIPIENTS, 'stranger'];
+const isSignedIn = (actor: Actor): actor is SignedIn => (SIGNED_IN as readonly Actor[]).includes(actor);
+
+/** Whose item a cell acts on: the caller's own, the owner's tree shared with the recipients, a third user's. */
+const WHOSE = ['own', 'shared', 'foreign'] as const;
+type Whose = (typeof WHOSE)[number];
+
+/** What a row's request names: a folder, a file, a trash entry, a share, or nothing (the caller's own listings). */
+type Kind = 'folder' | 'file' | 'trashed' | 'share' | 'none';
+
+/** The caller's standing on the cell's item, which decides the answer. */
+type Standing = 'owner' | 'edit' | 'view' | 'none';
+
+interface Row {
+  target: Kind;
+  /** The request changes or uses up its item: each cell gets a new one (else one item serves every cell). */
+  fresh?: boolean;
+  send(http: TestAgent, id: string, tag: string): Test;
+  /** The status for each standing (a caller without a valid token always gets 401). */
+  status: Record<Standing, number>;
+  /** The code of this route's 404. */
+  notFound?: string;
+  /** The problem's code for a standing whose answer is an error other than the usual 403/404. */
+  code?: Partial<Record<Standing, string>>;
+  /** Where the answer is, when the route answers for each item of a batch inside a 200. */
+  answerOf?(res: Response): Answer;
+}
+
+type Answer = { status: number; text: string; headers: Record<string, string>; body: any };
+
+const tagged = (prefix: string, tag: string) => `${prefix}-${tag}`;
+
+/** Every route of the app, by method and OpenAPI path. */
+const ROWS: Record<string, Row> = {
+  'GET /verify-token': {
+    target: 'none',
+    send: (http) => http.get('/verify-token'),
+    status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+  'POST /drive': {
+    target: 'folder',
+    send: (http, id, tag) => http.post('/drive').send({ folder_name: tagged('made', tag), parent_folder_id: id }),
+    status: { owner: 201, edit: 201, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+  },
+  'GET /drive': {
+    target: 'none',
+    send: (http) => http.get('/drive').query({ limit: 1000 }),
+    status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+  'GET /drive/{folder_id}': {
+    target: 'folder',
+    send: (http, id) => http.get(`/drive/${id}`).query({ limit: 1000 }),
+    status: { owner: 200, edit: 200, view: 200, none: 404 },
+    notFound: 'folder_not_found',
+  },
+  'PATCH /drive/{folder_id}': {
+    target: 'folder',
+    fresh: true,
+    send: (http, id, tag) => http.patch(`/drive/${id}`).send({ new_name: tagged('renamed', tag) }),
+    status: { owner: 200, edit: 200, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+  },
+  'DELETE /drive/{folder_id}': {
+    target: 'folder',
+    fresh: true,
+    send: (http, id) => http.delete(`/drive/${id}`),
+    status: { owner: 204, edit: 204, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+  },
+  'POST /file': {
+    target: 'folder',
+    send: (http, id, tag) =>
+      http.post('/file').send({ file_name: tagged('up', tag), file_size_in_bytes: 1, parent_folder_id: id }),
+    status: { owner: 201, edit: 201, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+  },
+  'POST /files': {
+    target: 'folder',
+    send: (http, id, tag) =>
+      http
+        .post('/files')
+        .send({ files: [{ file_name: tagged('up', tag), file_size_in_bytes: 1, parent_folder_id: id }] }),
+    status: { owner: 201, edit: 201, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+    answerOf: (res) => {
+      if (res.status !== 200) return res;
+      const [result] = res.body.results;
+      expect(result.index).toBe(0);
+      return {
+        status: result.status,
+        text: res.text,
+        headers: { 'content-type': 'application/problem+json' },
+        body: result.error ?? result,
+      };
+    },
+  },
+  'GET /file/{file_id}': {
+    target: 'file',
+    send: (http, id) => http.get(`/file/${id}`),
+    status: { owner: 200, edit: 200, view: 200, none: 404 },
+    notFound: 'file_not_found',
+  },
+  'PATCH /file/{file_id}': {
+    target: 'file',
+    fresh: true,
+    send: (http, id, tag) => http.patch(`/file/${id}`).send({ file_name: tagged('renamed', tag) }),
+    status: { owner: 200, edit: 200, view: 403, none: 404 },
+    notFound: 'file_not_found',
+  },
+  'DELETE /file/{file_id}': {
+    target: 'file',
+    fresh: true,
+    send: (http, id) => http.delete(`/file/${id}`),
+    status: { owner: 204, edit: 204, view: 403, none: 404 },
+    notFound: 'file_not_found',
+  },
+  'GET /image-preview/{file_id}': {
+    target: 'file',
+    send: (http, id) => http.get(`/image-preview/${id}`),
+    // The matrix's files are text: whoever may see one is told it has no preview; anyone else that it is not there.
+    status: { owner: 404, edit: 404, view: 404, none: 404 },
+    code: { owner: 'preview_not_available', edit: 'preview_not_available', view: 'preview_not_available' },
+    notFound: 'file_not_found',
+  },
+  'POST /profile-photo': {
+    target: 'none',
+    send: (http) => http.post('/profile-photo').send({ photo_size_in_bytes: 10 }),
+    status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+  'GET /profile-photo': {
+    target: 'none',
+    send: (http) => http.get('/profile-photo'),
+    status: { owner: 404, edit: 404, view: 404, none: 404 },
+    code: { owner: 'no_profile_photo' },
+  },
+  'DELETE /profile-photo': {
+    target: 'none',
+    send: (http) => http.delete('/profile-photo'),
+    status: { owner: 204, edit: 204, view: 204, none: 204 },
+  },
+  'GET /trash': {
+    target: 'none',
+    send: (http) => http.get('/trash').query({ limit: 1000 }),
+    status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+  'DELETE /trash': {
+    target: 'none',
+    send: (http) => http.delete('/trash'),
+    status: { owner: 204, edit: 204, view: 204, none: 204 },
+  },
+  'POST /trash/{item_id}/restore': {
+    target: 'trashed',
+    fresh: true,
+    send: (http, id) => http.post(`/trash/${id}/restore`),
+    status: { owner: 200, edit: 403, view: 403, none: 404 },
+    notFound: 'trash_item_not_found',
+  },
+  'DELETE /trash/{item_id}': {
+    target: 'trashed',
+    fresh: true,
+    send: (http, id) => http.delete(`/trash/${id}`),
+    status: { owner: 204, edit: 403, view: 403, none: 404 },
+    notFound: 'trash_item_not_found',
+  },
+  'POST /share': {
+    target: 'folder',
+    fresh: true,
+    send: (http, id) =>
+      http.post('/share').send({ share_object_type: 'folder', folder_id: id, username: HELPER(), permission: 'view' }),
+    status: { owner: 201, edit: 403, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+  },
+  'GET /share': {
+    target: 'folder',
+    send: (http, id) => http.get('/share').query({ folder_id: id }),
+    status: { owner: 200, edit: 403, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+  },
+  'PATCH /share/{share_id}': {
+    target: 'share',
+    fresh: true,
+    send: (http, id) => http.patch(`/share/${id}`).send({ permission: 'edit' }),
+    // A recipient's own share (the one that lets them in) is theirs to leave, not to change.
+    status: { owner: 200, edit: 403, view: 403, none: 404 },
+    notFound: 'share_not_found',
+  },
+  'DELETE /share/{share_id}': {
+    target: 'share',
+    fresh: true,
+    send: (http, id) => http.delete(`/share/${id}`),
+    status: { owner: 204, edit: 204, view: 204, none: 404 },
+    notFound: 'share_not_found',
+  },
+  'GET /shared-with-me': {
+    target: 'none',
+    send: (http) => http.get('/shared-with-me').query({ limit: 1000 }),
+    status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+};
+
+/** Routes that are not about a user's items, and why they have no row. */
+const EXEMPT: Record<string, string> = {
+  'POST /user': 'public: registers an account; touches no item (auth.e2e-spec)',
+  'POST /login': 'public: issues a token; touches no item (auth.e2e-spec)',
+  'GET /': 'public status of the service',
+  'GET /health': 'public liveness check',
+  'GET /health/ready': 'public readiness check',
+  'POST /confirm-file-upload': 'internal: X-Lambda-Secret only, never a user (files.e2e-spec checks its guard)',
+  'POST /confirm-file-preview': 'internal: X-Lambda-Secret only, never a user (previews.e2e-spec checks its guard)',
+  'POST /confirm-profile-picture':
+    'internal: X-Lambda-Secret only, never a user (profile-photo.e2e-spec checks its guard)',
+};
+
+let HELPER: () => string = () => {
+  throw new Error('the world is not built yet');
+};
+
+/** The caller's standing on an item of `whose`, as the fixture arranges it. */
+function standingOf(actor: SignedIn, whose: Whose): Standing {
+  if (whose === 'own') return 'owner';
+  if (whose === 'foreign') return 'none';
+  return {
+    owner: 'owner',
+    viewDirect: 'view',
+    viewInherited: 'view',
+    editDirect: 'edit',
+    editInherited: 'edit',
+    stranger: 'none',
+  }[actor] as Standing;
+}
+
+/** What a body must never contain, and who may see it after all. */
+interface Secret {
+  text: string;
+  seenBy: ReadonlySet<Actor>;
+}
+
+/**
+ * The users and items of the matrix. The owner's shared tree: for each shared item a parent folder shared with the
+ * inherited recipients (view and edit), and the item in it shared directly with the direct ones. Nobody but the
+ * owner and the inherited recipients may see a parent; nobody at all may see a foreign item.
+ */
+class World {
+  readonly drives = new Map<SignedIn | 'foreigner' | 'helper', SharingDrive>();
+  readonly auth = new Map<Actor, Record<string, string>>();
+  readonly secrets: Secret[] = [];
+  private readonly reused = new Map<string, Promise<string>>();
+  private sharedParent?: Promise<Item>;
+
+  constructor(private readonly t: TestApp) {}
+
+  async build(): Promise<void> {
+    for (const name of [...SIGNED_IN, 'foreigner', 'helper'] as const) {
+      this.drives.set(name, await newSharingDrive(this.t));
+    }
+    for (const actor of SIGNED_IN) this.auth.set(actor, this.drive(actor).auth);
+    const stranger = this.drive('stranger').account;
+    const now = Math.floor(Date.now() / 1000);
+    const expired = new JwtService().sign(
+      { sub: stranger.id, jti: randomUUID(), iat: now - 3600, exp: now - 60 },
+      { secret: this.t.config.auth.jwtSecret, algorithm: 'HS256' },
+    );
+    this.auth.set('expiredToken', { Authorization: `Bearer ${expired}` });
+    this.auth.set('noToken', {});
+    const gone = await newSharingDrive(this.t);
+    await deleteAccount(this.t, gone.account.id);
+    this.auth.set('deletedUser', gone.auth);
+
+    const owner = this.drive('owner').account;
+    const seenByOwnerAnd = (...actors: Actor[]) => new Set<Actor>(['owner', ...actors]);
+    this.keep([owner.id, owner.username, owner.email], seenByOwnerAnd(...RECIPIENTS));
+    for (const recipient of [...RECIPIENTS, 'stranger'] as const) {
+      const { id, username, email } = this.drive(recipient).account;
+      this.keep([id, username, email], seenByOwnerAnd(recipient));
+    }
+    const foreigner = this.drive('foreigner').account;
+    this.keep([foreigner.id, foreigner.username, foreigner.email], new Set());
+    HELPER = () => this.drive('helper').account.username;
+  }
+
+  drive(name: SignedIn | 'foreigner' | 'helper'): SharingDrive {
+    return this.drives.get(name)!;
+  }
+
+  /** The id the cell's request names. Callers without a valid token act on the owner's items (it makes no odds). */
+  target(row: Row, actor: Actor, whose: Whose): Promise<string> {
+    const signedIn = isSignedIn(actor) ? actor : 'owner';
+    if (row.fresh && signedIn === actor) return this.make(row.target, signedIn, whose);
+    const key = [row.target, whose, whose === 'own' || row.target === 'share' ? signedIn : ''].join(':');
+    if (!this.reused.has(key)) this.reused.set(key, this.make(row.target, signedIn, whose));
+    return this.reused.get(key)!;
+  }
+
+  /** Fails unless the body names only what `actor` may see. */
+  expectNoLeak(actor: Actor, res: Answer): void {
+    const text = res.text.toLowerCase();
+    const leaked = this.secrets.filter(
+      (secret) => !secret.seenBy.has(actor) && text.includes(secret.text.toLowerCase()),
+    );
+    expect(leaked.map((secret) => secret.text)).toEqual([]);
+  }
+
+  private async make(kind: Kind, actor: SignedIn, whose: Whose): Promise<string> {
+    if (kind === 'share') return this.makeShare(actor, whose);
+    const item = await this.makeItem(kind === 'file' ? 'file' : 'folder', actor, whose);
+    if (kind === 'trashed') {
+      const owner =
+        whose === 'own' ? this.drive(actor) : whose === 'shared' ? this.drive('owner') : this.drive('foreigner');
+      expectStatus(await owner.removeFolder(item.id), 204);
+    }
+    return item.id;
+  }
+
+  private async makeItem(kind: 'file' | 'folder', actor: SignedIn, whose: Whose): Promise<Item> {
+    if (whose === 'own') return this.create(this.drive(actor), kind, null, new Set([actor]));
+    if (whose === 'foreign') {
+      const item = await this.create(this.drive('foreigner'), kind, null, new Set());
+      // Shared, but with somebody else: a grant to another user opens nothing to the caller.
+      await this.drive('foreigner').share(item, this.drive('helper'), 'edit');
+      return item;
+    }
+    return (await this.sharedItem(kind, await this.parent())).item;
+  }
+
+  /** A share: of the caller's own item, the one that lets the caller into the shared item, or a third user's. */
+  private async makeShare(actor: SignedIn, whose: Whose): Promise<string> {
+    const helper = this.drive('helper');
+    if (whose !== 'shared') {
+      const sharer = whose === 'own' ? this.drive(actor) : this.drive('foreigner');
+      const item = await this.create(sharer, 'folder', null, whose === 'own' ? new Set([actor]) : new Set());
+      return (await sharer.share(item, helper, 'view')).id;
+    }
+    // A parent of its own, so that an inherited recipient leaving it leaves nothing else.
+    const parent = await this.newParent();
+    const { direct } = await this.sharedItem('folder', parent);
+    if (actor === 'viewInherited' || actor === 'editInherited') return parent.shares[actor];
+    return direct[actor === 'editDirect' ? 'editDirect' : 'viewDirect'];
+  }
+
+  private parent(): Promise<Item> {
+    this.sharedParent ??= this.newParent().then(({ item }) => item);
+    return this.sharedParent;
+  }
+
+  /** A folder at the owner's root shared with the inherited recipients. */
+  private async newParent(): Promise<{ item: Item; shares: Record<'viewInherited' | 'editInherited', string> }> {
+    const owner = this.drive('owner');
+    const item = await this.create(owner, 'folder', null, new Set(['owner', 'viewInherited', 'editInherited']));
+    return {
+      item,
+      shares: {
+        viewInherited: (await owner.share(item, this.drive('viewInherited'), 'view')).id,
+        editInherited: (await owner.share(item, this.drive('editInherited'), 'edit')).id,
+      },
+    };
+  }
+
+  /** An item in a shared parent, shared directly with the direct recipients. */
+  private async sharedItem(
+    kind: 'file' | 'folder',
+    parent: Item | { item: Item },
+  ): Promise<{ item: Item; direct: Record<'viewDirect' | 'editDirect', string> }> {
+    const owner = this.drive('owner');
+    const parentId = 'item' in parent ? parent.item.id : parent.id;
+    const item = await this.create(owner, kind, parentId, new Set(['owner', ...RECIPIENTS]));
+    return {
+      item,
+      direct: {
+        viewDirect: (await owner.share(item, this.drive('viewDirect'), 'view')).id,
+        editDirect: (await owner.share(item, this.drive('editDirect'), 'edit')).id,
+      },
+    };
+  }
+
+  private async create(
+    drive: SharingDrive,
+    kind: 'file' | 'folder',
+    parentId: string | null,
+    seenBy: ReadonlySet<Actor>,
+  ): Promise<Item> {
+    const name = `${kind}-${randomBytes(6).toString('hex')}`;
+    const item =
+      kind === 'file' ? await drive.confirmedFile(`${name}.txt`, parentId) : await drive.folder(name, parentId);
+    this.keep([item.id, name], seenBy);
+    return item;
+  }
+
+  private keep(texts: string[], seenBy: ReadonlySet<Actor>): void {
+    for (const text of texts) this.secrets.push({ text, seenBy });
+  }
+}
+
+/** The cells of a row: every caller on every kind of item, or once per caller for a route that names no item. */
+function cellsOf(row: Row): [Actor, Whose | 'no item'][] {
+  return ACTORS.flatMap((actor): [Actor, Whose | 'no item'][] =>
+    row.target === 'none'
+      ? [[actor, 'no item'] as [Actor, 'no item']]
+      : WHOSE.map((whose) => [actor, whose] as [Actor, Whose]),
+  );
+}
+
+describe('the authorization matrix', () => {
+  let t: TestApp;
+  let world: World;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    world = new World(t);
+    await world.build();
+  });
+  afterAll(() => t.close());
+
+  it('has a row for every route of the app, and no row for a route it does not have', async () => {
+    const document = (await t.http.get('/docs-json').expect(200)).body as { paths: Record<string, object> };
+    const routes = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(routes.filter((route) => !(route in ROWS) && !(route in EXEMPT)).sort()).toEqual([]);
+    expect(Object.keys({ ...ROWS, ...EXEMPT }).filter((route) => !routes.includes(route))).toEqual([]);
+  });
+
+  describe.each(Object.entries(ROWS))('%s', (_route, row) => {
+    it.each(cellsOf(row))('as %s, on %s', async (actor, whose) => {
+      const id = whose === 'no item' ? '' : await world.target(row, actor, whose);
+      const tag = randomBytes(6).toString('hex');
+      const res = await row.send(t.http, id, tag).set(world.auth.get(actor)!);
+      const answer = row.answerOf?.(res) ?? res;
+      world.expectNoLeak(actor, res);
+      if (!isSignedIn(actor)) {
+        expectProblem(res, 401, 'unauthorized');
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+        return;
+      }
+      const standing = whose === 'no item' ? 'owner' : standingOf(actor, whose);
+      const status = row.status[standing];
+      const code = row.code?.[standing];
+      if (code) expectProblem(answer, status, code);
+      else if (status === 403) expectProblem(answer, 403, 'permission_denied');
+      else if (status === 404) expectProblem(answer, 404, row.notFound!);
+      else expectStatus(answer, status);
+    });
+  });
+});
+
+describe('access that changes', () => {
+  let t: TestApp;
+  let owner: SharingDrive;
+  let recipient: SharingDrive;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    owner = await newSharingDrive(t);
+    recipient = await newSharingDrive(t);
+  });
+  afterAll(() => t.close());
+
+  it('ends at once when a share is revoked, and narrows at once when it is changed', async () => {
+    const folder = await owner.folder('Revoked');
+    const file = await owner.confirmedFile('inside.txt', folder.id);
+    const share = await owner.share(folder, recipient, 'edit');
+    expectStatus(await recipient.listing(folder.id), 200);
+    expectStatus(await recipient.patch(file.id, { file_name: 'renamed.txt' }), 200);
+
+    expectStatus(await owner.patchShare(share.id, { permission: 'view' }), 200);
+    expectProblem(await recipient.patch(file.id, { file_name: 'again.txt' }), 403, 'permission_denied');
+    expectStatus(await recipient.get(file.id), 200);
+
+    expectStatus(await owner.deleteShare(share.id), 204);
+    expectProblem(await recipient.listing(folder.id), 404, 'folder_not_found');
+    expectProblem(await recipient.get(file.id), 404, 'file_not_found');
+    expect((await recipient.sharedWithMe()).body.content).toEqual([]);
+  });
+
+  it('ends for what the owner moves out of the shared folder, and begins for what they move in', async () => {
+    const shared = await owner.folder('Shared tree');
+    const elsewhere = await owner.folder('Not shared');
+    const branch = await owner.folder('Branch', shared.id);
+    const leaf = await owner.confirmedFile('leaf.txt', branch.id);
+    await owner.share(shared, recipient, 'view');
+    expectStatus(await recipient.listing(branch.id), 200);
+    expectStatus(await recipient.get(leaf.id), 200);
+
+    expectStatus(await owner.patchFolder(branch.id, { parent_folder_id: elsewhere.id }), 200);
+    expectProblem(await recipient.listing(branch.id), 404, 'folder_not_found');
+    expectProblem(await recipient.get(leaf.id), 404, 'file_not_found');
+    expect((await recipient.items(shared.id)).map((item) => item.id)).toEqual([]);
+
+    expectStatus(await owner.patch(leaf.id, { parent_folder_id: shared.id }), 200);
+    expectStatus(await recipient.get(leaf.id), 200);
+  });
+
+  it('lets two users share folders with each other both ways, each item keeping its one owner', async () => {
+    const [owner, recipient] = [await newSharingDrive(t), await newSharingDrive(t)];
+    const ours = await owner.folder('Ours');
+    const theirs = await recipient.folder('Theirs');
+    await owner.share(ours, recipient, 'edit');
+    await recipient.share(theirs, owner, 'edit');
+    const inOurs = await recipient.folder('Made by them in ours', ours.id);
+    const inTheirs = await owner.folder('Made by us in theirs', theirs.id);
+    expect(inOurs.owner.id).toBe(owner.account.id);
+    expect(inTheirs.owner.id).toBe(recipient.account.id);
+
+    const seenByRecipient = await recipient.listing(ours.id);
+    expect(seenByRecipient.body.folder).toMatchObject({ permission: 'edit', owner: { id: owner.account.id } });
+    const seenByOwner = await owner.listing(theirs.id);
+    expect(seenByOwner.body.files_and_folders.map((item: Item) => [item.id, item.permission])).toEqual([
+      [inTheirs.id, 'edit'],
+    ]);
+    // Neither tree can be moved into the other: that would hand an item to another owner, or close a loop.
+    expectProblem(await owner.patchFolder(ours.id, { parent_folder_id: inTheirs.id }), 403, 'permission_denied');
+    expectProblem(await recipient.patchFolder(theirs.id, { parent_folder_id: inOurs.id }), 403, 'permission_denied');
+    expect((await owner.sharedWithMe()).body.content.map((entry: { id: string }) => entry.id)).toEqual([theirs.id]);
+    expect((await recipient.sharedWithMe()).body.content.map((entry: { id: string }) => entry.id)).toEqual([ours.id]);
+  });
+});
