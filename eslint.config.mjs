@@ -5,7 +5,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'data/', 'tmp/', 'node_modules/', 'apps/api/src/metadata.ts'] },
+  {
+    ignores: ['dist/', 'coverage/', 'data/', 'tmp/', 'node_modules/', 'apps/api/src/metadata.ts', 'infra/cdk.out/'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
