@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { ImageResizer } from '../apps/workers/src/media/image-resizer';
+import { fixturePath } from '@app/testing';
 
 const ROOT = join(__dirname, '..');
 
@@ -50,7 +51,7 @@ async function samples(): Promise<Sample[]> {
     { kind: 'JPEG 24 MP (6000×4000)', bytes: await twentyFour.clone().jpeg({ quality: 90 }).toBuffer() },
     {
       kind: 'JPEG 1800×1200, EXIF orientation 6 (fixture)',
-      bytes: readFileSync('/work/shared/fixtures/exif-orientation/Landscape_6.jpg'),
+      bytes: readFileSync(fixturePath('exif-orientation', 'Landscape_6.jpg')),
     },
     { kind: 'PNG 12 MP (4000×3000)', bytes: await twelve.clone().png({ compressionLevel: 6 }).toBuffer() },
     { kind: 'WebP 12 MP (4000×3000)', bytes: await twelve.clone().webp({ quality: 85 }).toBuffer() },

@@ -10,8 +10,9 @@ import { objectKeys } from '@app/storage';
 import { buildLambdas, LAMBDA_FUNCTIONS } from '../scripts/build-lambda';
 import { download, expectProblem, expectStatus, FileDrive, sendBytes, Upload } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { fixturePath } from '@app/testing';
 
-const FIXTURE = '/work/shared/fixtures/exif-orientation/Portrait_6.jpg';
+const FIXTURE = fixturePath('exif-orientation', 'Portrait_6.jpg');
 
 interface Invocation {
   code: number | null;

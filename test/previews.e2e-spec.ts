@@ -1,6 +1,6 @@
 /**
  * Image previews, end to end: the real API, the real embedded workers (a thread of the API's process) and the
- * real sharp, on real bytes (the EXIF-orientation photos and the PNG suite of ../shared/fixtures).
+ * real sharp, on real bytes (the EXIF-orientation photos and the PNG suite of test/fixtures).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -30,8 +30,9 @@ import {
   UploadRequest,
 } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { FIXTURES_DIR } from '@app/testing';
 
-const FIXTURES = join(__dirname, '..', '..', 'shared', 'fixtures');
+const FIXTURES = FIXTURES_DIR;
 const EXIF_DIR = join(FIXTURES, 'exif-orientation');
 const PNG_SUITE = join(FIXTURES, 'pngsuite');
 /** The side of the square every preview fits inside. */

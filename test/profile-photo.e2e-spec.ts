@@ -33,8 +33,9 @@ import {
   Upload,
 } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { FIXTURES_DIR } from '@app/testing';
 
-const FIXTURES = join(__dirname, '..', '..', 'shared', 'fixtures');
+const FIXTURES = FIXTURES_DIR;
 const FIVE_MIB = 5 * 1024 * 1024;
 const EDGE = 400;
 

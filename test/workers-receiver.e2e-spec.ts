@@ -7,6 +7,7 @@ import { download, eventually, expectProblem, expectStatus, FileDrive, sendBytes
 import { ServerProcess, startServerProcess } from './support/server-process';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { S3rverInstance, startS3rver } from '../libs/testing/src/s3rver';
+import { fixturePath } from '@app/testing';
 
 jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
@@ -90,7 +91,7 @@ describe('workers: the HTTP receiver of bucket notifications, next to a self-hos
 
   it('confirms an upload and makes its preview from the notification', async () => {
     const drive = await newDrive();
-    const bytes = readFileSync('/work/shared/fixtures/exif-orientation/Landscape_8.jpg');
+    const bytes = readFileSync(fixturePath('exif-orientation', 'Landscape_8.jpg'));
     const { file, upload } = await drive.startUpload('landscape.jpg', bytes, { content_type: 'image/jpeg' });
     await sendBytes(upload, bytes);
     const ready = await eventually('the preview', async () => {
@@ -116,7 +117,7 @@ describe('workers: the HTTP receiver of bucket notifications, next to a self-hos
         return res.body.status === 'processing' || res.body.photo_status === 'processing' ? undefined : res;
       });
 
-    await photo(readFileSync('/work/shared/fixtures/exif-orientation/Portrait_3.jpg'));
+    await photo(readFileSync(fixturePath('exif-orientation', 'Portrait_3.jpg')));
     const ready = await settled();
     expectStatus(ready, 200);
     expect(ready.body.status).toBe('ready');

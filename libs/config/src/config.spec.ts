@@ -282,6 +282,59 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig for the standalone workers (receiver, Lambda)', () => {
+  const workersError = (env: Record<string, string>): ConfigError => {
+    try {
+      loadConfig(env, 'workers');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return error as ConfigError;
+    }
+    throw new Error('loadConfig accepted it');
+  };
+
+  it('needs the API URL and LAMBDA_SECRET, and neither a database nor JWT_SECRET; generates and keeps nothing', () => {
+    const dataDir = tempDir();
+    const config = loadConfig(
+      { DATA_DIR: dataDir, API_URL: 'https://api.example.com/', LAMBDA_SECRET: SECRET_B, S3_BUCKET: 'files' },
+      'workers',
+    );
+    expect(config.workers.apiUrl).toBe('https://api.example.com');
+    expect(config.auth.lambdaSecret).toBe(SECRET_B);
+    expect(config.database.url).toBeUndefined();
+    expect(config.storage).toMatchObject({ driver: 's3', s3: { bucket: 'files', region: 'us-east-1' } });
+    expect(config.workers.receiver).toEqual({ port: 8081, token: undefined });
+    expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
+  });
+
+  it('names every missing or wrong variable at once, its own and the shared ones', () => {
+    expect(workersError({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'k' }).problems).toEqual([
+      expect.stringMatching(/^LAMBDA_SECRET must be set/),
+      expect.stringMatching(/^API_URL must be set/),
+      expect.stringMatching(/^S3_SECRET_ACCESS_KEY/),
+    ]);
+    expect(
+      workersError({ API_URL: 'https://a.example', LAMBDA_SECRET: 'short', WORKERS_PORT: '70000' }).problems,
+    ).toEqual([expect.stringMatching(/^LAMBDA_SECRET/), expect.stringMatching(/^WORKERS_PORT/)]);
+  });
+
+  it('takes the receiver’s port and token, and the region AWS runs it in', () => {
+    const config = loadConfig(
+      {
+        API_URL: 'http://api:8080',
+        LAMBDA_SECRET: SECRET_B,
+        WORKERS_PORT: '9000',
+        WORKERS_TOKEN: 't'.repeat(20),
+        S3_BUCKET: 'files',
+        AWS_REGION: 'eu-west-1',
+      },
+      'workers',
+    );
+    expect(config.workers.receiver).toEqual({ port: 9000, token: 't'.repeat(20) });
+    expect(config.storage.s3?.region).toBe('eu-west-1');
+  });
+});
+
 describe('the test environment', () => {
   it('round-trips the embedded servers’ URLs through an environment', () => {
     const env: Record<string, string | undefined> = {};

@@ -3,6 +3,7 @@ import { AppError } from '@app/contracts';
 import { createTestDatabase, TestDatabase } from '@app/testing';
 import { dataSourceOptions, runMigrations } from './data-source.options';
 import { MIGRATIONS } from './migrations';
+import { SharesRepository } from './repositories/shares.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { pendingSchemaChanges } from './schema-diff';
 
@@ -190,6 +191,18 @@ describe('the migrations', () => {
         const frank = await users.create(newUser('frank', 'frank@example.com'));
         expect(await users.findById(frank.id)).toMatchObject({ username: 'frank', email: 'frank@example.com' });
         expect(await users.findById('00000000-0000-4000-8000-000000000000')).toBeNull();
+      });
+
+      it('a share of an item that is gone (purged after it was checked) is refused with null, not an error', async () => {
+        const owner = await users.create(newUser('grace', 'grace@example.com'));
+        const friend = await users.create(newUser('heidi', 'heidi@example.com'));
+        const shares = new SharesRepository(db.dataSource);
+        expect(await shares.create('00000000-0000-4000-8000-000000000000', friend.id, 'view')).toBeNull();
+        const [folder] = await db.dataSource.query(
+          `INSERT INTO items (owner_id, kind, name) VALUES ($1, 'folder', 'Shared') RETURNING id`,
+          [owner.id],
+        );
+        expect(await shares.create(folder.id, friend.id, 'edit')).toMatchObject({ permission: 'edit' });
       });
     });
   });

@@ -1,3 +1,4 @@
 export * from './factories';
 export * from './test-config';
 export * from './test-database';
+export * from './fixtures';

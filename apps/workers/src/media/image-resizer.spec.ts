@@ -14,8 +14,9 @@ import {
   svgBytes,
   truncatedJpeg,
 } from './test-images';
+import { FIXTURES_DIR } from '@app/testing';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = FIXTURES_DIR;
 const ORIENTATIONS = join(FIXTURES, 'exif-orientation');
 const PNG_SUITE = join(FIXTURES, 'pngsuite');
 const pngSuite = readdirSync(PNG_SUITE).filter((name) => name.endsWith('.png'));

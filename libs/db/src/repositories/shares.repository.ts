@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '@app/contracts';
 import { Item, SharePermission } from '../entities';
 import { ITEM_COLUMNS, LISTED, Row, rowsOf, splitPage, toItem } from './item-rows';
-import { violatedUniqueConstraint } from './pg-errors';
+import { violatedForeignKey, violatedUniqueConstraint } from './pg-errors';
 
 /** The caller's standing on an item: ownership, or the strongest grant on it and its ancestors. */
 export type Standing = 'owner' | SharePermission;
@@ -109,8 +109,11 @@ export class SharesRepository {
     return new Set(rows.map((row) => row.itemId));
   }
 
-  /** Grants `permission` on the item; a grant to that user already there is `already_shared`. */
-  async create(itemId: string, recipientId: string, permission: SharePermission): Promise<ShareRecord> {
+  /**
+   * Grants `permission` on the item; a grant to that user already there is `already_shared`. Null when the item
+   * is gone (purged since it was checked).
+   */
+  async create(itemId: string, recipientId: string, permission: SharePermission): Promise<ShareRecord | null> {
     try {
       const [{ id }] = await this.dataSource.query(
         `INSERT INTO shares (item_id, recipient_id, permission) VALUES ($1, $2, $3) RETURNING id`,
@@ -121,6 +124,7 @@ export class SharesRepository {
       if (violatedUniqueConstraint(error) === 'shares_item_id_recipient_id_key') {
         throw new AppError('already_shared', 'The item is already shared with that user; change the share instead.');
       }
+      if (violatedForeignKey(error) === 'shares_item_id_fkey') return null;
       throw error;
     }
   }

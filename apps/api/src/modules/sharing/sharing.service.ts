@@ -31,7 +31,14 @@ export class SharingService {
     if (!recipient) throw new AppError('user_not_found', 'There is no user with that username or e-mail address.');
     if (recipient.id === user.id)
       throw new AppError('cannot_share_with_self', 'You cannot share an item with yourself.');
-    return toShareDto(await this.shares.create(itemId, recipient.id, dto.permission));
+    const share = await this.shares.create(itemId, recipient.id, dto.permission);
+    // Purged since it was checked: gone, as a later request would find it.
+    if (!share) {
+      throw dto.share_object_type === 'file'
+        ? new AppError('file_not_found', 'There is no such file.')
+        : new AppError('folder_not_found', 'There is no such folder.');
+    }
+    return toShareDto(share);
   }
 
   /** The grants on one of the caller's items. */
