@@ -365,33 +365,41 @@ describe('the reconciler removes objects no row points at', () => {
   });
   afterAll(() => t.close());
 
-  it('deletes an orphan under files/ once older than an upload URL’s life and the grace, keeps referenced ones', async () => {
+  it('deletes orphans under files/ and previews/ once older than an upload URL’s life and the grace, keeps referenced ones', async () => {
     const user = await newUser(t);
     const file = await user.file('real.txt', 'real');
     const { file: replaced } = await user.requestUpload('real.txt', 3, { conflict: 'Replace' });
     const pendingKey = (await user.row(replaced.id))!.upload_key!;
     const orphan = objectKeys.file(user.id, randomUUID());
     const strayReplacement = objectKeys.file(user.id, file.id, randomUUID());
-    const preview = objectKeys.preview(user.id, randomUUID());
-    for (const key of [orphan, strayReplacement, preview]) await storage.write(key, Buffer.from('x'), 'text/plain');
+    // Previews: of no file at all; of a file that has none (text); of a file whose preview is ready (kept).
+    const orphanPreview = objectKeys.preview(user.id, randomUUID());
+    const plain = await user.file('plain.txt', 'plain');
+    const stalePreview = objectKeys.preview(user.id, plain.id);
+    const pictured = await user.file('pictured.txt', 'pictured');
+    await t.app.get(DataSource).query(`UPDATE items SET preview_status = 'ready' WHERE id = $1`, [pictured.id]);
+    const preview = objectKeys.preview(user.id, pictured.id);
+    for (const key of [orphan, strayReplacement, orphanPreview, stalePreview, preview]) {
+      await storage.write(key, Buffer.from('x'), 'text/plain');
+    }
     await storage.write(pendingKey, Buffer.from('new'), 'text/plain');
     const age = (t.config.storage.uploadUrlTtlSeconds + t.config.drive.uploadGraceSeconds) * SECOND;
 
     await reconciler.run(new Date());
     // (This run also confirms the upload in flight, whose bytes are there: its new key becomes the file's.)
     await reconciler.run(later(age - MINUTE));
-    expect(await stored(t, orphan)).toBe(true);
-    expect(await stored(t, strayReplacement)).toBe(true);
+    for (const key of [orphan, strayReplacement, orphanPreview, stalePreview]) expect(await stored(t, key)).toBe(true);
 
     const report = await reconciler.run(later(age + MINUTE));
 
-    expect(report.orphansDeleted).toBe(2);
-    expect(await stored(t, orphan)).toBe(false);
-    expect(await stored(t, strayReplacement)).toBe(false);
+    expect(report.orphansDeleted).toBe(4);
+    for (const key of [orphan, strayReplacement, orphanPreview, stalePreview]) expect(await stored(t, key)).toBe(false);
     expect(await stored(t, preview)).toBe(true);
-    expect(await user.objects()).toEqual([pendingKey]);
+    expect((await user.objects()).sort()).toEqual(
+      [pendingKey, objectKeys.file(user.id, plain.id), objectKeys.file(user.id, pictured.id)].sort(),
+    );
     expect(await user.download(file.id)).toBe('new');
-    expect(await user.quota()).toEqual({ used: 3, reserved: 0 });
+    expect(await user.quota()).toEqual({ used: 3 + 'plain'.length + 'pictured'.length, reserved: 0 });
   });
 
   it('keeps the bytes of confirmed files, of files in the trash, and of uploads in flight', async () => {

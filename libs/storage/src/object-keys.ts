@@ -12,6 +12,7 @@
  */
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const FILE_KEY = new RegExp(`^files/(${UUID})/(${UUID})(?:~(${UUID}))?$`);
+const PREVIEW_KEY = new RegExp(`^previews/(${UUID})/(${UUID})$`);
 const PROFILE_PHOTO_ORIGINAL_KEY = new RegExp(`^profile_photos/original/(${UUID})/photo$`);
 
 export const objectKeys = {
@@ -22,6 +23,7 @@ export const objectKeys = {
   profilePhotoResized: (userId: string, extension: string): string =>
     `profile_photos/resized/${userId}/photo.${extension}`,
   filesPrefix: 'files/',
+  previewsPrefix: 'previews/',
   profilePhotoOriginalPrefix: 'profile_photos/original/',
 };
 
@@ -42,4 +44,10 @@ export function parseFileKey(key: string): FileKey | null {
 export function parseProfilePhotoKey(key: string): { userId: string } | null {
   const match = PROFILE_PHOTO_ORIGINAL_KEY.exec(key);
   return match ? { userId: match[1] } : null;
+}
+
+/** The file whose preview a `previews/…` key is, or null for any other key. */
+export function parsePreviewKey(key: string): { ownerId: string; fileId: string } | null {
+  const match = PREVIEW_KEY.exec(key);
+  return match ? { ownerId: match[1], fileId: match[2] } : null;
 }

@@ -501,6 +501,15 @@ export class ItemsRepository {
     return cleared[0] ? { ownerId: String(cleared[0].ownerId), reserved: Number(cleared[0].reserved) } : null;
   }
 
+  /** Which of these ids are files (live or in the trash) whose preview is stored or being made. */
+  async withPreviews(ids: string[]): Promise<Set<string>> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM items WHERE id = ANY($1::uuid[]) AND kind = 'file' AND preview_status IN ('pending', 'ready')`,
+      [ids],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** For each id that has a row: the objects the row points at (its bytes and its upload in flight). */
   async referencedKeys(ids: string[]): Promise<Set<string>> {
     const rows: { objectKey: string | null; uploadKey: string | null }[] = await this.dataSource.query(

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ItemsRepository, UsersRepository } from '@app/db';
-import { ObjectStorage, objectKeys, parseFileKey } from '@app/storage';
+import { ObjectStorage, objectKeys, parseFileKey, parsePreviewKey } from '@app/storage';
 import { ConfirmationsService } from '../internal/confirmations.service';
 import { TrashService } from '../trash/trash.service';
 
@@ -29,7 +29,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly logger = new Logger(Reconciler.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<ReconcileReport>;
-  private orphanScanAfter: string | undefined;
+  /** Where each prefix's orphan scan resumes. */
+  private readonly orphanScanAfter = new Map<string, string | undefined>();
 
   constructor(
     private readonly items: ItemsRepository,
@@ -107,21 +108,39 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     return { confirmed, expired };
   }
 
-  /** Objects under files/ that no row points at, older than an upload URL's life: left by failures. */
+  /**
+   * Objects no row points at, older than an upload URL's life: left by failures. Under files/, bytes of no file
+   * and no upload in flight; under previews/, previews of files gone or with no preview (any more).
+   */
   private async removeOrphans(now: Date): Promise<number> {
-    const page = await this.storage.list(objectKeys.filesPrefix, {
-      after: this.orphanScanAfter,
-      limit: ORPHAN_SCAN_PAGE,
-    });
-    this.orphanScanAfter = page.next;
     const oldEnough =
       now.getTime() - (this.config.storage.uploadUrlTtlSeconds + this.config.drive.uploadGraceSeconds) * 1000;
-    const candidates = page.objects.filter((object) => (object.lastModified?.getTime() ?? now.getTime()) < oldEnough);
-    const ids = [
-      ...new Set(candidates.map((object) => parseFileKey(object.key)?.fileId).filter((id): id is string => !!id)),
-    ];
-    const referenced = ids.length > 0 ? await this.items.referencedKeys(ids) : new Set<string>();
-    const orphans = candidates.map((object) => object.key).filter((key) => !referenced.has(key));
+    const files = await this.scan(objectKeys.filesPrefix, oldEnough, async (keys) => {
+      const ids = keys.map((key) => parseFileKey(key)?.fileId).filter((id): id is string => !!id);
+      const referenced = ids.length > 0 ? await this.items.referencedKeys([...new Set(ids)]) : new Set<string>();
+      return keys.filter((key) => !referenced.has(key));
+    });
+    const previews = await this.scan(objectKeys.previewsPrefix, oldEnough, async (keys) => {
+      const ids = keys.map((key) => parsePreviewKey(key)?.fileId).filter((id): id is string => !!id);
+      const kept = ids.length > 0 ? await this.items.withPreviews([...new Set(ids)]) : new Set<string>();
+      return keys.filter((key) => !kept.has(parsePreviewKey(key)?.fileId ?? ''));
+    });
+    return files + previews;
+  }
+
+  /** One page of objects under `prefix` (resuming where the last run stopped): deletes those `orphansOf` names. */
+  private async scan(
+    prefix: string,
+    oldEnough: number,
+    orphansOf: (keys: string[]) => Promise<string[]>,
+  ): Promise<number> {
+    const page = await this.storage.list(prefix, { after: this.orphanScanAfter.get(prefix), limit: ORPHAN_SCAN_PAGE });
+    this.orphanScanAfter.set(prefix, page.next);
+    const candidates = page.objects
+      // An object whose age storage does not tell is left alone.
+      .filter((object) => (object.lastModified?.getTime() ?? Number.POSITIVE_INFINITY) < oldEnough)
+      .map((object) => object.key);
+    const orphans = candidates.length > 0 ? await orphansOf(candidates) : [];
     await this.storage.delete(orphans);
     return orphans.length;
   }
