@@ -50,7 +50,7 @@ describe('loadConfig', () => {
 
     it('uses the documented defaults', () => {
       expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, corsOrigins: [], trustProxy: false });
-      expect(config.database).toEqual({ url: undefined, poolSize: 10, migrateOnStart: true });
+      expect(config.database).toEqual({ url: undefined, poolSize: 10, migrateOnStart: true, jit: false });
       expect(config.auth.jwtTtlSeconds).toBe(1800);
       expect(config.auth.bcryptCost).toBe(12);
       expect(config.quota.defaultBytes).toBe(5368709120);
@@ -84,6 +84,7 @@ describe('loadConfig', () => {
         TRUST_PROXY: 'yes',
         DATABASE_POOL_SIZE: '4',
         DATABASE_MIGRATE_ON_START: 'false',
+        DATABASE_JIT: 'true',
         JWT_TTL_SECONDS: '60',
         BCRYPT_COST: '4',
         USER_QUOTA_BYTES: '0',
@@ -96,7 +97,7 @@ describe('loadConfig', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: true,
     });
-    expect(config.database).toEqual({ url: SERVER_URL, poolSize: 4, migrateOnStart: false });
+    expect(config.database).toEqual({ url: SERVER_URL, poolSize: 4, migrateOnStart: false, jit: true });
     expect(config.auth).toEqual({ jwtSecret: SECRET_A, jwtTtlSeconds: 60, bcryptCost: 4, lambdaSecret: SECRET_B });
     expect(config.quota.defaultBytes).toBe(0);
     expect(config.log.level).toBe('warn');

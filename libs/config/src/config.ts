@@ -22,6 +22,11 @@ export interface AppConfig {
     url: string | undefined;
     poolSize: number;
     migrateOnStart: boolean;
+    /**
+     * Leave JIT compilation as the server has it; false (the default) turns it off for the API's sessions,
+     * through the connection's startup options (which some poolers, such as PgBouncer, refuse).
+     */
+    jit: boolean;
   };
   auth: {
     jwtSecret: string;
@@ -123,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: databaseUrl,
       poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
       migrateOnStart: read.bool('DATABASE_MIGRATE_ON_START', true),
+      jit: read.bool('DATABASE_JIT', false),
     },
     auth: {
       jwtSecret: '',

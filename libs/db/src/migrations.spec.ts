@@ -1,7 +1,7 @@
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AppError } from '@app/contracts';
 import { createTestDatabase, TestDatabase } from '@app/testing';
-import { dataSourceOptions, runMigrations } from './data-source.options';
+import { dataSourceOptions, runMigrations, withoutJit } from './data-source.options';
 import { MIGRATIONS } from './migrations';
 import { SharesRepository } from './repositories/shares.repository';
 import { UsersRepository } from './repositories/users.repository';
@@ -19,7 +19,7 @@ interface OpenDatabase {
 async function openDatabase(): Promise<OpenDatabase> {
   const database: TestDatabase = await createTestDatabase();
   const dataSource = new DataSource(
-    dataSourceOptions(database.url, { url: database.url, poolSize: 2, migrateOnStart: true }),
+    dataSourceOptions(database.url, { url: database.url, poolSize: 2, migrateOnStart: true, jit: false }),
   );
   await dataSource.initialize();
   return {
@@ -68,6 +68,19 @@ describe('the migrations', () => {
       db = await openDatabase();
     });
     afterAll(() => db.close());
+
+    it('connect with JIT compilation off where the server has it (its compile time dwarfs an API statement)', async () => {
+      // PGlite has no JIT provider (and takes no startup options); PostgreSQL servers built with LLVM do.
+      const [{ jit, available }] = await db.dataSource.query(
+        `SELECT current_setting('jit') AS jit, pg_jit_available() AS available`,
+      );
+      expect(available ? jit : 'off').toBe('off');
+      expect(withoutJit('postgres://u@h:5432/db')).toBe('postgres://u@h:5432/db?options=-c+jit%3Doff');
+      expect(withoutJit('postgres://u@h/db?sslmode=require&options=-c%20search_path%3Ds')).toBe(
+        'postgres://u@h/db?sslmode=require&options=-c+search_path%3Ds+-c+jit%3Doff',
+      );
+      expect(withoutJit('postgres://u@h/db?options=-c%20jit%3Don')).toBe('postgres://u@h/db?options=-c%20jit%3Don');
+    });
 
     it('start from a schema that differs from the entities', async () => {
       expect((await pendingSchemaChanges(db.dataSource)).up).not.toEqual([]);
