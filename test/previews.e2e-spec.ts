@@ -10,11 +10,12 @@ import sharp, { type Metadata } from 'sharp';
 import {
   animatedGif,
   fingerprint,
+  FIXTURES_DIR,
   jpegImage,
   meanAbsoluteDifference,
   pixelFloodPng,
   svgBytes,
-} from '../apps/workers/src/media/test-images';
+} from '@app/testing';
 import {
   download,
   eventually,
@@ -30,11 +31,9 @@ import {
   UploadRequest,
 } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
-import { FIXTURES_DIR } from '@app/testing';
 
-const FIXTURES = FIXTURES_DIR;
-const EXIF_DIR = join(FIXTURES, 'exif-orientation');
-const PNG_SUITE = join(FIXTURES, 'pngsuite');
+const EXIF_DIR = join(FIXTURES_DIR, 'exif-orientation');
+const PNG_SUITE = join(FIXTURES_DIR, 'pngsuite');
 /** The side of the square every preview fits inside. */
 const EDGE = 400;
 

@@ -13,13 +13,14 @@ import {
   animatedGif,
   exeBytes,
   fingerprint,
+  FIXTURES_DIR,
   jpegImage,
   meanAbsoluteDifference,
   pdfBytes,
   pixelFloodPng,
   svgBytes,
   zipBytes,
-} from '../apps/workers/src/media/test-images';
+} from '@app/testing';
 import {
   download,
   eventually,
@@ -33,9 +34,7 @@ import {
   Upload,
 } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
-import { FIXTURES_DIR } from '@app/testing';
 
-const FIXTURES = FIXTURES_DIR;
 const FIVE_MIB = 5 * 1024 * 1024;
 const EDGE = 400;
 
@@ -101,8 +100,8 @@ describe('profile photos: POST, GET and DELETE /profile-photo, checked by the em
   it('turns a JPEG with EXIF orientation 6 into the 400×400 upright JPEG in use, and deletes the original', async () => {
     const user = await newUser(t);
     const [rotated, upright] = await Promise.all([
-      readFile(join(FIXTURES, 'exif-orientation', 'Landscape_6.jpg')),
-      readFile(join(FIXTURES, 'exif-orientation', 'Landscape_0.jpg')),
+      readFile(join(FIXTURES_DIR, 'exif-orientation', 'Landscape_6.jpg')),
+      readFile(join(FIXTURES_DIR, 'exif-orientation', 'Landscape_0.jpg')),
     ]);
     await user.upload(rotated, 'image/jpeg');
     const { bytes, meta } = await photoInUse(await user.waitUntilSettled());
@@ -142,7 +141,7 @@ describe('profile photos: POST, GET and DELETE /profile-photo, checked by the em
     ['a zip declared image/png', zipBytes, 'image/png'],
     ['an SVG', svgBytes, 'image/svg+xml'],
     ['a pixel flood (a PNG claiming 50000×50000)', pixelFloodPng, 'image/png'],
-    ['a corrupt PNG (xcsn0g01)', () => readFile(join(FIXTURES, 'pngsuite', 'xcsn0g01.png')), 'image/png'],
+    ['a corrupt PNG (xcsn0g01)', () => readFile(join(FIXTURES_DIR, 'pngsuite', 'xcsn0g01.png')), 'image/png'],
   ])(
     'rejects %s: a user with no other photo gets 404 no_profile_photo with photo_status rejected, and nothing is kept',
     async (_, bytes, contentType) => {

@@ -2,3 +2,4 @@ export * from './factories';
 export * from './test-config';
 export * from './test-database';
 export * from './fixtures';
+export * from './test-images';

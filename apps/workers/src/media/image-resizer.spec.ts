@@ -6,6 +6,7 @@ import {
   alphaPngImage,
   animatedGif,
   fingerprint,
+  FIXTURES_DIR,
   gifInfo,
   jpegImage,
   meanAbsoluteDifference,
@@ -13,12 +14,10 @@ import {
   pixelFloodPng,
   svgBytes,
   truncatedJpeg,
-} from './test-images';
-import { FIXTURES_DIR } from '@app/testing';
+} from '@app/testing';
 
-const FIXTURES = FIXTURES_DIR;
-const ORIENTATIONS = join(FIXTURES, 'exif-orientation');
-const PNG_SUITE = join(FIXTURES, 'pngsuite');
+const ORIENTATIONS = join(FIXTURES_DIR, 'exif-orientation');
+const PNG_SUITE = join(FIXTURES_DIR, 'pngsuite');
 const pngSuite = readdirSync(PNG_SUITE).filter((name) => name.endsWith('.png'));
 const validPngs = pngSuite.filter((name) => !name.startsWith('x'));
 const corruptPngs = pngSuite.filter((name) => name.startsWith('x'));

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
 import { ImageResizer, MAX_PREVIEW_SOURCE_BYTES } from '../media/image-resizer';
-import { alphaPngImage, jpegImage, pixelFloodPng, svgBytes, truncatedJpeg } from '../media/test-images';
+import { alphaPngImage, jpegImage, pixelFloodPng, svgBytes, truncatedJpeg } from '@app/testing';
 import { PreviewMaker } from './make-preview';
 
 const OWNER = randomUUID();

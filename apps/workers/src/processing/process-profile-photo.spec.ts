@@ -16,7 +16,7 @@ import {
   svgBytes,
   truncatedJpeg,
   zipBytes,
-} from '../media/test-images';
+} from '@app/testing';
 import { ProfilePhotoProcessor } from './process-profile-photo';
 
 const USER = randomUUID();

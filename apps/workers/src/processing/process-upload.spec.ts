@@ -3,7 +3,7 @@ import { ObjectHead, ObjectStorage, objectKeys } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
 import { ContentSniffer, SNIFF_BYTES } from '../media/content-sniffer';
 import { ImageResizer } from '../media/image-resizer';
-import { jpegImage } from '../media/test-images';
+import { jpegImage } from '@app/testing';
 import { PreviewMaker } from './make-preview';
 import { UploadProcessor } from './process-upload';
 
