@@ -5,7 +5,7 @@ import { ObjectStorage, objectKeys } from '@app/storage';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { Reconciler } from '../apps/api/src/modules/reconciler/reconciler.service';
 import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
-import { expectStatus } from './support/expectations';
+import { expectProblem, expectStatus } from './support/expectations';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -49,7 +49,7 @@ class User {
     return this.account.id;
   }
 
-  private get auth(): Record<string, string> {
+  get auth(): Record<string, string> {
     return { Authorization: `Bearer ${this.account.token}` };
   }
 
@@ -465,6 +465,43 @@ async function expectSettled(t: TestApp, { user, orphan }: { user: User; orphan:
   expect(await user.download(swapped.id)).toBe('S'.repeat(70));
 }
 
+describe('the reconciler gives up on previews no worker will finish', () => {
+  let t: TestApp;
+  let reconciler: Reconciler;
+  beforeAll(async () => {
+    t = await startTestApp();
+    reconciler = t.app.get(Reconciler);
+  });
+  afterAll(() => t.close());
+
+  it('calls failed a preview still pending an hour after its file was confirmed (no worker will finish it)', async () => {
+    const user = await newUser(t);
+    const stuck = await user.file('stuck.txt', 'stuck');
+    const recent = await user.file('recent.txt', 'recent');
+    const db = t.app.get(DataSource);
+    await db.query(`UPDATE items SET preview_status = 'pending', updated_at = $2 WHERE id = $1`, [
+      stuck.id,
+      new Date(Date.now() - 61 * MINUTE),
+    ]);
+    await db.query(`UPDATE items SET preview_status = 'pending' WHERE id = $1`, [recent.id]);
+
+    const report = await reconciler.run(new Date());
+
+    expect(report.previewsAbandoned).toBe(1);
+    const statuses = await db.query(`SELECT id, preview_status FROM items WHERE id = ANY($1::uuid[])`, [
+      [stuck.id, recent.id],
+    ]);
+    expect(
+      Object.fromEntries(statuses.map((row: { id: string; preview_status: string }) => [row.id, row.preview_status])),
+    ).toEqual({
+      [stuck.id]: 'failed',
+      [recent.id]: 'pending',
+    });
+    const preview = await t.http.get(`/image-preview/${stuck.id}`).set(user.auth);
+    expectProblem(preview, 404, 'preview_not_available');
+  });
+});
+
 describe('the reconciler does each thing once', () => {
   let t: TestApp;
   let second: NestFastifyApplication;
@@ -482,12 +519,12 @@ describe('the reconciler does each thing once', () => {
     const work = await backlog(t);
     const now = later(31 * DAY);
     const first = await t.app.get(Reconciler).run(now);
-    expect(first).toEqual({ confirmed: 2, expired: 2, purged: 1, orphansDeleted: 1 });
+    expect(first).toEqual({ confirmed: 2, expired: 2, purged: 1, orphansDeleted: 1, previewsAbandoned: 0 });
     await expectSettled(t, work);
 
     const again = await t.app.get(Reconciler).run(now);
 
-    expect(again).toEqual({ confirmed: 0, expired: 0, purged: 0, orphansDeleted: 0 });
+    expect(again).toEqual({ confirmed: 0, expired: 0, purged: 0, orphansDeleted: 0, previewsAbandoned: 0 });
     await expectSettled(t, work);
   });
 
@@ -507,6 +544,12 @@ describe('the reconciler does each thing once', () => {
     await Promise.all([t.app.get(Reconciler).run(now), second.get(Reconciler).run(now)]);
 
     for (const work of works) await expectSettled(t, work);
-    expect(await second.get(Reconciler).run(now)).toEqual({ confirmed: 0, expired: 0, purged: 0, orphansDeleted: 0 });
+    expect(await second.get(Reconciler).run(now)).toEqual({
+      confirmed: 0,
+      expired: 0,
+      purged: 0,
+      orphansDeleted: 0,
+      previewsAbandoned: 0,
+    });
   });
 });

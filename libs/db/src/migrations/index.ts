@@ -2,6 +2,7 @@ import { CreateUsers1795826039211 } from './1795826039211-CreateUsers';
 import { CreateItems1795828747443 } from './1795828747443-CreateItems';
 import { CreateShares1795839051523 } from './1795839051523-CreateShares';
 import { AddPreviewsAndProfilePhotos1795839121468 } from './1795839121468-AddPreviewsAndProfilePhotos';
+import { AddPendingPreviewIndex1795843000000 } from './1795843000000-AddPendingPreviewIndex';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateItems1795828747443,
   CreateShares1795839051523,
   AddPreviewsAndProfilePhotos1795839121468,
+  AddPendingPreviewIndex1795843000000,
 ];

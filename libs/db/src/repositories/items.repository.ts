@@ -501,6 +501,20 @@ export class ItemsRepository {
     return cleared[0] ? { ownerId: String(cleared[0].ownerId), reserved: Number(cleared[0].reserved) } : null;
   }
 
+  /**
+   * Previews still pending since before `before` (a worker died, or the event went to the dead-letter queue):
+   * marked failed, at most `limit` of them, so that clients stop waiting. Answers how many.
+   */
+  async abandonPreviews(before: Date, limit: number): Promise<number> {
+    const [, affected] = await this.dataSource.query(
+      `UPDATE items SET preview_status = 'failed'
+        WHERE id IN (SELECT id FROM items WHERE preview_status = 'pending' AND updated_at < $1 LIMIT $2)
+          AND preview_status = 'pending'`,
+      [before, limit],
+    );
+    return affected as number;
+  }
+
   /** Which of these ids are files (live or in the trash) whose preview is stored or being made. */
   async withPreviews(ids: string[]): Promise<Set<string>> {
     const rows: { id: string }[] = await this.dataSource.query(

@@ -10,19 +10,25 @@ export interface ReconcileReport {
   expired: number;
   purged: number;
   orphansDeleted: number;
+  previewsAbandoned: number;
 }
 
 /** How long an upload is left alone after its URL was handed out, so the event has a chance first. */
 const EVENT_HEADSTART_MS = 60_000;
 const BATCH = 100;
+/**
+ * How long a preview may stay pending before it is called failed: far beyond a worker's retries (Lambda's two,
+ * over a few minutes), so only a preview no worker will finish is given up on.
+ */
+const PREVIEW_DEADLINE_MS = 60 * 60_000;
 /** Objects looked at per run when hunting orphans; the scan resumes where it stopped. */
 const ORPHAN_SCAN_PAGE = 1000;
 
 /**
  * Settles what events missed (S3 events are at-least-once and can be lost): uploads whose bytes arrived
  * without an event are confirmed, uploads that never arrived are forgotten and their quota freed, old trash
- * is purged, objects no row points at are removed. Every step is conditional on the row's state, so two
- * replicas running it at once do each thing once.
+ * is purged, objects no row points at are removed, previews no worker finished are called failed. Every step
+ * is conditional on the row's state, so two replicas running it at once do each thing once.
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -62,8 +68,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const { confirmed, expired } = await this.settleUploads(now);
       const purged = await this.trash.purgeExpired(BATCH, now);
       const orphansDeleted = await this.removeOrphans(now);
-      const report = { confirmed, expired, purged, orphansDeleted };
-      if (confirmed + expired + purged + orphansDeleted > 0) this.logger.log(`Reconciled: ${JSON.stringify(report)}`);
+      const previewsAbandoned = await this.items.abandonPreviews(new Date(now.getTime() - PREVIEW_DEADLINE_MS), BATCH);
+      const report = { confirmed, expired, purged, orphansDeleted, previewsAbandoned };
+      if (Object.values(report).some((count) => count > 0)) this.logger.log(`Reconciled: ${JSON.stringify(report)}`);
       return report;
     } catch (error) {
       this.logger.error(`Reconciliation failed: ${error instanceof Error ? error.stack : String(error)}`);
