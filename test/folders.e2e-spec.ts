@@ -4,27 +4,11 @@ import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { ITEM_KEYS, expectProblem, expectStatus } from './support/expectations';
+import { Item } from './support/drive-files';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const FIVE_GIB = 5 * 1024 ** 3;
-
-/** A folder as the API shows it. */
-interface Item {
-  id: string;
-  kind: 'file' | 'folder';
-  name: string;
-  size_in_bytes: number | null;
-  type: string | null;
-  content_type: string | null;
-  created_at: string;
-  last_interaction: string;
-  parent_folder_id: string | null;
-  preview_ready: boolean;
-  preview_status: string;
-  owner: { id: string; username: string };
-  permission: string;
-}
 
 interface Listing {
   user: Record<string, unknown> | null;

@@ -4,27 +4,14 @@ import { DataSource } from 'typeorm';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { Reconciler } from '../apps/api/src/modules/reconciler/reconciler.service';
-import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { expectProblem, expectStatus } from './support/expectations';
+import { Upload } from './support/drive-files';
+import { WorkerlessDrive } from './support/workerless-drive';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const DAY = 24 * 3600 * SECOND;
-
-interface Item {
-  id: string;
-  kind: 'file' | 'folder';
-  name: string;
-  size_in_bytes: number | null;
-  parent_folder_id: string | null;
-}
-
-interface Upload {
-  method: 'PUT';
-  url: string;
-  headers: Record<string, string>;
-  expires_at: string;
-}
 
 /** The row of a file, as the reconciler sees it. */
 interface FileRow {
@@ -38,129 +25,8 @@ const ids = (items: { id: string }[]): string[] => items.map((item) => item.id);
 /** A moment `ms` from now: the reconciler is told the time, so tests make it pass. */
 const later = (ms: number): Date => new Date(Date.now() + ms);
 
-/** One user of the API, over HTTP, with a look at their rows. */
-class User {
-  constructor(
-    private readonly t: TestApp,
-    readonly account: Account,
-  ) {}
-
-  get id(): string {
-    return this.account.id;
-  }
-
-  get auth(): Record<string, string> {
-    return { Authorization: `Bearer ${this.account.token}` };
-  }
-
-  async folder(name: string): Promise<Item> {
-    const res = await this.t.http.post('/drive').set(this.auth).send({ folder_name: name });
-    expectStatus(res, 201);
-    return res.body;
-  }
-
-  requestUploadRaw(name: string, size: number, options: { parentId?: string; conflict?: 'Replace' } = {}) {
-    return this.t.http
-      .post('/file')
-      .set(this.auth)
-      .send({
-        file_name: name,
-        file_size_in_bytes: size,
-        content_type: 'text/plain',
-        ...(options.parentId ? { parent_folder_id: options.parentId } : {}),
-        ...(options.conflict ? { file_conflict: options.conflict } : {}),
-      });
-  }
-
-  /** POST /file: a pending upload, with its quota reserved. */
-  async requestUpload(
-    name: string,
-    size: number,
-    options: { parentId?: string; conflict?: 'Replace' } = {},
-  ): Promise<{ file: Item; upload: Upload }> {
-    const res = await this.requestUploadRaw(name, size, options);
-    expectStatus(res, 201);
-    return res.body;
-  }
-
-  /** The client's PUT to the presigned URL; nobody tells the API (the event is lost). */
-  async send(upload: Upload, content: string): Promise<void> {
-    const url = new URL(upload.url);
-    const res = await this.t.http
-      .put(url.pathname + url.search)
-      .set('Content-Type', upload.headers['Content-Type'])
-      .send(Buffer.from(content));
-    expectStatus(res, 200);
-  }
-
-  /** The worker's confirmation. */
-  async confirm(fileId: string, content: string): Promise<void> {
-    const res = await this.t.http
-      .post('/confirm-file-upload')
-      .set('X-Lambda-Secret', this.t.config.auth.lambdaSecret)
-      .send({ file_id: fileId, size_in_bytes: Buffer.byteLength(content), content_type: 'text/plain' });
-    expectStatus(res, 200);
-    expect(res.body.status).toBe('confirmed');
-  }
-
-  /** A confirmed file. */
-  async file(name: string, content: string, options: { parentId?: string; conflict?: 'Replace' } = {}): Promise<Item> {
-    const { file, upload } = await this.requestUpload(name, Buffer.byteLength(content), options);
-    await this.send(upload, content);
-    await this.confirm(file.id, content);
-    return file;
-  }
-
-  async download(fileId: string): Promise<string> {
-    const res = await this.t.http.get(`/file/${fileId}`).set(this.auth);
-    expectStatus(res, 200);
-    const url = new URL(res.body.url);
-    const bytes = await this.t.http.get(url.pathname + url.search);
-    expectStatus(bytes, 200);
-    return bytes.text;
-  }
-
-  async items(folderId: string | null = null): Promise<Item[]> {
-    const res = await this.t.http
-      .get(folderId === null ? '/drive' : `/drive/${folderId}`)
-      .set(this.auth)
-      .query({ limit: 1000 });
-    expectStatus(res, 200);
-    return res.body.files_and_folders;
-  }
-
-  async storage(): Promise<{ used: number; available: number; total: number }> {
-    const res = await this.t.http.get('/drive').set(this.auth);
-    expectStatus(res, 200);
-    const user = res.body.user;
-    return {
-      used: user.used_storage_in_bytes,
-      available: user.available_storage_in_bytes,
-      total: user.total_storage_in_bytes,
-    };
-  }
-
-  async remove(item: Item): Promise<void> {
-    const res = await this.t.http
-      .delete(item.kind === 'folder' ? `/drive/${item.id}` : `/file/${item.id}`)
-      .set(this.auth);
-    expectStatus(res, 204);
-  }
-
-  async trash(): Promise<Item[]> {
-    const res = await this.t.http.get('/trash').set(this.auth).query({ limit: 1000 });
-    expectStatus(res, 200);
-    return res.body.items;
-  }
-
-  /** The quota columns of the users table. */
-  async quota(): Promise<{ used: number; reserved: number }> {
-    const rows: { used: string; reserved: string }[] = await this.t.app
-      .get(DataSource)
-      .query('SELECT used_bytes AS used, reserved_bytes AS reserved FROM users WHERE id = $1', [this.id]);
-    return { used: Number(rows[0].used), reserved: Number(rows[0].reserved) };
-  }
-
+/** One user of the API, over HTTP (the test plays the worker, or loses its events), with a look at their rows. */
+class User extends WorkerlessDrive {
   async row(fileId: string): Promise<FileRow | undefined> {
     const rows: FileRow[] = await this.t.app
       .get(DataSource)

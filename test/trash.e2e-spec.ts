@@ -2,22 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { ObjectStorage, objectKeys } from '@app/storage';
-import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { ITEM_KEYS, expectProblem, expectStatus } from './support/expectations';
+import { Item } from './support/drive-files';
+import { WorkerlessDrive } from './support/workerless-drive';
 
 const DAY_MS = 24 * 3600 * 1000;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** A file or folder as the API shows it. */
-interface Item {
-  id: string;
-  kind: 'file' | 'folder';
-  name: string;
-  size_in_bytes: number | null;
-  parent_folder_id: string | null;
-  owner: { id: string; username: string };
-  permission: string;
-}
 
 interface TrashItem extends Item {
   deleted_at: string;
@@ -27,13 +18,6 @@ interface TrashItem extends Item {
 interface TrashPage {
   items: TrashItem[];
   next_cursor: string | null;
-}
-
-interface Upload {
-  method: 'PUT';
-  url: string;
-  headers: Record<string, string>;
-  expires_at: string;
 }
 
 /** A 422 that names `field`. */
@@ -47,136 +31,14 @@ const ids = (items: Item[]): string[] => items.map((item) => item.id);
 const time = (iso: string): number => new Date(iso).getTime();
 const forgeCursor = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** One user of the API, driving their drive and trash over HTTP. */
-class User {
-  constructor(
-    private readonly t: TestApp,
-    readonly account: Account,
-  ) {}
-
-  get id(): string {
-    return this.account.id;
-  }
-
-  private get auth(): Record<string, string> {
-    return { Authorization: `Bearer ${this.account.token}` };
-  }
-
-  async folder(name: string, parentId: string | null = null): Promise<Item> {
-    const res = await this.t.http.post('/drive').set(this.auth).send({ folder_name: name, parent_folder_id: parentId });
-    expectStatus(res, 201);
-    return res.body;
-  }
-
-  /** POST /file: a pending upload. */
-  async requestUpload(
-    name: string,
-    size: number,
-    options: { parentId?: string | null; conflict?: 'Keep' | 'Replace' } = {},
-  ): Promise<{ file: Item; upload: Upload }> {
-    const res = await this.t.http
-      .post('/file')
-      .set(this.auth)
-      .send({
-        file_name: name,
-        file_size_in_bytes: size,
-        parent_folder_id: options.parentId ?? null,
-        content_type: 'text/plain',
-        ...(options.conflict ? { file_conflict: options.conflict } : {}),
-      });
-    expectStatus(res, 201);
-    return res.body;
-  }
-
-  /** Sends the bytes to the presigned URL (the embedded store's route) and confirms them as the worker would. */
-  async arrive(fileId: string, upload: Upload, content: string): Promise<void> {
-    const url = new URL(upload.url);
-    const put = await this.t.http
-      .put(url.pathname + url.search)
-      .set('Content-Type', upload.headers['Content-Type'])
-      .send(Buffer.from(content));
-    expectStatus(put, 200);
-    const confirm = await this.t.http
-      .post('/confirm-file-upload')
-      .set('X-Lambda-Secret', this.t.config.auth.lambdaSecret)
-      .send({ file_id: fileId, size_in_bytes: Buffer.byteLength(content), content_type: 'text/plain' });
-    expectStatus(confirm, 200);
-    expect(confirm.body.status).toBe('confirmed');
-  }
-
-  /** A confirmed file with these bytes. */
-  async file(
-    name: string,
-    content: string,
-    options: { parentId?: string | null; conflict?: 'Keep' | 'Replace' } = {},
-  ): Promise<Item> {
-    const { file, upload } = await this.requestUpload(name, Buffer.byteLength(content), options);
-    await this.arrive(file.id, upload, content);
-    return file;
-  }
-
-  /** The bytes of a file, downloaded through its presigned URL. */
-  async download(fileId: string): Promise<string> {
-    const res = await this.t.http.get(`/file/${fileId}`).set(this.auth);
-    expectStatus(res, 200);
-    const url = new URL(res.body.url);
-    const bytes = await this.t.http.get(url.pathname + url.search);
-    expectStatus(bytes, 200);
-    return bytes.text;
-  }
-
-  /** Everything listed in a folder (or at the root). */
-  async items(folderId: string | null = null): Promise<Item[]> {
-    const res = await this.t.http
-      .get(folderId === null ? '/drive' : `/drive/${folderId}`)
-      .set(this.auth)
-      .query({ limit: 1000 });
-    expectStatus(res, 200);
-    return res.body.files_and_folders;
+/** One user of the API, driving their drive and trash over HTTP (the test confirms their uploads). */
+class User extends WorkerlessDrive {
+  override async trash(): Promise<TrashItem[]> {
+    return (await super.trash()) as TrashItem[];
   }
 
   listFolder(folderId: string): Promise<Response> {
     return this.t.http.get(`/drive/${folderId}`).set(this.auth);
-  }
-
-  /** The storage figures the root listing shows. */
-  async storage(): Promise<{ used: number; available: number; total: number }> {
-    const res = await this.t.http.get('/drive').set(this.auth);
-    expectStatus(res, 200);
-    const user = res.body.user;
-    return {
-      used: user.used_storage_in_bytes,
-      available: user.available_storage_in_bytes,
-      total: user.total_storage_in_bytes,
-    };
-  }
-
-  /** The quota columns of the users table. */
-  async quota(): Promise<{ used: number; reserved: number }> {
-    const rows: { used: string; reserved: string }[] = await this.t.app
-      .get(DataSource)
-      .query('SELECT used_bytes AS used, reserved_bytes AS reserved FROM users WHERE id = $1', [this.id]);
-    return { used: Number(rows[0].used), reserved: Number(rows[0].reserved) };
-  }
-
-  /** DELETE /drive/{id} or DELETE /file/{id}, which must succeed. */
-  async remove(item: Item): Promise<void> {
-    const res = await this.t.http
-      .delete(item.kind === 'folder' ? `/drive/${item.id}` : `/file/${item.id}`)
-      .set(this.auth);
-    expectStatus(res, 204);
-  }
-
-  listTrash(query: Record<string, string | number> = {}): Promise<Response> {
-    return this.t.http.get('/trash').set(this.auth).query(query);
-  }
-
-  /** All of the trash, in one page. */
-  async trash(): Promise<TrashItem[]> {
-    const res = await this.listTrash({ limit: 1000 });
-    expectStatus(res, 200);
-    expect(res.body.next_cursor).toBeNull();
-    return res.body.items;
   }
 
   restore(id: string): Promise<Response> {
