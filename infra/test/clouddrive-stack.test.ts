@@ -509,7 +509,7 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       )![1];
       const text = render(url.Properties.SecretString);
       expect(text).toMatch(
-        /^postgres:\/\/\{\{resolve:secretsmanager:<\w+>:SecretString:username::\}\}:\{\{resolve:secretsmanager:<\w+>:SecretString:password::\}\}@<\w+\.Endpoint\.Address>:<\w+\.Endpoint\.Port>\/clouddrive\?sslmode=verify-full&sslrootcert=\/app\/deploy\/rds-ca-bundle\.pem$/,
+        /^postgres:\/\/\{\{resolve:secretsmanager:<\w+>:SecretString:username::\}\}:\{\{resolve:secretsmanager:<\w+>:SecretString:password::\}\}@<\w+\.Endpoint\.Address>:<\w+\.Endpoint\.Port>\/clouddrive\?sslmode=verify-full&sslrootcert=\/app\/deploy\/rds-ca-bundle\.crt$/,
       );
     });
   });
