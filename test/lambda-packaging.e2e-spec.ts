@@ -1,13 +1,13 @@
 import AdmZip from 'adm-zip';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeS3Key, objectCreatedRecord } from '@app/contracts';
 import { objectKeys } from '@app/storage';
-import { buildLambdas, LAMBDA_FUNCTIONS } from '../scripts/build-lambda';
+import { buildLambdas, DEPLOYED_ARCH, LambdaArch, LAMBDA_FUNCTIONS } from '../scripts/build-lambda';
 import { download, expectProblem, expectStatus, FileDrive, sendBytes, Upload } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { fixturePath } from '@app/testing';
@@ -21,10 +21,55 @@ interface Invocation {
   output: string;
 }
 
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** The paths of a zip's entries, and what they hold. */
+const entries = (zip: string) => new AdmZip(zip).getEntries().map((entry) => entry.entryName);
+
 /**
- * `npm run build:lambda`'s artefacts, as Lambda runs them: each zip unpacked on its own, its `index.handler`
- * invoked in a fresh Node process (no repository, no node_modules but the zip's) with a real S3 event record,
- * against the API over HTTP and the local store on disk.
+ * `npm run build:lambda`'s zips for the deployed architecture: that architecture's sharp only, and the same bytes
+ * from the same sources (so that a deploy leaves unchanged functions alone).
+ */
+describe('Lambda packaging: what is deployed', () => {
+  const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'clouddrive-lambda-deployed-')));
+  const other: LambdaArch = DEPLOYED_ARCH === 'arm64' ? 'x64' : 'arm64';
+  let first: string[];
+  let second: string[];
+
+  beforeAll(async () => {
+    first = await buildLambdas(dirs[0]);
+    second = await buildLambdas(dirs[1]);
+  }, 240_000);
+
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is built for arm64, as the stack deploys the functions', () => {
+    expect(DEPLOYED_ARCH).toBe('arm64');
+  });
+
+  it('carries sharp for the deployed architecture only', () => {
+    for (const zip of first) {
+      const names = entries(zip);
+      expect(names).toContain('index.js');
+      expect(names).toContain(`node_modules/@img/sharp-linux-${DEPLOYED_ARCH}/package.json`);
+      expect(names).toContain(`node_modules/@img/sharp-libvips-linux-${DEPLOYED_ARCH}/package.json`);
+      expect(names.filter((name) => name.includes(`linux-${other}`))).toEqual([]);
+    }
+  });
+
+  it('gives the same bytes, and hash, when built again from the same sources', () => {
+    expect(second.map(sha256)).toEqual(first.map(sha256));
+    const times = new AdmZip(first[0]).getEntries().map((entry) => entry.header.time.getTime());
+    expect(new Set(times).size).toBe(1);
+  });
+});
+
+/**
+ * `npm run build:lambda`'s artefacts, as Lambda runs them (built for this machine's architecture): each zip
+ * unpacked on its own, its `index.handler` invoked in a fresh Node process (no repository, no node_modules but the
+ * zip's) with a real S3 event record and a Lambda context, against the API over HTTP and the local store on disk.
  */
 describe('Lambda packaging: the built zips run their handlers', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'clouddrive-lambda-'));
@@ -33,7 +78,7 @@ describe('Lambda packaging: the built zips run their handlers', () => {
   let apiUrl: string;
 
   beforeAll(async () => {
-    const zips = await buildLambdas(outDir);
+    const zips = await buildLambdas(outDir, process.arch as LambdaArch);
     for (const zip of zips) {
       const name = zip.slice(outDir.length + 1, -'.zip'.length);
       unpacked[name] = mkdtempSync(join(tmpdir(), `clouddrive-${name}-`));
@@ -51,7 +96,8 @@ describe('Lambda packaging: the built zips run their handlers', () => {
   /** Runs `node -e` in the unpacked function with a Lambda-like environment and one event. */
   function invoke(name: keyof typeof LAMBDA_FUNCTIONS, key: string, env: Record<string, string> = {}) {
     const event = { Records: [objectCreatedRecord('clouddrive', encodeS3Key(key), 0)] };
-    const script = `require('./index.js').handler(JSON.parse(process.argv[1])).then(
+    const context = '{ getRemainingTimeInMillis: () => 30000 }';
+    const script = `require('./index.js').handler(JSON.parse(process.argv[1]), ${context}).then(
       (result) => { console.log('RESULT ' + JSON.stringify(result)); },
       (error) => { console.error('FAILED ' + error.message); process.exitCode = 1; })`;
     return new Promise<Invocation>((resolve) => {
@@ -76,14 +122,13 @@ describe('Lambda packaging: the built zips run their handlers', () => {
     });
   }
 
-  it('builds one zip per function, each with its bundle and sharp for linux-x64 and linux-arm64', () => {
+  it('builds one zip per function, each with its bundle and sharp for the architecture asked for', () => {
     expect(Object.keys(unpacked).sort()).toEqual(Object.keys(LAMBDA_FUNCTIONS).sort());
     for (const dir of Object.values(unpacked)) {
       expect(existsSync(join(dir, 'index.js'))).toBe(true);
-      for (const cpu of ['x64', 'arm64']) {
-        expect(existsSync(join(dir, 'node_modules', '@img', `sharp-linux-${cpu}`, 'package.json'))).toBe(true);
-        expect(existsSync(join(dir, 'node_modules', '@img', `sharp-libvips-linux-${cpu}`, 'package.json'))).toBe(true);
-      }
+      const cpu = process.arch;
+      expect(existsSync(join(dir, 'node_modules', '@img', `sharp-linux-${cpu}`, 'package.json'))).toBe(true);
+      expect(existsSync(join(dir, 'node_modules', '@img', `sharp-libvips-linux-${cpu}`, 'package.json'))).toBe(true);
     }
   });
 

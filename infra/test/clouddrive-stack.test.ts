@@ -1,8 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { SettingsError } from '../lib/settings';
+import { Aspects, Stack, aws_sqs as sqs } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEPLOYMENT_MAX_PERCENT, SettingsError, estimatedMaxConnections } from '../lib/settings';
 import { CERTIFICATE, logicalId, render, roleStatements, synth } from './stack';
 
 const BUCKET_ARN = 'arn:aws:s3:::clouddrive-files-123456789012-eu-west-1';
@@ -20,6 +22,8 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
   const taskDefinition = () => ofType('AWS::ECS::TaskDefinition')[0][1].Properties;
   const container = () => taskDefinition().ContainerDefinitions[0];
   const roleOf = (fn: string) => resources[fn].Properties.Role['Fn::GetAtt'][0] as string;
+  const filesBucket = logicalId(template, 'AWS::S3::Bucket', { NotificationConfiguration: Match.anyValue() });
+  const logsBucket = logicalId(template, 'AWS::S3::Bucket', { NotificationConfiguration: Match.absent() });
 
   describe('network', () => {
     it('spans two availability zones, each with a public, a private and an isolated subnet', () => {
@@ -89,16 +93,36 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
   });
 
   describe('the API service', () => {
-    it('runs at least two Fargate tasks and rolls a failed deployment back', () => {
+    it('leaves the task count to autoscaling (a deploy keeps the capacity it finds) and rolls a failed deployment back', () => {
       template.hasResourceProperties('AWS::ECS::Service', {
         LaunchType: 'FARGATE',
-        DesiredCount: Match.anyValue(),
         DeploymentConfiguration: Match.objectLike({
           MinimumHealthyPercent: 100,
+          MaximumPercent: DEPLOYMENT_MAX_PERCENT,
           DeploymentCircuitBreaker: { Enable: true, Rollback: true },
         }),
       });
-      expect(ofType('AWS::ECS::Service')[0][1].Properties.DesiredCount).toBeGreaterThanOrEqual(2);
+      expect(ofType('AWS::ECS::Service')[0][1].Properties).not.toHaveProperty('DesiredCount');
+    });
+
+    it('runs on Graviton (arm64)', () => {
+      expect(taskDefinition().RuntimePlatform).toEqual({ CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' });
+    });
+
+    it('fits its connections in the database’s: peak tasks × pool ≤ max_connections less headroom', () => {
+      const maxTasks = ofType('AWS::ApplicationAutoScaling::ScalableTarget')[0][1].Properties.MaxCapacity;
+      const maxPercent = ofType('AWS::ECS::Service')[0][1].Properties.DeploymentConfiguration.MaximumPercent;
+      const env = Object.fromEntries(container().Environment.map((e: any) => [e.Name, render(e.Value)]));
+      const pool = Number(env.DATABASE_POOL_SIZE);
+      const instanceClass = ofType('AWS::RDS::DBInstance')[0][1].Properties.DBInstanceClass;
+      const limit = estimatedMaxConnections(instanceClass)!;
+      expect(instanceClass).toBe('db.t4g.micro');
+      expect(limit).toBeGreaterThanOrEqual(95);
+      expect(limit).toBeLessThanOrEqual(105);
+      const peak = Math.ceil((maxTasks * maxPercent) / 100) * pool;
+      // 15 tasks (10 during a deployment at 150 %) × 5 = 75, under 101 less 21 of headroom.
+      expect(peak).toBe(75);
+      expect(peak).toBeLessThanOrEqual(limit - Math.max(15, Math.ceil(limit / 5)));
     });
 
     it('scales between 2 and 10 tasks on CPU and on requests per target', () => {
@@ -134,10 +158,11 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
         PUBLIC_URL: 'https://api.drive.example.com',
         API_URL: 'https://api.drive.example.com',
         CORS_ORIGINS: 'https://drive.example.com,https://admin.example.com',
-        S3_BUCKET: `<${logicalId(template, 'AWS::S3::Bucket')}>`,
+        S3_BUCKET: `<${filesBucket}>`,
         S3_REGION: 'eu-west-1',
         EMBEDDED_WORKERS: 'false',
         DATABASE_MIGRATE_ON_START: 'true',
+        DATABASE_POOL_SIZE: '5',
       });
     });
 
@@ -166,7 +191,7 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
 
     it('lets the tasks use the bucket’s objects and list the bucket, and nothing else', () => {
       const taskRole = taskDefinition().TaskRoleArn['Fn::GetAtt'][0];
-      const bucket = logicalId(template, 'AWS::S3::Bucket');
+      const bucket = filesBucket;
       expect(roleStatements(template, taskRole)).toEqual([
         { actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: [`<${bucket}.Arn>/*`] },
         { actions: ['s3:ListBucket'], resources: [`<${bucket}.Arn>`] },
@@ -191,7 +216,7 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
   });
 
   describe('the bucket', () => {
-    const bucket = () => ofType('AWS::S3::Bucket')[0][1].Properties;
+    const bucket = () => resources[filesBucket].Properties;
 
     it('blocks every kind of public access, encrypts at rest and refuses plain HTTP', () => {
       expect(bucket().PublicAccessBlockConfiguration).toEqual({
@@ -212,9 +237,26 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       });
     });
 
-    it('is named from the stack, account and region, and kept when the stack is deleted', () => {
+    it('is named from the stack, account and region, kept on update and delete, but not by a rolled-back create', () => {
       expect(render(bucket().BucketName)).toBe('clouddrive-files-123456789012-eu-west-1');
-      expect(ofType('AWS::S3::Bucket')[0][1]).toMatchObject({ DeletionPolicy: 'Retain' });
+      for (const id of [filesBucket, logsBucket]) {
+        expect(resources[id]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+      }
+    });
+
+    it('keeps overwritten and deleted objects 30 days (versioning), and logs its requests', () => {
+      expect(bucket().VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(bucket().LifecycleConfiguration.Rules).toContainEqual(
+        expect.objectContaining({
+          Status: 'Enabled',
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+          ExpiredObjectDeleteMarker: true,
+        }),
+      );
+      expect(render(bucket().LoggingConfiguration.DestinationBucketName)).toBe(`<${logsBucket}>`);
+      expect(resources[logsBucket].Properties.LifecycleConfiguration.Rules).toContainEqual(
+        expect.objectContaining({ ExpirationInDays: 90 }),
+      );
     });
 
     it('allows browser uploads and downloads from the configured origins only', () => {
@@ -267,7 +309,7 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
           [`<${profileFn}.Arn>`, 's3.amazonaws.com', BUCKET_ARN, '123456789012'],
         ].sort(),
       );
-      expect(ofType('AWS::S3::Bucket')[0][1].DependsOn).toEqual(expect.arrayContaining(permissions.map(([id]) => id)));
+      expect(resources[filesBucket].DependsOn).toEqual(expect.arrayContaining(permissions.map(([id]) => id)));
     });
   });
 
@@ -296,7 +338,29 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
           S3_BUCKET: 'clouddrive-files-123456789012-eu-west-1',
           API_URL: 'https://api.drive.example.com',
           LAMBDA_SECRET_ARN: `<${lambdaSecret}>`,
+          API_RETRY_BUDGET_MS: expect.stringMatching(/^\d+$/),
         });
+      }
+    });
+
+    it.each([
+      [1024, 30, 10],
+      [512, 15, 5],
+    ])(
+      '%i MB: the API client’s retry budget, twice over, fits in the %i s timeout; %i reserved executions',
+      (memory, timeout, reserved) => {
+        const fn = resources[functionId(memory)].Properties;
+        const budgetMs = Number(fn.Environment.Variables.API_RETRY_BUDGET_MS);
+        expect(2 * budgetMs).toBeLessThan(timeout * 1000 * 0.75);
+        expect(budgetMs).toBeGreaterThanOrEqual(5000);
+        expect(fn.ReservedConcurrentExecutions).toBe(reserved);
+      },
+    );
+
+    it('keep their logs 30 days', () => {
+      for (const fn of [filesFn, profileFn]) {
+        const group = render(resources[fn].Properties.LoggingConfig.LogGroup).replace(/^<|>$/g, '');
+        expect(resources[group].Properties.RetentionInDays).toBe(30);
       }
     });
 
@@ -360,9 +424,9 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       );
     });
 
-    it('run the placeholder when no Lambda build is at hand, and say so', () => {
+    it('run the placeholder when asked to (placeholderFunctions, tests and CI’s synth), and say never to deploy it', () => {
       expect(resources[filesFn].Properties.Code.ZipFile).toMatch(/throw new Error/);
-      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('files.zip not found'));
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('files.zip not found.*Never deploy'));
     });
   });
 
@@ -408,8 +472,14 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
         StorageEncrypted: true,
         PubliclyAccessible: false,
         MultiAZ: true,
-        DeletionProtection: true,
+        StorageType: 'gp3',
+        // Off by default, so that a first deploy that rolls back can delete it (deletionProtection=true after).
+        DeletionProtection: false,
         DBName: 'clouddrive',
+      });
+      expect(resources[logicalId(template, 'AWS::RDS::DBInstance')]).toMatchObject({
+        DeletionPolicy: 'RetainExceptOnCreate',
+        UpdateReplacePolicy: 'Retain',
       });
       const subnetGroup = ofType('AWS::RDS::DBSubnetGroup')[0][1].Properties;
       for (const subnet of subnetGroup.SubnetIds) {
@@ -433,22 +503,20 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       expect(resources[groupId].Properties.SecurityGroupIngress).toBeUndefined();
     });
 
-    it('builds DATABASE_URL from the generated credentials by reference, with TLS', () => {
+    it('builds DATABASE_URL from the generated credentials by reference, with TLS verified against the RDS CA bundle', () => {
       const url = ofType('AWS::SecretsManager::Secret').find(([, s]) =>
         /DATABASE_URL/.test(s.Properties.Description),
       )![1];
       const text = render(url.Properties.SecretString);
       expect(text).toMatch(
-        /^postgres:\/\/\{\{resolve:secretsmanager:<\w+>:SecretString:username::\}\}:\{\{resolve:secretsmanager:<\w+>:SecretString:password::\}\}@<\w+\.Endpoint\.Address>:<\w+\.Endpoint\.Port>\/clouddrive\?sslmode=no-verify$/,
+        /^postgres:\/\/\{\{resolve:secretsmanager:<\w+>:SecretString:username::\}\}:\{\{resolve:secretsmanager:<\w+>:SecretString:password::\}\}@<\w+\.Endpoint\.Address>:<\w+\.Endpoint\.Port>\/clouddrive\?sslmode=verify-full&sslrootcert=\/app\/deploy\/rds-ca-bundle\.crt$/,
       );
     });
   });
 
   it('outputs the API URL and the bucket', () => {
     template.hasOutput('ApiUrl', { Value: 'https://api.drive.example.com' });
-    expect(render(template.findOutputs('BucketName').BucketName.Value)).toBe(
-      `<${logicalId(template, 'AWS::S3::Bucket')}>`,
-    );
+    expect(render(template.findOutputs('BucketName').BucketName.Value)).toBe(`<${filesBucket}>`);
   });
 });
 
@@ -542,8 +610,290 @@ describe('the context', () => {
   it('refuses a lambdaAssetDir without the zips', () => {
     expect(() => synth({ lambdaAssetDir: mkdtempSync(join(tmpdir(), 'empty-')) })).toThrow(/does not exist/);
   });
+
+  it('refuses to synthesise for a deployment without the zips: no placeholder reaches AWS', () => {
+    expect(() => synth({ placeholderFunctions: undefined })).toThrow(SettingsError);
+    expect(() => synth({ placeholderFunctions: false })).toThrow(/npm run build:lambda/);
+  });
+
+  it.each([
+    [{ maxTasks: 20 }, /may open 150 database connections .* more than the 80/],
+    [{ databasePoolSize: 10 }, /may open 150 database connections/],
+    [{ databaseInstanceType: 'x9.huge' }, /give databaseMaxConnections/],
+    [{ natGateways: 3 }, /natGateways must be a whole number from 0 to 2/],
+    [{ alarmEmail: 'ops' }, /alarmEmail must be an e-mail address/],
+  ])('refuses %j', (context, message) => {
+    expect(() => synth(context)).toThrow(message);
+  });
+
+  it('accepts more tasks on a larger instance, or a known max_connections', () => {
+    expect(() => synth({ maxTasks: 20, databaseInstanceType: 't4g.small' })).not.toThrow();
+    expect(() => synth({ maxTasks: 20, databaseMaxConnections: 200 })).not.toThrow();
+    expect(estimatedMaxConnections('t4g.micro')).toBe(101);
+    expect(estimatedMaxConnections('db.r6g.large')).toBe(1622);
+  });
 });
 
 function byText(a: unknown, b: unknown): number {
   return JSON.stringify(a).localeCompare(JSON.stringify(b));
 }
+
+describe('alarms and the dashboard', () => {
+  const { template } = synth({ alarmEmail: 'ops@example.com' });
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const topic = logicalId(template, 'AWS::SNS::Topic');
+  /** The alarm on `metric` (its name, or a math expression's text), failing unless there is exactly one. */
+  const alarmOn = (metric: string) => {
+    const found = alarms.filter(
+      (a) => a.MetricName === metric || (a.Metrics ?? []).some((m: any) => String(m.Expression).includes(metric)),
+    );
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  it('e-mails an SNS topic that accepts TLS only', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('alarms on the dead-letter queue as soon as it holds a message', () => {
+    expect(alarmOn('ApproximateNumberOfMessagesVisible')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('alarms on the API: 5xx rate over 5 %, unhealthy tasks, p99 response time over 2 s', () => {
+    const rate = alarmOn('100 * (elb + targets) / requests');
+    expect(rate).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold' });
+    const names = rate.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName);
+    expect(names.sort()).toEqual(['HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count', 'RequestCount']);
+    expect(alarmOn('UnHealthyHostCount')).toMatchObject({ Threshold: 0, Namespace: 'AWS/ApplicationELB' });
+    expect(alarmOn('TargetResponseTime')).toMatchObject({ Threshold: 2, ExtendedStatistic: 'p99' });
+  });
+
+  it('alarms on each function’s errors and throttles', () => {
+    for (const metric of ['Errors', 'Throttles']) {
+      const found = alarms.filter((a) => a.MetricName === metric && a.Namespace === 'AWS/Lambda');
+      expect(found).toHaveLength(2);
+      for (const alarm of found) expect(alarm.Threshold).toBe(0);
+    }
+  });
+
+  it('alarms on the database: CPU over 80 %, under 2 GiB free, connections over 80 % of its limit', () => {
+    expect(alarmOn('CPUUtilization')).toMatchObject({ Namespace: 'AWS/RDS', Threshold: 80 });
+    expect(alarmOn('FreeStorageSpace')).toMatchObject({
+      Threshold: 2 * 1024 ** 3,
+      ComparisonOperator: 'LessThanThreshold',
+    });
+    expect(alarmOn('DatabaseConnections')).toMatchObject({ Threshold: 80 });
+  });
+
+  it('sends every alarm, and its end, to the topic', () => {
+    expect(alarms).toHaveLength(11);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topic }]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  it('draws the same figures on one dashboard', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    for (const metric of [
+      'ApproximateNumberOfMessagesVisible',
+      'HTTPCode_Target_5XX_Count',
+      'UnHealthyHostCount',
+      'TargetResponseTime',
+      'Throttles',
+      'CPUUtilization',
+      'FreeStorageSpace',
+      'DatabaseConnections',
+    ]) {
+      expect(body).toContain(metric);
+    }
+  });
+});
+
+describe('data that outlives the stack', () => {
+  it('an explicit retainData=false lets `cdk destroy` delete the bucket and the database (after a snapshot)', () => {
+    const { template } = synth({ retainData: false });
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.DeletionPolicy).toBe('Delete');
+    }
+    expect(Object.values(template.findResources('AWS::RDS::DBInstance'))[0]).toMatchObject({
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+    });
+  });
+
+  it('deletionProtection=true protects the database and the load balancer', () => {
+    const { template } = synth({ deletionProtection: true });
+    template.hasResourceProperties('AWS::RDS::DBInstance', { DeletionProtection: true });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'true' }]),
+    });
+  });
+
+  it('the load balancer writes access logs to the logs bucket, which the region’s ELB account may write', () => {
+    const { template } = synth();
+    const logsBucket = logicalId(template, 'AWS::S3::Bucket', { NotificationConfiguration: Match.absent() });
+    const attributes = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0].Properties
+      .LoadBalancerAttributes;
+    expect(attributes).toEqual(
+      expect.arrayContaining([
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.bucket', Value: { Ref: logsBucket } },
+        { Key: 'access_logs.s3.prefix', Value: 'alb' },
+        { Key: 'deletion_protection.enabled', Value: 'false' },
+      ]),
+    );
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find(
+      (p) => p.Properties.Bucket.Ref === logsBucket,
+    )!;
+    const write = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'LoadBalancerAccessLogs');
+    expect(write.Principal.AWS['Fn::Join'][1]).toContainEqual({
+      'Fn::FindInMap': ['Elbv2AccountMap', { Ref: 'AWS::Region' }, 'value'],
+    });
+    expect(render(write.Resource)).toBe(`<${logsBucket}.Arn>/alb/AWSLogs/123456789012/*`);
+  });
+});
+
+describe('NAT gateways', () => {
+  it.each([
+    [1, 1],
+    [2, 2],
+  ])('%i: the tasks in private subnets behind %i NAT gateway(s)', (natGateways, count) => {
+    const { template } = synth({ natGateways });
+    template.resourceCountIs('AWS::EC2::NatGateway', count);
+    template.resourceCountIs('AWS::EC2::Subnet', 6);
+    template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+  });
+
+  it('0: no NAT gateway, the tasks in the public subnets with public addresses, open to the load balancer only', () => {
+    const { template } = synth({ natGateways: 0 });
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', 4);
+    const network = Object.values(template.findResources('AWS::ECS::Service'))[0].Properties.NetworkConfiguration
+      .AwsvpcConfiguration;
+    expect(network.AssignPublicIp).toBe('ENABLED');
+    for (const subnet of network.Subnets) expect(resources[subnet.Ref].Properties.MapPublicIpOnLaunch).toBe(true);
+    const taskGroup = render(network.SecurityGroups[0]);
+    const ingress = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress' && render(r.Properties.GroupId) === taskGroup)
+      .map((r) => r.Properties);
+    expect(ingress).toHaveLength(1);
+    expect(render(ingress[0].SourceSecurityGroupId)).toMatch(/^<Api\w*LB\w*SecurityGroup\w*\.GroupId>$/);
+    const groupId = taskGroup.replace(/^<(\w+)\.GroupId>$/, '$1');
+    expect(resources[groupId].Properties.SecurityGroupIngress).toBeUndefined();
+  });
+});
+
+describe('Redis (Valkey) for the rate limits', () => {
+  it('is not there unless asked for', () => {
+    synth().template.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 0);
+  });
+
+  describe('with redis=true', () => {
+    const { template } = synth({ redis: true });
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const groupId = logicalId(template, 'AWS::ElastiCache::ReplicationGroup');
+    const group = resources[groupId].Properties;
+
+    it('replicates over two AZs in the isolated subnets, encrypted in transit and at rest, with an AUTH token', () => {
+      expect(group).toMatchObject({
+        Engine: 'valkey',
+        NumCacheClusters: 2,
+        MultiAZEnabled: true,
+        AutomaticFailoverEnabled: true,
+        TransitEncryptionEnabled: true,
+        AtRestEncryptionEnabled: true,
+      });
+      expect(render(group.AuthToken)).toMatch(/^\{\{resolve:secretsmanager:<RedisToken\w+>:SecretString:::\}\}$/);
+      const subnetGroup = Object.values(template.findResources('AWS::ElastiCache::SubnetGroup'))[0].Properties;
+      for (const subnet of subnetGroup.SubnetIds) expect(subnet.Ref).toMatch(/data/i);
+    });
+
+    it('is reachable from the API tasks only, on its port', () => {
+      const redisGroup = render(group.SecurityGroupIds[0]);
+      const ingress = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress' && render(r.Properties.GroupId) === redisGroup)
+        .map((r) => r.Properties);
+      const serviceGroups = Object.values(template.findResources('AWS::ECS::Service'))[0].Properties
+        .NetworkConfiguration.AwsvpcConfiguration.SecurityGroups;
+      expect(ingress.map((r) => [r.FromPort, r.ToPort, r.SourceSecurityGroupId])).toEqual([
+        [group.Port, group.Port, serviceGroups[0]],
+      ]);
+    });
+
+    it('gives the tasks REDIS_URL (rediss://, the token by reference) as an ECS secret', () => {
+      const container = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0].Properties
+        .ContainerDefinitions[0];
+      const secret = container.Secrets.find((s: { Name: string }) => s.Name === 'REDIS_URL');
+      const urlSecret = render(secret.ValueFrom).replace(/^<|>$/g, '');
+      expect(render(resources[urlSecret].Properties.SecretString)).toBe(
+        `rediss://:{{resolve:secretsmanager:<${render(group.AuthToken).match(/<(\w+)>/)![1]}>:SecretString:::}}` +
+          `@<${groupId}.PrimaryEndPoint.Address>:<${groupId}.PrimaryEndPoint.Port>`,
+      );
+    });
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  /** The stack's template and every AwsSolutions finding left (errors and warnings). */
+  const nag = (context: Record<string, unknown>, extra?: (stack: Stack) => void) => {
+    const { stack, template } = synth(context, (s) => {
+      extra?.(s);
+      Aspects.of(s).add(new AwsSolutionsChecks());
+    });
+    const annotations = Annotations.fromStack(stack);
+    const findings = [
+      ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
+      ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-')),
+    ].map((finding) => `${finding.id}: ${String(finding.entry.data).split('\n')[0]}`);
+    return { template, findings };
+  };
+  const suppressions = (template: Template) =>
+    Object.values(template.toJSON().Resources as Record<string, { Metadata?: any }>).flatMap(
+      (r) => (r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Array<{ id: string; reason: string }>,
+    );
+
+  it.each([
+    ['the defaults', {}],
+    [
+      'no NAT, Redis, deletion protection, alarms by e-mail',
+      { natGateways: 0, redis: true, deletionProtection: true, alarmEmail: 'ops@example.com' },
+    ],
+    [
+      'an external database',
+      {
+        database: 'external',
+        databaseUrlSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:clouddrive/url-AbCdEf',
+      },
+    ],
+  ])('finds nothing unsuppressed with %s, and every suppression says why', (_, context) => {
+    const { template, findings } = nag(context);
+    expect(findings).toEqual([]);
+    const all = suppressions(template);
+    expect(all.length).toBeGreaterThan(0);
+    for (const suppression of all) expect(suppression.reason.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('reports what is not accepted (a queue added without TLS enforcement nor dead-letter queue)', () => {
+    const { findings } = nag({}, (stack) => new sqs.Queue(stack, 'Careless'));
+    expect(findings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/AwsSolutions-SQS3/), expect.stringMatching(/AwsSolutions-SQS4/)]),
+    );
+  });
+});

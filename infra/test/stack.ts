@@ -14,16 +14,25 @@ export const BASE_CONTEXT: Record<string, unknown> = {
   domainName: 'api.drive.example.com',
   corsOrigins: 'https://drive.example.com,https://admin.example.com',
   imageUri: IMAGE,
+  // The tests have no Lambda build: the functions are placeholders (refused without this flag).
+  placeholderFunctions: true,
 };
 
-/** The stack synthesised with the base context and `context` over it, and its template. */
-export function synth(context: Record<string, unknown> = {}): { stack: CloudDriveStack; template: Template } {
+/**
+ * The stack synthesised with the base context and `context` over it, and its template; `prepare` sees the stack
+ * before synthesis (to add aspects such as cdk-nag's checks).
+ */
+export function synth(
+  context: Record<string, unknown> = {},
+  prepare?: (stack: CloudDriveStack) => void,
+): { stack: CloudDriveStack; template: Template } {
   const all = { ...BASE_CONTEXT, ...context };
   for (const [key, value] of Object.entries(all)) if (value === undefined) delete all[key];
   const app = new App({ context: all, outdir: mkdtempSync(join(tmpdir(), 'clouddrive-cdk-')) });
   const stack = new CloudDriveStack(app, 'CloudDrive', {
     settings: readSettings((key) => app.node.tryGetContext(key)),
   });
+  prepare?.(stack);
   return { stack, template: Template.fromStack(stack) };
 }
 

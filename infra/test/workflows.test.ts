@@ -50,6 +50,16 @@ describe('the workflows', () => {
     expect(output).toMatch(/needs job "build" which does not exist/);
     expect(output).toMatch(/1 workflow file\(s\), [1-9]\d* problem\(s\)/);
   });
+
+  it('pin every action to a commit SHA (a moved tag cannot change what runs), its version in a comment', () => {
+    for (const file of ['ci.yml', 'deploy.yml']) {
+      const lines = repoFile('.github', 'workflows', file)
+        .split('\n')
+        .filter((line) => /^\s*(- )?uses: /.test(line) && !/uses: \.\//.test(line));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
+    }
+  });
 });
 
 describe('ci.yml', () => {
@@ -82,11 +92,15 @@ describe('ci.yml', () => {
     expect(runs(infra)).toMatch(/npm run typecheck/);
     expect(runs(infra)).toMatch(/npm test/);
     expect(runs(infra)).toMatch(/cdk synth --no-notices/);
+    // Synthesis only: the functions may be placeholders here, and nowhere else.
+    expect(runs(infra)).toMatch(/cdk synth [^\n]*-c placeholderFunctions=true/);
+    expect(repoFile('.ci', 'run')).toMatch(/cdk synth [^\n]*-c placeholderFunctions=true/);
+    expect(repoFile('.github', 'workflows', 'deploy.yml')).not.toMatch(/placeholderFunctions/);
   });
 
   it('builds the image for real, lints the Dockerfile and brings the compose stack up', () => {
     const docker = ci.jobs.docker;
-    expect(uses(docker)).toContain('hadolint/hadolint-action@v3.1.0');
+    expect(uses(docker)).toContain('hadolint/hadolint-action@54c9adbab1582c2ef04b2016b760714a4bfde3cf');
     expect(runs(docker)).toMatch(/docker build/);
     expect(runs(docker)).toMatch(/docker compose up[^\n]*--wait/);
     expect(runs(docker)).toMatch(/curl [^\n]*\/health/);
@@ -115,16 +129,22 @@ describe('deploy.yml', () => {
     expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
   });
 
-  it('pushes the image to ECR, builds the Lambda zips and deploys both with cdk', () => {
-    expect(uses(job)).toContain('aws-actions/amazon-ecr-login@v2');
-    expect(runs(job)).toMatch(/docker build [^\n]*--tag "\$image"/);
-    expect(runs(job)).toMatch(/docker push "\$image"/);
+  it('pushes the arm64 image to ECR, builds the Lambda zips and deploys both with cdk, the image by digest', () => {
+    expect(uses(job)).toContain('aws-actions/amazon-ecr-login@062b18b96a7aff071d4dc91bc00c4c1a7945b076');
+    expect(runs(job)).toMatch(/docker buildx build --platform linux\/arm64 [^\n]*--tag "\$image" --push/);
+    expect(runs(job)).toMatch(/echo "uri=\$REGISTRY\/\$ECR_REPOSITORY@\$digest"/);
     expect(runs(job)).toMatch(/npm run build:lambda/);
+    const build = job.steps!.findIndex((step) => step.run === 'npm run build:lambda');
+    const deployStep = job.steps!.findIndex((step) => /cdk deploy/.test(step.run ?? ''));
+    expect(build).toBeGreaterThan(-1);
+    expect(build).toBeLessThan(deployStep);
     const cdk = job.steps!.find((step) => /cdk deploy/.test(step.run ?? ''));
     expect(cdk?.['working-directory']).toBe('infra');
     expect(cdk?.run).toMatch(/-c imageUri="\$IMAGE_URI"/);
     expect(cdk?.run).toMatch(/-c lambdaAssetDir="\$GITHUB_WORKSPACE\/dist\/lambda"/);
     expect(cdk?.run).toMatch(/-c certificateArn=/);
     expect(cdk?.run).toMatch(/--require-approval never/);
+    expect(cdk?.run).toMatch(/-c deletionProtection="\$DELETION_PROTECTION"/);
+    expect(cdk?.run).toMatch(/-c alarmEmail="\$ALARM_EMAIL"/);
   });
 });

@@ -334,6 +334,15 @@ describe('loadConfig for the standalone workers (receiver, Lambda)', () => {
     expect(config.workers.receiver).toEqual({ port: 9000, token: 't'.repeat(20) });
     expect(config.storage.s3?.region).toBe('eu-west-1');
   });
+
+  it('bounds each call to the API by API_RETRY_BUDGET_MS (20 s by default), from 1 s to 15 min', () => {
+    const env = { API_URL: 'http://api:8080', LAMBDA_SECRET: SECRET_B };
+    expect(loadConfig(env, 'workers').workers.apiRetryBudgetMs).toBe(20_000);
+    expect(loadConfig({ ...env, API_RETRY_BUDGET_MS: '12000' }, 'workers').workers.apiRetryBudgetMs).toBe(12_000);
+    expect(workersError({ ...env, API_RETRY_BUDGET_MS: '500' }).problems).toEqual([
+      expect.stringMatching(/^API_RETRY_BUDGET_MS must be an integer from 1000 to 900000/),
+    ]);
+  });
 });
 
 describe('the test environment', () => {

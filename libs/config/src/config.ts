@@ -50,6 +50,11 @@ export interface AppConfig {
     embedded: boolean;
     /** The self-hosted workers' HTTP receiver of bucket notifications (`npm run start:workers`). */
     receiver: { port: number; token: string | undefined };
+    /**
+     * The most one call to the API may take, its retries and their waits included: on Lambda it must fit in the
+     * function's timeout (the invocation's remaining time bounds it as well).
+     */
+    apiRetryBudgetMs: number;
   };
   log: { level: LogLevel };
   /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
@@ -147,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: (read.url('API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
       embedded: read.bool('EMBEDDED_WORKERS', read.raw('S3_BUCKET') === undefined),
       receiver: { port: read.int('WORKERS_PORT', 8081, 0, 65535), token: read.secret('WORKERS_TOKEN', 16) },
+      apiRetryBudgetMs: read.int('API_RETRY_BUDGET_MS', 20_000, 1_000, 15 * 60_000),
     },
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     notices,
@@ -179,6 +185,7 @@ const WORKERS_VARIABLES = [
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
   'API_URL',
+  'API_RETRY_BUDGET_MS',
   'LOG_LEVEL',
   'WORKERS_PORT',
   'WORKERS_TOKEN',

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { ApiCallError, ApiClient, FileUploadConfirmation } from './api-client';
+import { withDeadline } from './deadline';
 
 const API_URL = 'http://api.internal:8080';
 const SECRET = 'the-shared-secret-of-the-workers-and-the-api';
@@ -21,6 +22,9 @@ function answer(status: number, body?: unknown): Response {
 
 const problem = (status: number, code: string) => answer(status, { status, code, detail: `It is ${code}.` });
 
+const configWith = (apiRetryBudgetMs: number) =>
+  ({ workers: { apiUrl: API_URL, apiRetryBudgetMs }, auth: { lambdaSecret: SECRET } }) as unknown as AppConfig;
+
 describe('ApiClient', () => {
   let fetchMock: jest.SpyInstance;
   /** The backoff waits, in milliseconds, in order (they are not waited for). */
@@ -37,8 +41,7 @@ describe('ApiClient', () => {
       return 0 as unknown as NodeJS.Timeout;
     }) as typeof setTimeout);
     warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const config = { workers: { apiUrl: API_URL }, auth: { lambdaSecret: SECRET } } as unknown as AppConfig;
-    client = new ApiClient(config);
+    client = new ApiClient(configWith(60_000));
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -76,7 +79,7 @@ describe('ApiClient', () => {
   });
 
   it('reads the API’s address at each call (the embedded runner learns it late)', async () => {
-    const config = { workers: { apiUrl: API_URL }, auth: { lambdaSecret: SECRET } } as unknown as AppConfig;
+    const config = configWith(60_000);
     const late = new ApiClient(config);
     config.workers.apiUrl = 'http://127.0.0.1:45678';
     fetchMock.mockResolvedValueOnce(answer(200, { status: 'confirmed' }));
@@ -156,6 +159,84 @@ describe('ApiClient', () => {
     const error = await failure(client.confirmFileUpload(confirmation));
     expect(error).toMatchObject({ status: 404, code: undefined, message: '404' });
     expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  describe('its time budget', () => {
+    /** A clock that only the test moves: each attempt takes `attemptMs`, each backoff wait its length. */
+    let now: number;
+    let attemptTimeouts: number[];
+
+    beforeEach(() => {
+      now = 1_000_000;
+      attemptTimeouts = [];
+      jest.spyOn(Date, 'now').mockImplementation(() => now);
+      const timeout = AbortSignal.timeout.bind(AbortSignal);
+      jest.spyOn(AbortSignal, 'timeout').mockImplementation((ms: number) => {
+        attemptTimeouts.push(ms);
+        return timeout(ms);
+      });
+      (setTimeout as unknown as jest.Mock).mockImplementation(((callback: () => void, ms?: number) => {
+        waits.push(ms ?? 0);
+        now += ms ?? 0;
+        callback();
+        return 0 as unknown as NodeJS.Timeout;
+      }) as typeof setTimeout);
+    });
+
+    /** Every attempt fails after `attemptMs`, or at its own timeout when that comes first. */
+    const slowFailures = (attemptMs: number) =>
+      fetchMock.mockImplementation(async () => {
+        now += Math.min(attemptMs, attemptTimeouts[attemptTimeouts.length - 1]);
+        return problem(503, 'service_unavailable');
+      });
+
+    it('gives each attempt at most 10 s, and never more than the budget left', async () => {
+      client = new ApiClient(configWith(12_000));
+      slowFailures(10_000);
+      const error = await failure(client.confirmFileUpload(confirmation));
+      expect(error).toMatchObject({ status: 503 });
+      // 10 s, a 200 ms wait, then the 1.8 s that remain.
+      expect(attemptTimeouts).toEqual([10_000, 1_800]);
+      expect(waits).toEqual([200]);
+      expect(now - 1_000_000).toBeLessThanOrEqual(12_000);
+    });
+
+    it('stops trying when the budget cannot fit another attempt after the wait', async () => {
+      client = new ApiClient(configWith(3_000));
+      slowFailures(1_000);
+      await failure(client.confirmFileUpload(confirmation));
+      // 1 s, wait 0.2 s, 1 s, wait 0.4 s: 0.4 s left, less than an attempt needs.
+      expect(fetchMock).toHaveBeenCalledTimes(2);
+      expect(waits).toEqual([200]);
+      expect(now - 1_000_000).toBeLessThanOrEqual(3_000);
+    });
+
+    it('ends by the invocation’s deadline when it comes before the budget', async () => {
+      client = new ApiClient(configWith(60_000));
+      slowFailures(4_000);
+      const deadline = now + 9_000;
+      await failure(withDeadline(deadline, () => client.confirmFileUpload(confirmation)));
+      expect(attemptTimeouts[0]).toBe(9_000);
+      expect(now).toBeLessThanOrEqual(deadline);
+      expect(fetchMock).toHaveBeenCalledTimes(2);
+    });
+
+    it('does not call the API at all once the deadline has passed', async () => {
+      const error = await failure(withDeadline(now - 1, () => client.confirmFileUpload(confirmation)));
+      expect(fetchMock).not.toHaveBeenCalled();
+      expect(error.message).toMatch(/no time left for \/confirm-file-upload/);
+    });
+
+    it('keeps the worst case of every retry inside a 15 s function, as the stack sets it', async () => {
+      client = new ApiClient(configWith(10_000));
+      fetchMock.mockImplementation(async (_url: unknown, init: RequestInit) => {
+        now += attemptTimeouts[attemptTimeouts.length - 1];
+        expect(init.signal).toBeInstanceOf(AbortSignal);
+        throw new TypeError('fetch failed');
+      });
+      await failure(client.confirmFileUpload(confirmation));
+      expect(now - 1_000_000).toBeLessThanOrEqual(10_000);
+    });
   });
 });
 

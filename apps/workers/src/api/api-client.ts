@@ -7,6 +7,7 @@ import {
   ProfilePictureConfirmation,
   ProfilePictureConfirmed,
 } from '@app/contracts';
+import { currentDeadline } from './deadline';
 
 export interface FileUploadConfirmation {
   file_id: string;
@@ -38,6 +39,10 @@ export class ApiCallError extends Error {
 
 const ATTEMPTS = 4;
 const BACKOFF_MS = 200;
+/** One attempt's longest wait for an answer. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+/** No attempt is started with less time than this left: it could not get an answer. */
+const MIN_ATTEMPT_MS = 500;
 
 /** The worker's only way to change anything: the API's internal endpoints, with the shared secret. */
 @Injectable()
@@ -58,26 +63,34 @@ export class ApiClient {
     return this.post('/confirm-profile-picture', body) as Promise<ProfilePictureConfirmed>;
   }
 
-  /** POSTs with retries and exponential backoff on transient failures; throws ApiCallError otherwise. */
+  /**
+   * POSTs with retries and exponential backoff on transient failures; throws ApiCallError otherwise. The whole call,
+   * its attempts and waits, stays within the retry budget and the invocation's deadline, whichever comes first.
+   */
   private async post(path: string, body: unknown): Promise<unknown> {
+    const deadline = Math.min(Date.now() + this.config.workers.apiRetryBudgetMs, currentDeadline() ?? Infinity);
     for (let attempt = 1; ; attempt++) {
+      const left = deadline - Date.now();
       try {
-        return await this.postOnce(path, body);
+        if (left < MIN_ATTEMPT_MS) throw new ApiCallError(0, undefined, `no time left for ${path}`);
+        return await this.postOnce(path, body, Math.min(ATTEMPT_TIMEOUT_MS, left));
       } catch (error) {
         const failure = error instanceof ApiCallError ? error : new ApiCallError(0, undefined, String(error));
-        if (!failure.transient || attempt >= ATTEMPTS) throw failure;
+        const wait = BACKOFF_MS * 2 ** (attempt - 1);
+        const timeForAnother = deadline - Date.now() - wait >= MIN_ATTEMPT_MS;
+        if (!failure.transient || attempt >= ATTEMPTS || !timeForAnother) throw failure;
         this.logger.warn(`${path} failed (${failure.message}); attempt ${attempt + 1} of ${ATTEMPTS} soon`);
-        await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * 2 ** (attempt - 1)));
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   }
 
-  private async postOnce(path: string, body: unknown): Promise<unknown> {
+  private async postOnce(path: string, body: unknown, timeoutMs: number): Promise<unknown> {
     const response = await fetch(this.config.workers.apiUrl + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-lambda-secret': this.config.auth.lambdaSecret },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const answer = (await response.json().catch(() => undefined)) as { code?: string; detail?: string } | undefined;
     if (!response.ok) {
