@@ -7,6 +7,7 @@ import {
   ProfilePictureConfirmation,
   ProfilePictureConfirmed,
 } from '@app/contracts';
+import { Backoff, OUTAGE_BACKOFF, withRetries } from '../processing/retry';
 
 export interface FileUploadConfirmation {
   file_id: string;
@@ -34,10 +35,20 @@ export class ApiCallError extends Error {
   get transient(): boolean {
     return this.status === 0 || this.status >= 500 || this.status === 429 || this.code === 'upload_missing';
   }
+
+  /** The API, or what it depends on, is down or out of reach (not a bug of its own): worth waiting out. */
+  get outage(): boolean {
+    return this.status === 0 || this.status === 502 || this.status === 503 || this.status === 504;
+  }
 }
 
-const ATTEMPTS = 4;
-const BACKOFF_MS = 200;
+/** Any other transient failure (a 500, a 429, bytes not visible yet): a few tries. */
+const HICCUP_BACKOFF: Backoff = { attempts: 4, firstMs: 200, maxMs: 800 };
+
+const backoffOf = (error: unknown): Backoff | undefined => {
+  if (!(error instanceof ApiCallError) || !error.transient) return undefined;
+  return error.outage ? OUTAGE_BACKOFF : HICCUP_BACKOFF;
+};
 
 /** The worker's only way to change anything: the API's internal endpoints, with the shared secret. */
 @Injectable()
@@ -58,18 +69,18 @@ export class ApiClient {
     return this.post('/confirm-profile-picture', body) as Promise<ProfilePictureConfirmed>;
   }
 
-  /** POSTs with retries and exponential backoff on transient failures; throws ApiCallError otherwise. */
-  private async post(path: string, body: unknown): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.postOnce(path, body);
-      } catch (error) {
-        const failure = error instanceof ApiCallError ? error : new ApiCallError(0, undefined, String(error));
-        if (!failure.transient || attempt >= ATTEMPTS) throw failure;
-        this.logger.warn(`${path} failed (${failure.message}); attempt ${attempt + 1} of ${ATTEMPTS} soon`);
-        await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * 2 ** (attempt - 1)));
-      }
-    }
+  /**
+   * POSTs with retries and exponential backoff on transient failures, for longer while the API answers 503 or
+   * cannot be reached (its database or store restarting); throws ApiCallError otherwise.
+   */
+  private post(path: string, body: unknown): Promise<unknown> {
+    return withRetries(
+      () => this.postOnce(path, body),
+      backoffOf,
+      (error, next, of) => {
+        this.logger.warn(`${path} failed (${(error as Error).message}); attempt ${next} of ${of} soon`);
+      },
+    );
   }
 
   private async postOnce(path: string, body: unknown): Promise<unknown> {
@@ -78,6 +89,8 @@ export class ApiClient {
       headers: { 'content-type': 'application/json', 'x-lambda-secret': this.config.auth.lambdaSecret },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
+    }).catch((error: unknown) => {
+      throw new ApiCallError(0, undefined, String(error));
     });
     const answer = (await response.json().catch(() => undefined)) as { code?: string; detail?: string } | undefined;
     if (!response.ok) {
