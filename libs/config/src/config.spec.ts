@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from './config';
-import { EMBEDDED_TEST_URLS, publishEmbeddedTestUrls, readTestEnvironment } from './test-environment';
+import { EMBEDDED_TEST_URLS, POSTGRES_BIN_DIR, publishEmbeddedTestUrls, readTestEnvironment } from './test-environment';
 
 const SECRET_A = 'a'.repeat(32);
 const SECRET_B = 'b'.repeat(40);
@@ -358,12 +358,23 @@ describe('the test environment', () => {
   });
 
   it('reads the database URL (trimmed, blank as unset) and the worker id (1 by default)', () => {
-    expect(readTestEnvironment({})).toEqual({ databaseUrl: undefined, embeddedUrls: [], workerId: 1 });
+    expect(readTestEnvironment({})).toEqual({
+      databaseUrl: undefined,
+      embeddedUrls: [],
+      workerId: 1,
+      postgresBinDir: undefined,
+    });
     expect(readTestEnvironment({ TEST_DATABASE_URL: '  ', JEST_WORKER_ID: '3' })).toEqual({
       databaseUrl: undefined,
       embeddedUrls: [],
       workerId: 3,
+      postgresBinDir: undefined,
     });
     expect(readTestEnvironment({ TEST_DATABASE_URL: ' postgres://h/test ' }).databaseUrl).toBe('postgres://h/test');
+  });
+
+  it('reads where jest.config.js found the PostgreSQL programs', () => {
+    const env = { [POSTGRES_BIN_DIR]: '/usr/lib/postgresql/15/bin' };
+    expect(readTestEnvironment(env).postgresBinDir).toBe('/usr/lib/postgresql/15/bin');
   });
 });
