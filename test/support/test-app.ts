@@ -1,9 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { AppConfig } from '@app/config';
-import { createTestDatabase, NewUserBody, newUserBody, testConfig, TestDatabase } from '@app/testing';
+import { createTestDatabase, freePort, NewUserBody, newUserBody, testConfig, TestDatabase } from '@app/testing';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 
 export interface TestApp {
@@ -14,11 +13,12 @@ export interface TestApp {
 }
 
 /**
- * The real API on a fresh database, listening on a random local port, driven over HTTP. Its configuration
- * knows that port (PORT, and PUBLIC_URL unless `env` sets one), so the embedded store's presigned URLs reach it.
+ * The real API on a fresh database (or the given one), listening on a random local port, driven over HTTP. Its
+ * configuration knows that port (PORT, and PUBLIC_URL unless `env` sets one), so the embedded store's presigned
+ * URLs reach it.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database: TestDatabase = await createTestDatabase();
+export async function startTestApp(env: Record<string, string> = {}, given?: TestDatabase): Promise<TestApp> {
+  const database = given ?? (await createTestDatabase());
   const { app, config } = await listeningApp(database, env);
   return {
     app,
@@ -53,18 +53,6 @@ async function listeningApp(
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 3) throw error;
     }
   }
-}
-
-/** A port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Account extends NewUserBody {

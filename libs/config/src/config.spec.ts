@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from './config';
-import { EMBEDDED_TEST_URLS, publishEmbeddedTestUrls, readTestEnvironment } from './test-environment';
+import { EMBEDDED_TEST_URLS, POSTGRES_BIN_DIR, publishEmbeddedTestUrls, readTestEnvironment } from './test-environment';
 
 const SECRET_A = 'a'.repeat(32);
 const SECRET_B = 'b'.repeat(40);
@@ -50,7 +50,13 @@ describe('loadConfig', () => {
 
     it('uses the documented defaults', () => {
       expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, corsOrigins: [], trustProxy: false });
-      expect(config.database).toEqual({ url: undefined, poolSize: 10, migrateOnStart: true, jit: false });
+      expect(config.database).toEqual({
+        url: undefined,
+        poolSize: 10,
+        migrateOnStart: true,
+        jit: false,
+        connectTimeoutMs: 5000,
+      });
       expect(config.auth.jwtTtlSeconds).toBe(1800);
       expect(config.auth.bcryptCost).toBe(12);
       expect(config.quota.defaultBytes).toBe(5368709120);
@@ -85,6 +91,7 @@ describe('loadConfig', () => {
         DATABASE_POOL_SIZE: '4',
         DATABASE_MIGRATE_ON_START: 'false',
         DATABASE_JIT: 'true',
+        DATABASE_WAIT_SECONDS: '2',
         JWT_TTL_SECONDS: '60',
         BCRYPT_COST: '4',
         USER_QUOTA_BYTES: '0',
@@ -97,7 +104,13 @@ describe('loadConfig', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: true,
     });
-    expect(config.database).toEqual({ url: SERVER_URL, poolSize: 4, migrateOnStart: false, jit: true });
+    expect(config.database).toEqual({
+      url: SERVER_URL,
+      poolSize: 4,
+      migrateOnStart: false,
+      jit: true,
+      connectTimeoutMs: 2000,
+    });
     expect(config.auth).toEqual({ jwtSecret: SECRET_A, jwtTtlSeconds: 60, bcryptCost: 4, lambdaSecret: SECRET_B });
     expect(config.quota.defaultBytes).toBe(0);
     expect(config.log.level).toBe('warn');
@@ -354,12 +367,23 @@ describe('the test environment', () => {
   });
 
   it('reads the database URL (trimmed, blank as unset) and the worker id (1 by default)', () => {
-    expect(readTestEnvironment({})).toEqual({ databaseUrl: undefined, embeddedUrls: [], workerId: 1 });
+    expect(readTestEnvironment({})).toEqual({
+      databaseUrl: undefined,
+      embeddedUrls: [],
+      workerId: 1,
+      postgresBinDir: undefined,
+    });
     expect(readTestEnvironment({ TEST_DATABASE_URL: '  ', JEST_WORKER_ID: '3' })).toEqual({
       databaseUrl: undefined,
       embeddedUrls: [],
       workerId: 3,
+      postgresBinDir: undefined,
     });
     expect(readTestEnvironment({ TEST_DATABASE_URL: ' postgres://h/test ' }).databaseUrl).toBe('postgres://h/test');
+  });
+
+  it('reads where jest.config.js found the PostgreSQL programs', () => {
+    const env = { [POSTGRES_BIN_DIR]: '/usr/lib/postgresql/15/bin' };
+    expect(readTestEnvironment(env).postgresBinDir).toBe('/usr/lib/postgresql/15/bin');
   });
 });

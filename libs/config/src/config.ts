@@ -27,6 +27,11 @@ export interface AppConfig {
      * through the connection's startup options (which some poolers, such as PgBouncer, refuse).
      */
     jit: boolean;
+    /**
+     * How long a request waits for a connection, new or from the pool, before it is answered 503: bounded when
+     * the server is unreachable. 0 waits for ever (the embedded database, whose one connection is a queue).
+     */
+    connectTimeoutMs: number;
   };
   auth: {
     jwtSecret: string;
@@ -134,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
       migrateOnStart: read.bool('DATABASE_MIGRATE_ON_START', true),
       jit: read.bool('DATABASE_JIT', false),
+      connectTimeoutMs: read.int('DATABASE_WAIT_SECONDS', 5, 0, 600) * 1000,
     },
     auth: {
       jwtSecret: '',

@@ -9,15 +9,22 @@ export interface TestEnvironment {
   embeddedUrls: string[];
   /** This jest worker's number, from 1. */
   workerId: number;
+  /**
+   * Where PostgreSQL's programs (initdb, pg_ctl) are, for the suites that start and stop a cluster of their
+   * own; found by jest.config.js, which collects those suites only when it found them or TEST_FAULTS=1.
+   */
+  postgresBinDir: string | undefined;
 }
 
 export const EMBEDDED_TEST_URLS = 'CLOUDDRIVE_TEST_EMBEDDED_URLS';
+export const POSTGRES_BIN_DIR = 'CLOUDDRIVE_TEST_POSTGRES_BIN';
 
 export function readTestEnvironment(env: Record<string, string | undefined> = process.env): TestEnvironment {
   return {
     databaseUrl: env.TEST_DATABASE_URL?.trim() || undefined,
     embeddedUrls: (env[EMBEDDED_TEST_URLS] ?? '').split(' ').filter(Boolean),
     workerId: Number(env.JEST_WORKER_ID ?? '1'),
+    postgresBinDir: env[POSTGRES_BIN_DIR] || undefined,
   };
 }
 

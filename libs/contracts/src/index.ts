@@ -3,3 +3,4 @@ export * from './error-codes';
 export * from './problem';
 export * from './s3-event';
 export * from './media';
+export * from './unavailable';

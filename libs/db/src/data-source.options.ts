@@ -20,7 +20,9 @@ export function dataSourceOptions(url: string, database: AppConfig['database']):
     installExtensions: false,
     namingStrategy: new SnakeNamingStrategy(),
     applicationName: 'clouddrive',
-    extra: { max: database.poolSize },
+    // A dead server fails a request in bounded time (503); new connections are made on demand, so the first
+    // request after the server is back succeeds (the pool drops the connections that broke).
+    extra: { max: database.poolSize, connectionTimeoutMillis: database.connectTimeoutMs },
   };
 }
 

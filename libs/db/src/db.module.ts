@@ -22,7 +22,10 @@ class DatabaseServerModule {}
       useFactory: async (server: DatabaseServer, config: AppConfig) =>
         dataSourceOptions(
           await server.url(),
-          server.isEmbedded ? { ...config.database, poolSize: EMBEDDED_POOL_SIZE } : config.database,
+          server.isEmbedded
+            ? // PGlite cannot go down: waiting for its one connection is waiting in line, never for a dead server.
+              { ...config.database, poolSize: EMBEDDED_POOL_SIZE, connectTimeoutMs: 0 }
+            : config.database,
         ),
     }),
   ],

@@ -29,7 +29,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: url.toString(),
-    env: env.databaseUrl ? {} : { DATABASE_POOL_SIZE: '1' },
+    // Its one connection is a queue, which a busy machine may make long: no connect timeout (as the embedded mode).
+    env: env.databaseUrl ? {} : { DATABASE_POOL_SIZE: '1', DATABASE_WAIT_SECONDS: '0' },
     drop: async () => {
       await withClient(serverUrl, (client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
     },

@@ -88,30 +88,33 @@ describe('ApiClient', () => {
   });
 
   it.each([
-    ['a 500', () => problem(500, 'internal_error')],
-    ['a 502 that is not JSON', () => answer(502, '<html>Bad gateway</html>')],
-    ['a 503', () => problem(503, 'service_unavailable')],
-    ['a 429', () => problem(429, 'too_many_requests')],
-    ['409 upload_missing (the bytes are not visible yet)', () => problem(409, 'upload_missing')],
-  ])('tries again after %s, with the same request, and answers once the API does', async (_, transient) => {
-    fetchMock
-      .mockResolvedValueOnce(transient())
-      .mockResolvedValueOnce(transient())
-      .mockResolvedValueOnce(answer(200, { status: 'confirmed' }));
+    ['a 500', () => problem(500, 'internal_error'), [200, 400], 4],
+    ['a 502 that is not JSON', () => answer(502, '<html>Bad gateway</html>'), [250, 500], 7],
+    ['a 503', () => problem(503, 'service_unavailable'), [250, 500], 7],
+    ['a 429', () => problem(429, 'too_many_requests'), [200, 400], 4],
+    ['409 upload_missing (the bytes are not visible yet)', () => problem(409, 'upload_missing'), [200, 400], 4],
+  ])(
+    'tries again after %s, with the same request, and answers once the API does',
+    async (_, transient, backoff, of) => {
+      fetchMock
+        .mockResolvedValueOnce(transient())
+        .mockResolvedValueOnce(transient())
+        .mockResolvedValueOnce(answer(200, { status: 'confirmed' }));
 
-    await expect(client.confirmFileUpload(confirmation)).resolves.toEqual({ status: 'confirmed' });
+      await expect(client.confirmFileUpload(confirmation)).resolves.toEqual({ status: 'confirmed' });
 
-    expect(fetchMock).toHaveBeenCalledTimes(3);
-    const bodies = fetchMock.mock.calls.map(([, init]) => (init as RequestInit).body);
-    expect(new Set(bodies).size).toBe(1);
-    for (const [, init] of fetchMock.mock.calls) {
-      expect((init as RequestInit).headers).toMatchObject({ 'x-lambda-secret': SECRET });
-    }
-    // Exponential backoff: 200 ms, then 400 ms.
-    expect(waits).toEqual([200, 400]);
-    expect(warnings).toHaveBeenCalledTimes(2);
-    expect(warnings.mock.calls[0][0]).toMatch(/attempt 2 of 4/);
-  });
+      expect(fetchMock).toHaveBeenCalledTimes(3);
+      const bodies = fetchMock.mock.calls.map(([, init]) => (init as RequestInit).body);
+      expect(new Set(bodies).size).toBe(1);
+      for (const [, init] of fetchMock.mock.calls) {
+        expect((init as RequestInit).headers).toMatchObject({ 'x-lambda-secret': SECRET });
+      }
+      // Exponential backoff, from 250 ms while the API is down (503 and the like), 200 ms otherwise.
+      expect(waits).toEqual(backoff);
+      expect(warnings).toHaveBeenCalledTimes(2);
+      expect(warnings.mock.calls[0][0]).toContain(`attempt 2 of ${of}`);
+    },
+  );
 
   it('tries again when the API cannot be reached at all', async () => {
     fetchMock
@@ -119,22 +122,31 @@ describe('ApiClient', () => {
       .mockResolvedValueOnce(answer(200, { status: 'confirmed' }));
     await expect(client.confirmFileUpload(confirmation)).resolves.toEqual({ status: 'confirmed' });
     expect(fetchMock).toHaveBeenCalledTimes(2);
-    expect(waits).toEqual([200]);
+    expect(waits).toEqual([250]);
   });
 
-  it('gives up after 4 attempts, backing off 200, 400 and 800 ms, and throws the last failure', async () => {
-    fetchMock.mockImplementation(async () => problem(503, 'service_unavailable'));
+  it('gives up after 4 attempts at a 500, backing off 200, 400 and 800 ms, and throws the last failure', async () => {
+    fetchMock.mockImplementation(async () => problem(500, 'internal_error'));
     const error = await failure(client.confirmFileUpload(confirmation));
     expect(fetchMock).toHaveBeenCalledTimes(4);
     expect(waits).toEqual([200, 400, 800]);
-    expect(error).toMatchObject({ status: 503, code: 'service_unavailable', transient: true });
+    expect(error).toMatchObject({ status: 500, code: 'internal_error', transient: true });
+    expect(error.message).toBe('500 internal_error It is internal_error.');
+  });
+
+  it('waits out an API that answers 503 for ~12 s (7 attempts, backing off up to 4 s), then throws the last failure', async () => {
+    fetchMock.mockImplementation(async () => problem(503, 'service_unavailable'));
+    const error = await failure(client.confirmFileUpload(confirmation));
+    expect(fetchMock).toHaveBeenCalledTimes(7);
+    expect(waits).toEqual([250, 500, 1000, 2000, 4000, 4000]);
+    expect(error).toMatchObject({ status: 503, code: 'service_unavailable', transient: true, outage: true });
     expect(error.message).toBe('503 service_unavailable It is service_unavailable.');
   });
 
-  it('gives up after 4 attempts when the network keeps failing, as a status 0 failure', async () => {
+  it('gives up after 7 attempts when the network keeps failing, as a status 0 failure', async () => {
     fetchMock.mockRejectedValue(new TypeError('fetch failed'));
     const error = await failure(client.confirmFileUpload(confirmation));
-    expect(fetchMock).toHaveBeenCalledTimes(4);
+    expect(fetchMock).toHaveBeenCalledTimes(7);
     expect(error).toMatchObject({ status: 0, code: undefined, transient: true });
     expect(error.message).toContain('fetch failed');
   });
@@ -195,9 +207,9 @@ describe('ApiClient', () => {
       slowFailures(10_000);
       const error = await failure(client.confirmFileUpload(confirmation));
       expect(error).toMatchObject({ status: 503 });
-      // 10 s, a 200 ms wait, then the 1.8 s that remain.
-      expect(attemptTimeouts).toEqual([10_000, 1_800]);
-      expect(waits).toEqual([200]);
+      // 10 s, the outage backoff's first 250 ms wait, then the 1.75 s that remain.
+      expect(attemptTimeouts).toEqual([10_000, 1_750]);
+      expect(waits).toEqual([250]);
       expect(now - 1_000_000).toBeLessThanOrEqual(12_000);
     });
 
@@ -205,9 +217,9 @@ describe('ApiClient', () => {
       client = new ApiClient(configWith(3_000));
       slowFailures(1_000);
       await failure(client.confirmFileUpload(confirmation));
-      // 1 s, wait 0.2 s, 1 s, wait 0.4 s: 0.4 s left, less than an attempt needs.
+      // 1 s, wait 0.25 s, 1 s, then a 0.5 s wait would leave 0.25 s, less than an attempt needs.
       expect(fetchMock).toHaveBeenCalledTimes(2);
-      expect(waits).toEqual([200]);
+      expect(waits).toEqual([250]);
       expect(now - 1_000_000).toBeLessThanOrEqual(3_000);
     });
 
@@ -253,5 +265,19 @@ describe('ApiCallError.transient', () => {
     [422, 'validation_failed', false],
   ])('is %s/%s → %s', (status, code, transient) => {
     expect(new ApiCallError(status, code, 'x').transient).toBe(transient);
+  });
+});
+
+describe('ApiCallError.outage', () => {
+  it.each([
+    [0, true],
+    [502, true],
+    [503, true],
+    [504, true],
+    [500, false],
+    [429, false],
+    [409, false],
+  ])('is %s → %s', (status, outage) => {
+    expect(new ApiCallError(status, undefined, 'x').outage).toBe(outage);
   });
 });

@@ -7,6 +7,7 @@ import {
   ProfilePictureConfirmation,
   ProfilePictureConfirmed,
 } from '@app/contracts';
+import { Backoff, OUTAGE_BACKOFF, OutOfTimeError, withRetries } from '../processing/retry';
 import { currentDeadline } from './deadline';
 
 export interface FileUploadConfirmation {
@@ -35,14 +36,22 @@ export class ApiCallError extends Error {
   get transient(): boolean {
     return this.status === 0 || this.status >= 500 || this.status === 429 || this.code === 'upload_missing';
   }
+
+  /** The API, or what it depends on, is down or out of reach (not a bug of its own): worth waiting out. */
+  get outage(): boolean {
+    return this.status === 0 || this.status === 502 || this.status === 503 || this.status === 504;
+  }
 }
 
-const ATTEMPTS = 4;
-const BACKOFF_MS = 200;
+/** Any other transient failure (a 500, a 429, bytes not visible yet): a few tries. */
+const HICCUP_BACKOFF: Backoff = { attempts: 4, firstMs: 200, maxMs: 800 };
 /** One attempt's longest wait for an answer. */
 const ATTEMPT_TIMEOUT_MS = 10_000;
-/** No attempt is started with less time than this left: it could not get an answer. */
-const MIN_ATTEMPT_MS = 500;
+
+const backoffOf = (error: unknown): Backoff | undefined => {
+  if (!(error instanceof ApiCallError) || !error.transient) return undefined;
+  return error.outage ? OUTAGE_BACKOFF : HICCUP_BACKOFF;
+};
 
 /** The worker's only way to change anything: the API's internal endpoints, with the shared secret. */
 @Injectable()
@@ -64,24 +73,24 @@ export class ApiClient {
   }
 
   /**
-   * POSTs with retries and exponential backoff on transient failures; throws ApiCallError otherwise. The whole call,
-   * its attempts and waits, stays within the retry budget and the invocation's deadline, whichever comes first.
+   * POSTs with retries and exponential backoff on transient failures, for longer while the API answers 503 or
+   * cannot be reached (its database or store restarting); throws ApiCallError otherwise. The whole call, its
+   * attempts and waits, stays within the retry budget and the invocation's deadline, whichever comes first.
    */
   private async post(path: string, body: unknown): Promise<unknown> {
     const deadline = Math.min(Date.now() + this.config.workers.apiRetryBudgetMs, currentDeadline() ?? Infinity);
-    for (let attempt = 1; ; attempt++) {
-      const left = deadline - Date.now();
-      try {
-        if (left < MIN_ATTEMPT_MS) throw new ApiCallError(0, undefined, `no time left for ${path}`);
-        return await this.postOnce(path, body, Math.min(ATTEMPT_TIMEOUT_MS, left));
-      } catch (error) {
-        const failure = error instanceof ApiCallError ? error : new ApiCallError(0, undefined, String(error));
-        const wait = BACKOFF_MS * 2 ** (attempt - 1);
-        const timeForAnother = deadline - Date.now() - wait >= MIN_ATTEMPT_MS;
-        if (!failure.transient || attempt >= ATTEMPTS || !timeForAnother) throw failure;
-        this.logger.warn(`${path} failed (${failure.message}); attempt ${attempt + 1} of ${ATTEMPTS} soon`);
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
+    try {
+      return await withRetries(
+        (left) => this.postOnce(path, body, Math.min(ATTEMPT_TIMEOUT_MS, left)),
+        backoffOf,
+        (error, next, of) => {
+          this.logger.warn(`${path} failed (${(error as Error).message}); attempt ${next} of ${of} soon`);
+        },
+        deadline,
+      );
+    } catch (error) {
+      if (error instanceof OutOfTimeError) throw new ApiCallError(0, undefined, `no time left for ${path}`);
+      throw error;
     }
   }
 
@@ -91,6 +100,8 @@ export class ApiClient {
       headers: { 'content-type': 'application/json', 'x-lambda-secret': this.config.auth.lambdaSecret },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
+    }).catch((error: unknown) => {
+      throw new ApiCallError(0, undefined, String(error));
     });
     const answer = (await response.json().catch(() => undefined)) as { code?: string; detail?: string } | undefined;
     if (!response.ok) {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decodeS3Key, isObjectCreated, S3EventRecord } from '@app/contracts';
+import { decodeS3Key, isObjectCreated, isUnavailable, S3EventRecord } from '@app/contracts';
 import { objectKeys } from '@app/storage';
+import { ApiCallError } from '../api/api-client';
 import { ProfilePhotoProcessor } from './process-profile-photo';
 import { UploadProcessor } from './process-upload';
 
@@ -43,7 +44,10 @@ export class EventDispatcher {
         outcomes.push({ key, outcome });
         if (outcome !== 'ignored') this.logger.log(`${key}: ${outcome}`);
       } catch (error) {
-        this.logger.error(`${key}: ${error instanceof Error ? error.message : String(error)}`);
+        const message = `${key}: ${error instanceof Error ? error.message : String(error)}`;
+        // A dependency that was down is no bug: the event is delivered again.
+        if (isUnavailable(error) || (error instanceof ApiCallError && error.outage)) this.logger.warn(message);
+        else this.logger.error(message);
         failure ??= error;
       }
     }

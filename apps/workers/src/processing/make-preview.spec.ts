@@ -6,6 +6,7 @@ import { ApiCallError, ApiClient } from '../api/api-client';
 import { ImageResizer, MAX_PREVIEW_SOURCE_BYTES } from '../media/image-resizer';
 import { alphaPngImage, jpegImage, pixelFloodPng, svgBytes, truncatedJpeg } from '@app/testing';
 import { PreviewMaker } from './make-preview';
+import { OUTAGE_BACKOFF } from './retry';
 
 const OWNER = randomUUID();
 const FILE = randomUUID();
@@ -145,6 +146,21 @@ describe('PreviewMaker', () => {
     expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
     expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'failed', object_key: SOURCE });
     expect(warnings).toHaveBeenCalledWith(expect.stringContaining('storage is down'));
+  });
+
+  it('fails the event, leaving the preview pending, when the store stays unreachable: nothing is called failed', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' });
+    // The outage schedule's waits are not waited here: every setTimeout runs at once.
+    jest.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void) => {
+      callback();
+      return 0 as unknown as NodeJS.Timeout;
+    }) as typeof setTimeout);
+    storage.read.mockRejectedValue(refused);
+
+    await expect(maker.make(TARGET, SOURCE, 1000)).rejects.toBe(refused);
+
+    expect(storage.read).toHaveBeenCalledTimes(OUTAGE_BACKOFF.attempts);
+    expect(api.confirmFilePreview).not.toHaveBeenCalled();
   });
 
   it('retries a transient error writing the preview', async () => {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { PreviewConfirmed, PreviewOutcome } from '@app/contracts';
+import { isUnavailable, PreviewConfirmed, PreviewOutcome } from '@app/contracts';
 import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
 import { ImageError, ImageResizer, MAX_PREVIEW_SOURCE_BYTES } from '../media/image-resizer';
@@ -10,7 +10,8 @@ export type PreviewResult = PreviewOutcome | 'gone';
 
 /**
  * A confirmed image's preview: read its bytes, render inside 400×400, store at `previews/{owner}/{file}`,
- * then tell the API. A storage hiccup is retried with backoff before the preview is called failed.
+ * then tell the API. A storage hiccup is retried with backoff before the preview is called failed; a store
+ * that stays unreachable fails the event instead (it is delivered again), leaving the preview pending.
  * `retry`: whether a preview found stale (the file replaced meanwhile) is made again from the new bytes.
  */
 @Injectable()
@@ -38,6 +39,9 @@ export class PreviewMaker {
         outcome = 'ready';
         size = { width: preview.width, height: preview.height };
       } catch (error) {
+        // A store still down after the retries says nothing of the image: the preview stays pending for the
+        // event's redelivery (and the reconciler's deadline), rather than be called failed for good.
+        if (isUnavailable(error)) throw error;
         outcome = error instanceof ImageError && error.reason === 'unsupported' ? 'unsupported' : 'failed';
         this.logger.warn(`${objectKey}: no preview (${outcome}): ${error instanceof Error ? error.message : error}`);
       }

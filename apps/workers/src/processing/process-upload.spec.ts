@@ -6,6 +6,7 @@ import { ImageResizer } from '../media/image-resizer';
 import { jpegImage } from '@app/testing';
 import { PreviewMaker } from './make-preview';
 import { UploadProcessor } from './process-upload';
+import { BRIEF_BACKOFF } from './retry';
 
 const OWNER = randomUUID();
 const FILE = randomUUID();
@@ -145,10 +146,22 @@ describe('UploadProcessor', () => {
     await expect(processor.process(KEY)).rejects.toBe(failure);
   });
 
-  it('lets a failure of storage through', async () => {
+  it('lets a failure of storage through, after a few tries', async () => {
     storage.head.mockRejectedValue(new Error('storage is down'));
     await expect(processor.process(KEY)).rejects.toThrow('storage is down');
+    expect(storage.head).toHaveBeenCalledTimes(BRIEF_BACKOFF.attempts);
     expect(api.confirmFileUpload).not.toHaveBeenCalled();
+  });
+
+  it('waits out a store that cannot be reached, then confirms', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' });
+    storage.head.mockRejectedValueOnce(refused).mockResolvedValueOnce(headOf(3, 'text/plain'));
+    storage.read.mockRejectedValueOnce(refused).mockResolvedValueOnce(Buffer.from('abc'));
+    sniffer.sniff.mockResolvedValue(undefined);
+    await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed' });
+    expect(storage.head).toHaveBeenCalledTimes(2);
+    expect(storage.read).toHaveBeenCalledTimes(2);
+    expect(api.confirmFileUpload).toHaveBeenCalledWith(expect.objectContaining({ size_in_bytes: 3 }));
   });
 
   describe('previews', () => {

@@ -3,6 +3,7 @@ import { ObjectStorage, parseFileKey } from '@app/storage';
 import { ApiClient } from '../api/api-client';
 import { ContentSniffer, SNIFF_BYTES } from '../media/content-sniffer';
 import { PreviewMaker, PreviewResult } from './make-preview';
+import { withRetries } from './retry';
 
 export type UploadOutcome = 'confirmed' | 'rejected' | 'gone' | 'ignored';
 
@@ -30,11 +31,12 @@ export class UploadProcessor {
   async process(key: string): Promise<UploadProcessed> {
     const target = parseFileKey(key);
     if (!target) return { upload: 'ignored' };
-    const head = await this.storage.head(key);
+    // Storage that is down is waited out (withRetries); the API that is down, by the client's own retries.
+    const head = await withRetries(() => this.storage.head(key));
     if (!head) return { upload: 'gone' };
     const first =
       head.sizeBytes > 0
-        ? await this.storage.read(key, { start: 0, end: Math.min(head.sizeBytes, SNIFF_BYTES) - 1 })
+        ? await withRetries(() => this.storage.read(key, { start: 0, end: Math.min(head.sizeBytes, SNIFF_BYTES) - 1 }))
         : null;
     const sniffed = first ? await this.sniffer.sniff(first) : undefined;
     const answer = await this.api.confirmFileUpload({

@@ -1,16 +1,31 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PROBLEM_CONTENT_TYPE } from '@app/contracts';
-import { isExpected, toProblem } from './problem';
+import { isExpected, RETRY_AFTER_SECONDS, toProblem } from './problem';
 
 const logger = new Logger('Errors');
 
-/** Sends any error as problem+json with a stable code, logging what was not expected. */
+/**
+ * Sends any error as problem+json with a stable code, logging what was not expected: a dependency that is
+ * down (503) as a warning in one line, anything else with its stack.
+ */
 export function sendProblem(error: unknown, reply: FastifyReply): void {
-  if (!isExpected(error)) logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   const problem = toProblem(error);
+  const unexpected = !isExpected(error);
+  if (unexpected && problem.code === 'service_unavailable') {
+    logger.warn(`Answered 503, a dependency is unavailable: ${oneLine(error)}`);
+  } else if (unexpected) {
+    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  }
   if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer');
+  if (problem.status === 503) void reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
   void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+function oneLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message}`;
 }
 
 /**

@@ -8,12 +8,14 @@ import {
   PayloadTooLargeException,
   UnauthorizedException,
 } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 import { AppError } from '@app/contracts';
 import { ProblemFilter } from './problem.filter';
-import { isExpected, titleOf, toProblem } from './problem';
+import { isExpected, RETRY_AFTER_SECONDS, titleOf, toProblem } from './problem';
 
 /** An error as Fastify's parsers throw it: an Error with a `statusCode`. */
 const fastifyError = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode });
+const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 describe('toProblem', () => {
   it('maps an AppError to its code, status and detail, with a type and title derived from the code', () => {
@@ -123,6 +125,40 @@ describe('toProblem', () => {
     expect(problem.detail.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['the database refusing connections', withCode('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED')],
+    [
+      'the database shutting down under a query',
+      new QueryFailedError('SELECT 1', [], withCode('terminating connection due to administrator command', '57P01')),
+    ],
+    ['the pool giving up on a connection', new Error('timeout exceeded when trying to connect')],
+    [
+      'S3 answering 503',
+      Object.assign(new Error('Slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }),
+    ],
+    ['a full disk', withCode('ENOSPC: no space left on device, write', 'ENOSPC')],
+  ])('answers %s with 503 service_unavailable, without leaking its message', (_, error) => {
+    const problem = toProblem(error);
+    expect(problem).toEqual({
+      type: 'urn:clouddrive:problem:service_unavailable',
+      title: 'Service unavailable',
+      status: 503,
+      detail: expect.stringMatching(/try again/),
+      code: 'service_unavailable',
+    });
+    expect(problem.detail).not.toMatch(/ECONNREFUSED|10\.0\.0\.5|administrator|ENOSPC|Slow down/);
+  });
+
+  it('never answers 503 for an error that carries a client error status, whatever its cause', () => {
+    const refused = withCode('connect ECONNREFUSED', 'ECONNREFUSED');
+    expect(toProblem(Object.assign(new Error('Bad body'), { statusCode: 400, cause: refused }))).toMatchObject({
+      status: 400,
+      code: 'malformed_request',
+    });
+    expect(toProblem(new AppError('file_not_found', 'No.', {}))).toMatchObject({ status: 404 });
+    expect(toProblem(new BadRequestException('No.', { cause: refused }))).toMatchObject({ status: 400 });
+  });
+
   it.each([null, undefined, 'a string', 42, { statusCode: 200 }, { statusCode: '404' }])(
     'answers a thrown %j with 500 internal_error',
     (thrown) => {
@@ -199,6 +235,19 @@ describe('ProblemFilter', () => {
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('secret detail'));
     expect(reply.status).toHaveBeenCalledWith(500);
     expect(JSON.stringify(reply.send.mock.calls[0][0])).not.toContain('secret detail');
+  });
+
+  it('answers a dependency that is down with 503 and Retry-After, logged as a one-line warning', () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    filter.catch(withCode('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED'), host());
+    expect(reply.status).toHaveBeenCalledWith(503);
+    expect(reply.header).toHaveBeenCalledWith('Retry-After', String(RETRY_AFTER_SECONDS));
+    expect(RETRY_AFTER_SECONDS).toBeGreaterThanOrEqual(1);
+    expect(reply.send.mock.calls[0][0]).toMatchObject({ code: 'service_unavailable' });
+    expect(warned).toHaveBeenCalledWith(expect.stringContaining('ECONNREFUSED'));
+    expect(warned.mock.calls[0][0]).not.toContain('\n');
+    expect(logged).not.toHaveBeenCalled();
+    warned.mockRestore();
   });
 
   it('does not log expected errors', () => {

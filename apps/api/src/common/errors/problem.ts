@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { AppError, ErrorCode, Problem, statusOf } from '@app/contracts';
+import { AppError, ErrorCode, isUnavailable, Problem, statusOf } from '@app/contracts';
 
 /** The code for an HTTP status that reached us without one (framework errors, Fastify's parsers). */
 const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
@@ -16,6 +16,10 @@ const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
 };
 
 const INTERNAL_ERROR_DETAIL = 'Something went wrong on our side. It has been logged; try again later.';
+const UNAVAILABLE_DETAIL = 'The service is briefly unavailable. Nothing was changed; try again shortly.';
+
+/** How long a client is asked to wait (Retry-After) before trying a 503 again: a database restart takes a few. */
+export const RETRY_AFTER_SECONDS = 3;
 
 export const titleOf = (code: ErrorCode): string => {
   const words = code.replace(/_/g, ' ');
@@ -32,6 +36,8 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) {
     return problem(error.code, error.detail, error.extra);
   }
+  // An error that carries an HTTP status says what it is; only one without is judged by its cause.
+  if (!hasHttpStatus(error) && isUnavailable(error)) return problem('service_unavailable', UNAVAILABLE_DETAIL);
   const status = statusOfUnknown(error);
   const code = CODE_OF_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'malformed_request');
   // Framework messages for 4xx are safe and say what was wrong ("Body is not valid JSON..."); 5xx details stay in the log.
@@ -54,6 +60,10 @@ function statusOfUnknown(error: unknown): number {
   if (error instanceof HttpException) return error.getStatus();
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+function hasHttpStatus(error: unknown): boolean {
+  return error instanceof HttpException || typeof (error as { statusCode?: unknown } | null)?.statusCode === 'number';
 }
 
 function messageOf(error: unknown): string {

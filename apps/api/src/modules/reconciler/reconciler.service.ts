@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { isUnavailable } from '@app/contracts';
 import { ItemsRepository, UsersRepository } from '@app/db';
 import { ObjectStorage, objectKeys, parseFileKey, parsePreviewKey } from '@app/storage';
 import { ConfirmationsService } from '../internal/confirmations.service';
@@ -73,7 +74,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if (Object.values(report).some((count) => count > 0)) this.logger.log(`Reconciled: ${JSON.stringify(report)}`);
       return report;
     } catch (error) {
-      this.logger.error(`Reconciliation failed: ${error instanceof Error ? error.stack : String(error)}`);
+      // A database or store that is down is no bug: the next pass does what this one could not.
+      if (isUnavailable(error)) this.logger.warn(`Reconciliation postponed: ${(error as Error).message}`);
+      else this.logger.error(`Reconciliation failed: ${error instanceof Error ? error.stack : String(error)}`);
       throw error;
     }
   }
