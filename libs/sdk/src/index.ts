@@ -98,7 +98,7 @@ export async function putUpload(
   const response = await fetchImpl(upload.url, {
     method: upload.method,
     headers: signedHeaders(upload),
-    body: body as BodyInit,
+    body: body as NonNullable<RequestInit['body']>,
   });
   if (!response.ok) {
     const text = await response.text();
