@@ -26,6 +26,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The web app's build, served at / (WEB_DIR's default, relative to /app).
+COPY --from=build /app/apps/web/dist ./apps/web/dist
 COPY deploy/healthcheck.cjs deploy/migrate.cjs ./deploy/
 # The embedded mode (no DATABASE_URL) keeps its data here; everything else stays owned by root, read-only to the app.
 RUN mkdir -p /app/data && chown node:node /app/data
