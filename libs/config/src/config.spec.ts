@@ -49,7 +49,13 @@ describe('loadConfig', () => {
     });
 
     it('uses the documented defaults', () => {
-      expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, corsOrigins: [], trustProxy: false });
+      expect(config.http).toEqual({
+        host: '0.0.0.0',
+        port: 8080,
+        corsOrigins: [],
+        trustProxy: false,
+        webDir: join(process.cwd(), 'apps', 'web', 'dist'),
+      });
       expect(config.database).toEqual({
         url: undefined,
         poolSize: 10,
@@ -96,6 +102,7 @@ describe('loadConfig', () => {
         BCRYPT_COST: '4',
         USER_QUOTA_BYTES: '0',
         LOG_LEVEL: 'WARN',
+        WEB_DIR: '/srv/clouddrive-web',
       }),
     );
     expect(config.http).toEqual({
@@ -103,6 +110,7 @@ describe('loadConfig', () => {
       port: 3000,
       corsOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: true,
+      webDir: '/srv/clouddrive-web',
     });
     expect(config.database).toEqual({
       url: SERVER_URL,

@@ -14,6 +14,8 @@ export interface AppConfig {
     /** Origins allowed by CORS; `['*']` allows any, `[]` sends no CORS headers. */
     corsOrigins: string[];
     trustProxy: boolean;
+    /** The web app's build (index.html and assets/), served at `/`; absent: the API alone. */
+    webDir: string;
   };
   /** Absolute directory for everything the embedded mode keeps: the database, generated secrets. */
   dataDir: string;
@@ -132,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port,
       corsOrigins: read.list('CORS_ORIGINS'),
       trustProxy: read.bool('TRUST_PROXY', false),
+      webDir: resolve(read.string('WEB_DIR', 'apps/web/dist')),
     },
     dataDir,
     database: {

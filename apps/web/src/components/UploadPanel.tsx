@@ -1,0 +1,146 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { formatBytes, formatDuration } from '../lib/format';
+import { type ConflictChoice, type UploadTask, uploads } from '../lib/uploads';
+import { ConflictDialog } from './dialogs';
+import { Icon } from './icons';
+import { IconButton } from './ui';
+
+function Bar({ label, value }: { label: string; value: number }) {
+  const percent = Math.round(value * 100);
+  return (
+    <div
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent}
+      className="h-1.5 w-full overflow-hidden rounded-full bg-slate-200"
+    >
+      <div className="h-full rounded-full bg-blue-600 transition-[width]" style={{ width: `${percent}%` }} />
+    </div>
+  );
+}
+
+const STATE_TEXT: Record<UploadTask['state'], string> = {
+  preparing: 'Preparing',
+  queued: 'Waiting',
+  uploading: 'Uploading',
+  done: 'Uploaded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  skipped: 'Skipped',
+};
+
+function TaskRow({ task }: { task: UploadTask }) {
+  const name = task.dir ? `${task.dir}/${task.file.name}` : task.file.name;
+  const fraction = task.file.size === 0 ? (task.state === 'done' ? 1 : 0) : task.loaded / task.file.size;
+  return (
+    <li className="flex flex-col gap-1.5 px-4 py-2.5">
+      <div className="flex items-center gap-2">
+        <Icon
+          name={task.state === 'done' ? 'file' : task.state === 'failed' ? 'close' : 'upload'}
+          className={`size-4 shrink-0 ${task.state === 'failed' ? 'text-red-600' : task.state === 'done' ? 'text-emerald-600' : 'text-slate-400'}`}
+        />
+        <span className="min-w-0 flex-1 truncate text-sm" title={name}>
+          {name}
+        </span>
+        <span className="text-xs whitespace-nowrap text-slate-500">{STATE_TEXT[task.state]}</span>
+        {task.state === 'failed' && (
+          <IconButton
+            icon="retry"
+            label={`Retry ${task.file.name}`}
+            onClick={() => void uploads.retry(task)}
+            className="size-7"
+          />
+        )}
+        {(task.state === 'queued' || task.state === 'uploading' || task.state === 'preparing') && (
+          <IconButton
+            icon="close"
+            label={`Cancel ${task.file.name}`}
+            onClick={() => uploads.cancel(task)}
+            className="size-7"
+          />
+        )}
+      </div>
+      {task.state !== 'skipped' && task.state !== 'cancelled' && <Bar label={`Upload of ${name}`} value={fraction} />}
+      {task.error && (
+        <p role="alert" className="text-xs text-red-700">
+          {task.error}
+        </p>
+      )}
+    </li>
+  );
+}
+
+/** The uploads of this session: one bar per file, one for the batch (bytes, speed, time left). */
+export function UploadPanel() {
+  const batch = useSyncExternalStore(uploads.subscribe, uploads.snapshot);
+  const [conflict, setConflict] = useState<{ names: string[]; choose: (choice: ConflictChoice) => void } | null>(null);
+  const [collapsed, setCollapsed] = useState(false);
+  useEffect(() => {
+    uploads.askConflict = (names) =>
+      new Promise((resolve) =>
+        setConflict({
+          names,
+          choose: (choice) => {
+            setConflict(null);
+            resolve(choice);
+          },
+        }),
+      );
+  }, []);
+  if (batch.tasks.length === 0)
+    return conflict ? <ConflictDialog names={conflict.names} onChoose={conflict.choose} /> : null;
+  const done = batch.tasks.filter((task) => task.state === 'done').length;
+  const counted = batch.tasks.filter((task) => task.state !== 'skipped' && task.state !== 'cancelled').length;
+  return (
+    <section
+      aria-label="Uploads"
+      className="fixed right-2 bottom-2 left-2 z-20 flex max-h-[60vh] flex-col overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-2xl sm:left-auto sm:w-96"
+    >
+      <div className="flex items-center gap-2 bg-slate-900 px-4 py-2.5 text-white">
+        <h2 className="flex-1 text-sm font-medium">
+          {batch.active ? `Uploading ${done} of ${counted}` : `${done} of ${counted} uploaded`}
+        </h2>
+        <IconButton
+          icon={collapsed ? 'arrowUp' : 'arrowDown'}
+          label={collapsed ? 'Show uploads' : 'Hide uploads'}
+          aria-expanded={!collapsed}
+          onClick={() => setCollapsed(!collapsed)}
+          className="size-7 text-white hover:bg-white/15 hover:text-white"
+        />
+        {!batch.active && (
+          <IconButton
+            icon="close"
+            label="Close uploads"
+            onClick={() => uploads.clearFinished()}
+            className="size-7 text-white hover:bg-white/15 hover:text-white"
+          />
+        )}
+      </div>
+      <div className="flex flex-col gap-1.5 border-b border-slate-100 px-4 py-3">
+        <Bar
+          label="All uploads"
+          value={batch.totalBytes ? batch.loadedBytes / batch.totalBytes : batch.active ? 0 : 1}
+        />
+        <p className="text-xs text-slate-500">
+          {formatBytes(batch.loadedBytes)} of {formatBytes(batch.totalBytes)}
+          {batch.active && batch.bytesPerSecond > 0 && (
+            <>
+              {' '}
+              · {formatBytes(batch.bytesPerSecond)}/s · {formatDuration(batch.secondsLeft)} left
+            </>
+          )}
+        </p>
+      </div>
+      {!collapsed && (
+        <ul className="divide-y divide-slate-100 overflow-auto">
+          {batch.tasks.map((task) => (
+            <TaskRow key={task.id} task={task} />
+          ))}
+        </ul>
+      )}
+      {conflict && <ConflictDialog names={conflict.names} onChoose={conflict.choose} />}
+    </section>
+  );
+}

@@ -1,0 +1,378 @@
+import { type ChangeEvent, type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
+import type { Item, Listing as ListingData } from '@app/sdk';
+import { api, messageOf, unwrap } from '../api/client';
+import { ImageDialog, MoveDialog, moveItem, NewFolderDialog, RenameDialog, ShareDialog } from '../components/dialogs';
+import { Icon } from '../components/icons';
+import { ITEM_MIME, Listing, useFolderDrop } from '../components/Listing';
+import { Button, ErrorText, IconButton, Spinner } from '../components/ui';
+import { emit } from '../lib/events';
+import { isImage } from '../lib/format';
+import { Link } from '../lib/router';
+import { droppedFiles, pickedFiles, uploads } from '../lib/uploads';
+import { folderPath } from '../routes';
+
+type SortBy = 'name' | 'last_interaction' | 'created_at' | 'size';
+type Order = 'ASC' | 'DESC';
+type Modal = { kind: 'new' } | { kind: 'rename' | 'move' | 'share' | 'image'; item: Item } | null;
+
+const PAGE = 50;
+const SORTS: { value: SortBy; label: string }[] = [
+  { value: 'name', label: 'Name' },
+  { value: 'last_interaction', label: 'Modified' },
+  { value: 'created_at', label: 'Created' },
+  { value: 'size', label: 'Size' },
+];
+
+export function useView(): ['list' | 'grid', (view: 'list' | 'grid') => void] {
+  const [view, setView] = useState<'list' | 'grid'>(() => (localStorage.getItem('view') === 'grid' ? 'grid' : 'list'));
+  return [
+    view,
+    (next) => {
+      localStorage.setItem('view', next);
+      setView(next);
+    },
+  ];
+}
+
+export function ViewToggle({ view, setView }: { view: 'list' | 'grid'; setView: (view: 'list' | 'grid') => void }) {
+  return (
+    <div className="flex rounded-lg ring-1 ring-slate-300">
+      <IconButton
+        icon="list"
+        label="List view"
+        aria-pressed={view === 'list'}
+        onClick={() => setView('list')}
+        className={`rounded-l-lg rounded-r-none ${view === 'list' ? 'bg-blue-50 text-blue-700' : ''}`}
+      />
+      <IconButton
+        icon="grid"
+        label="Grid view"
+        aria-pressed={view === 'grid'}
+        onClick={() => setView('grid')}
+        className={`rounded-l-none rounded-r-lg ${view === 'grid' ? 'bg-blue-50 text-blue-700' : ''}`}
+      />
+    </div>
+  );
+}
+
+/** Loads the next page when the sentinel scrolls into view. */
+export function useEndlessScroll(more: boolean, loadMore: () => void) {
+  const sentinel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!more || !sentinel.current) return;
+    const observer = new IntersectionObserver((entries) => entries[0]?.isIntersecting && loadMore(), {
+      rootMargin: '400px',
+    });
+    observer.observe(sentinel.current);
+    return () => observer.disconnect();
+  }, [more, loadMore]);
+  return sentinel;
+}
+
+export async function download(item: Pick<Item, 'id'>): Promise<void> {
+  const answer = await unwrap(api.GET('/file/{file_id}', { params: { path: { file_id: item.id } } }));
+  // Content-Disposition: attachment: the page stays.
+  window.location.assign(answer.url);
+}
+
+function Crumb({
+  id,
+  name,
+  current,
+  onMoveInto,
+}: {
+  id: string | null;
+  name: string;
+  current: boolean;
+  onMoveInto?: (item: Pick<Item, 'id' | 'kind'>, folderId: string | null) => void;
+}) {
+  const drop = useFolderDrop(onMoveInto && !current ? (item) => onMoveInto(item, id) : undefined);
+  return (
+    <li className="flex min-w-0 items-center gap-1">
+      <Link
+        href={folderPath(id)}
+        aria-current={current ? 'page' : undefined}
+        {...drop.handlers}
+        className={`truncate rounded-md px-2 py-1 ${current ? 'font-semibold text-slate-900' : 'text-slate-600 hover:bg-slate-100'} ${
+          drop.over ? 'bg-blue-100 ring-2 ring-blue-400' : ''
+        }`}
+      >
+        {name}
+      </Link>
+      {!current && <Icon name="chevron" className="size-4 shrink-0 text-slate-400" />}
+    </li>
+  );
+}
+
+export function DrivePage({ folderId }: { folderId: string | null }) {
+  const [listing, setListing] = useState<ListingData | null>(null);
+  const [items, setItems] = useState<Item[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [sortBy, setSortBy] = useState<SortBy>('name');
+  const [order, setOrder] = useState<Order>('ASC');
+  const [view, setView] = useView();
+  const [modal, setModal] = useState<Modal>(null);
+  const [dropping, setDropping] = useState(false);
+  const generation = useRef(0);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+
+  const fetchPage = useCallback(
+    (after: string | null) => {
+      const query = { sort_by: sortBy, order, limit: PAGE, ...(after ? { cursor: after } : {}) };
+      return folderId
+        ? unwrap(api.GET('/drive/{folder_id}', { params: { path: { folder_id: folderId }, query } }))
+        : unwrap(api.GET('/drive', { params: { query } }));
+    },
+    [folderId, sortBy, order],
+  );
+
+  /** Loads the first page again (after a change), dropping what was loaded. */
+  const reload = useCallback(async () => {
+    const mine = ++generation.current;
+    setLoading(true);
+    try {
+      const page = await fetchPage(null);
+      if (mine !== generation.current) return;
+      setListing(page);
+      setItems(page.files_and_folders);
+      setCursor(page.next_cursor ?? null);
+      setError(null);
+    } catch (caught) {
+      if (mine === generation.current) setError(messageOf(caught));
+    } finally {
+      if (mine === generation.current) setLoading(false);
+    }
+  }, [fetchPage]);
+
+  const loadMore = useCallback(async () => {
+    if (!cursor || loading) return;
+    const mine = generation.current;
+    setLoading(true);
+    try {
+      const page = await fetchPage(cursor);
+      if (mine !== generation.current) return;
+      setItems((before) => [...before, ...page.files_and_folders]);
+      setCursor(page.next_cursor ?? null);
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setLoading(false);
+    }
+  }, [cursor, loading, fetchPage]);
+
+  useEffect(() => {
+    setListing(null);
+    setItems([]);
+    void reload();
+  }, [reload]);
+
+  // Uploaded files show once the worker confirmed them: look again shortly after each one lands.
+  useEffect(() => {
+    let timer: number | undefined;
+    const listener = (parentId: string | null) => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        void reload();
+        emit('drive');
+      }, 300);
+      void parentId;
+    };
+    uploads.onUploaded.add(listener);
+    return () => {
+      uploads.onUploaded.delete(listener);
+      window.clearTimeout(timer);
+    };
+  }, [reload]);
+
+  const sentinel = useEndlessScroll(!!cursor, loadMore);
+
+  const act = async (action: () => Promise<void>) => {
+    try {
+      await action();
+      setError(null);
+      await reload();
+      emit('drive');
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  };
+
+  const onMoveInto = (item: Pick<Item, 'id' | 'kind'>, target: string | null) => {
+    if (item.id === target) return;
+    void act(() => moveItem(item, target));
+  };
+
+  const canEdit = !listing?.folder || listing.folder.permission !== 'view';
+
+  const upload = (event: ChangeEvent<HTMLInputElement>) => {
+    if (event.target.files) void uploads.add(pickedFiles(event.target.files), folderId);
+    event.target.value = '';
+  };
+
+  const onDragOver = (event: DragEvent) => {
+    if (!canEdit || !event.dataTransfer.types.includes('Files') || event.dataTransfer.types.includes(ITEM_MIME)) return;
+    event.preventDefault();
+    setDropping(true);
+  };
+  const onDrop = (event: DragEvent) => {
+    setDropping(false);
+    if (!event.dataTransfer.types.includes('Files')) return;
+    event.preventDefault();
+    void droppedFiles(event.dataTransfer).then((picked) => uploads.add(picked, folderId));
+  };
+
+  const open = (item: Item) => {
+    if (isImage(item.content_type)) setModal({ kind: 'image', item });
+    else void act(() => download(item));
+  };
+
+  const actions = (item: Item) => {
+    const editable = item.permission !== 'view';
+    return (
+      <>
+        {item.kind === 'file' && (
+          <IconButton icon="download" label="Download" onClick={() => void act(() => download(item))} />
+        )}
+        {item.permission === 'owner' && (
+          <IconButton icon="share" label="Share" onClick={() => setModal({ kind: 'share', item })} />
+        )}
+        {editable && <IconButton icon="pencil" label="Rename" onClick={() => setModal({ kind: 'rename', item })} />}
+        {editable && <IconButton icon="move" label="Move" onClick={() => setModal({ kind: 'move', item })} />}
+        {editable && (
+          <IconButton
+            icon="trash"
+            label="Delete"
+            onClick={() =>
+              void act(() =>
+                item.kind === 'folder'
+                  ? unwrap(api.DELETE('/drive/{folder_id}', { params: { path: { folder_id: item.id } } }))
+                  : unwrap(api.DELETE('/file/{file_id}', { params: { path: { file_id: item.id } } })),
+              )
+            }
+          />
+        )}
+      </>
+    );
+  };
+
+  const closeAndReload = () => {
+    setModal(null);
+    void reload();
+    emit('drive');
+  };
+
+  const path = listing
+    ? [...listing.path, ...(listing.folder ? [{ id: listing.folder.id, name: listing.folder.name }] : [])]
+    : [];
+  const title = listing?.folder?.name ?? 'My files';
+
+  return (
+    <div
+      onDragOver={onDragOver}
+      onDragLeave={(event) => event.currentTarget === event.target && setDropping(false)}
+      onDrop={onDrop}
+      className={`relative flex min-h-full flex-col gap-4 rounded-2xl p-1 ${dropping ? 'bg-blue-50 ring-2 ring-blue-400 ring-dashed' : ''}`}
+    >
+      <div className="flex flex-wrap items-center gap-2">
+        <h1 className="sr-only">{title}</h1>
+        <nav aria-label="Breadcrumb" className="min-w-0 flex-1 text-lg">
+          <ol className="flex min-w-0 flex-wrap items-center gap-0.5">
+            <Crumb id={null} name="My files" current={path.length === 0} onMoveInto={onMoveInto} />
+            {path.map((entry, index) => (
+              <Crumb
+                key={entry.id}
+                id={entry.id}
+                name={entry.name}
+                current={index === path.length - 1}
+                onMoveInto={onMoveInto}
+              />
+            ))}
+          </ol>
+        </nav>
+        {canEdit && (
+          <div className="flex flex-wrap gap-2">
+            <Button variant="primary" icon="upload" onClick={() => fileInput.current?.click()}>
+              Upload
+            </Button>
+            <Button icon="folderUp" onClick={() => folderInput.current?.click()}>
+              Upload folder
+            </Button>
+            <Button icon="plus" onClick={() => setModal({ kind: 'new' })}>
+              New folder
+            </Button>
+            <input ref={fileInput} type="file" multiple hidden onChange={upload} aria-label="Files to upload" />
+            <input
+              ref={folderInput}
+              type="file"
+              multiple
+              hidden
+              onChange={upload}
+              aria-label="Folder to upload"
+              {...{ webkitdirectory: '' }}
+            />
+          </div>
+        )}
+      </div>
+
+      <div className="flex items-center justify-end gap-2">
+        <label className="flex items-center gap-2 text-sm text-slate-600">
+          Sort by
+          <select
+            value={sortBy}
+            onChange={(event) => setSortBy(event.target.value as SortBy)}
+            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm"
+          >
+            {SORTS.map((sort) => (
+              <option key={sort.value} value={sort.value}>
+                {sort.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <IconButton
+          icon={order === 'ASC' ? 'arrowUp' : 'arrowDown'}
+          label={order === 'ASC' ? 'Ascending order' : 'Descending order'}
+          onClick={() => setOrder(order === 'ASC' ? 'DESC' : 'ASC')}
+        />
+        <ViewToggle view={view} setView={setView} />
+      </div>
+
+      <ErrorText error={error} />
+
+      {listing === null && loading ? (
+        <Spinner />
+      ) : items.length === 0 && listing ? (
+        <div className="flex flex-col items-center gap-3 rounded-2xl border-2 border-dashed border-slate-200 px-6 py-16 text-center text-slate-500">
+          <Icon name="cloud" className="size-12 text-slate-300" />
+          <p className="font-medium text-slate-700">This folder is empty</p>
+          {canEdit && <p className="text-sm">Drop files or folders here, or use Upload.</p>}
+        </div>
+      ) : (
+        <Listing
+          items={items}
+          view={view}
+          onOpen={open}
+          actions={actions}
+          onMoveInto={canEdit ? (item, folder) => onMoveInto(item, folder.id) : undefined}
+        />
+      )}
+      <div ref={sentinel} aria-hidden="true" />
+      {loading && listing && <Spinner label="Loading more" />}
+
+      {modal?.kind === 'new' && (
+        <NewFolderDialog parentId={folderId} onClose={() => setModal(null)} onDone={closeAndReload} />
+      )}
+      {modal?.kind === 'rename' && (
+        <RenameDialog item={modal.item} onClose={() => setModal(null)} onDone={closeAndReload} />
+      )}
+      {modal?.kind === 'move' && (
+        <MoveDialog item={modal.item} onClose={() => setModal(null)} onDone={closeAndReload} />
+      )}
+      {modal?.kind === 'share' && <ShareDialog item={modal.item} onClose={() => setModal(null)} />}
+      {modal?.kind === 'image' && <ImageDialog item={modal.item} onClose={() => setModal(null)} />}
+    </div>
+  );
+}

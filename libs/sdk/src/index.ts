@@ -1,0 +1,113 @@
+/**
+ * The CloudDrive SDK: the API's types, generated from the OpenAPI document (schema.ts, `npm run sdk`), and a
+ * thin typed client over openapi-fetch. The web app and the Node journey test reach the API only through it.
+ */
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+export type { components, paths } from './schema';
+
+type Schemas = components['schemas'];
+export type Item = Schemas['ItemDto'];
+export type Listing = Schemas['ListingDto'];
+export type DriveUser = Schemas['DriveUserDto'];
+export type PathEntry = Schemas['PathEntryDto'];
+export type Upload = Schemas['UploadDto'];
+export type RequestUpload = Schemas['RequestUploadDto'];
+export type UploadResult = Schemas['UploadResultDto'];
+export type TrashItem = Schemas['TrashItemDto'];
+export type Share = Schemas['ShareDto'];
+export type SharedItem = Schemas['SharedItemDto'];
+export type Problem = Schemas['ProblemDto'];
+
+export type CloudDriveClient = Client<paths>;
+
+export interface CloudDriveOptions {
+  /** The API's origin ('' or omitted in a browser served by the API: same origin). */
+  baseUrl?: string;
+  /** The bearer token to send, read on every request (null: none). */
+  token?: () => string | null | undefined;
+  /** Called on a 401 of a request that carried a token: the session is over. */
+  onUnauthorized?: () => void;
+  fetch?: typeof globalThis.fetch;
+}
+
+export function createCloudDriveClient(options: CloudDriveOptions = {}): CloudDriveClient {
+  const client = createClient<paths>({ baseUrl: options.baseUrl ?? '', fetch: options.fetch });
+  const auth: Middleware = {
+    onRequest({ request }) {
+      const token = options.token?.();
+      if (token) request.headers.set('Authorization', `Bearer ${token}`);
+      return request;
+    },
+    onResponse({ request, response }) {
+      if (response.status === 401 && request.headers.has('Authorization')) options.onUnauthorized?.();
+      return response;
+    },
+  };
+  client.use(auth);
+  return client;
+}
+
+/** An API error: its HTTP status, its stable `code`, and `detail`, the sentence to show a person. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly problem: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+  }
+
+  /** Builds the error from a response and its body (problem+json, or anything else a proxy may send). */
+  static from(response: Response, body: unknown): ApiError {
+    const problem = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+    const detail =
+      typeof problem.detail === 'string'
+        ? problem.detail
+        : typeof problem.title === 'string'
+          ? problem.title
+          : `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.');
+    return new ApiError(response.status, typeof problem.code === 'string' ? problem.code : 'unknown', detail, problem);
+  }
+}
+
+/** Awaits an SDK call: its data on success, an ApiError otherwise. */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw ApiError.from(response, error);
+  return data as T;
+}
+
+/** The headers to send with a presigned upload, less Content-Length: the runtime sets it from the body. */
+export function signedHeaders(upload: Upload): Record<string, string> {
+  return Object.fromEntries(Object.entries(upload.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+}
+
+/**
+ * Sends bytes to a presigned upload (straight to storage: the API never carries them). The signature covers
+ * the headers it lists, and the exact length. In a browser with progress, the web app uses XMLHttpRequest.
+ */
+export async function putUpload(
+  upload: Upload,
+  body: Blob | Uint8Array | ArrayBuffer,
+  fetchImpl: typeof globalThis.fetch = globalThis.fetch,
+): Promise<void> {
+  const response = await fetchImpl(upload.url, {
+    method: upload.method,
+    headers: signedHeaders(upload),
+    body: body as NonNullable<RequestInit['body']>,
+  });
+  if (!response.ok) {
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Storage answered with XML or plain text.
+    }
+    throw ApiError.from(response, parsed);
+  }
+}
