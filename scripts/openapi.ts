@@ -1,7 +1,7 @@
 /**
  * npm run openapi: regenerates the Swagger plugin's metadata (apps/api/src/metadata.ts) from the DTOs and
- * controllers, then writes the OpenAPI document to openapi/openapi.json. Both are committed; a test fails
- * when either is stale.
+ * controllers, then writes the clients' OpenAPI document (internal endpoints left out) to openapi/openapi.json.
+ * Both are committed; a test fails when either is stale.
  */
 import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,9 +40,9 @@ export function serialiseOpenApi(document: unknown): string {
 async function main(): Promise<void> {
   generatePluginMetadata(METADATA_DIR);
   // Import after the metadata is regenerated, so the document is built from the fresh one.
-  const { openApiDocument } = await import('../apps/api/src/openapi');
+  const { openApiDocument, publicOpenApiDocument } = await import('../apps/api/src/openapi');
   mkdirSync(join(ROOT, 'openapi'), { recursive: true });
-  writeFileSync(OPENAPI_FILE, serialiseOpenApi(await openApiDocument()));
+  writeFileSync(OPENAPI_FILE, serialiseOpenApi(publicOpenApiDocument(await openApiDocument())));
   console.log('Wrote apps/api/src/metadata.ts and openapi/openapi.json');
 }
 

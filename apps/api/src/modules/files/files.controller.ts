@@ -76,7 +76,10 @@ export class FilesController {
    */
   @Get('image-preview/:file_id')
   @ApiOkResponse({ type: PreviewDto })
-  @ApiAcceptedResponse({ type: PreviewPendingDto, headers: { 'Retry-After': { description: 'Seconds to wait.' } } })
+  @ApiAcceptedResponse({
+    type: PreviewPendingDto,
+    headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer', minimum: 1 } } },
+  })
   @ApiProblems('unauthorized', 'validation_failed', 'file_not_found', 'preview_not_available')
   async getImagePreview(
     @CurrentUser() user: AuthenticatedUser,

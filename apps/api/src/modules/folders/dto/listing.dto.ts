@@ -1,17 +1,22 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ItemDto } from '../../items';
+import { ApiInteger, ApiUuid } from '../../../common/openapi/api-types';
 
 export class DriveUserDto {
   username: string;
   email: string;
   /** Bytes of confirmed files, the trash included. */
+  @ApiInteger()
   used_storage_in_bytes: number;
   /** What is left, after what pending uploads have reserved. */
+  @ApiInteger()
   available_storage_in_bytes: number;
+  @ApiInteger()
   total_storage_in_bytes: number;
 }
 
 export class PathEntryDto {
+  @ApiUuid()
   id: string;
   name: string;
 }
