@@ -3,6 +3,7 @@ import { AppError } from '@app/contracts';
 import { ItemsRepository, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
+import { storageFigures } from '../auth/dto/account.dto';
 import { ItemDto, presentItem, toItemDto } from '../items';
 import { CreateFolderDto } from './dto/create-folder.dto';
 import { ListingQueryDto } from './dto/listing-query.dto';
@@ -106,12 +107,6 @@ export class FoldersService {
   private async storageFigures(userId: string): Promise<DriveUserDto> {
     const account = await this.users.findById(userId);
     if (!account) throw new AppError('unauthorized', 'A valid bearer token is required.');
-    return {
-      username: account.username,
-      email: account.email,
-      used_storage_in_bytes: account.usedBytes,
-      available_storage_in_bytes: Math.max(0, account.quotaBytes - account.usedBytes - account.reservedBytes),
-      total_storage_in_bytes: account.quotaBytes,
-    };
+    return { username: account.username, email: account.email, ...storageFigures(account) };
   }
 }

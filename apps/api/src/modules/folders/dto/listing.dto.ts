@@ -1,18 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ItemDto } from '../../items';
-import { ApiInteger, ApiUuid } from '../../../common/openapi/api-types';
+import { StorageFiguresDto } from '../../auth/dto/account.dto';
+import { ApiUuid } from '../../../common/openapi/api-types';
 
-export class DriveUserDto {
+/** The caller's account at the root of their drive: who they are and where their storage stands. */
+export class DriveUserDto extends StorageFiguresDto {
   username: string;
   email: string;
-  /** Bytes of confirmed files, the trash included. */
-  @ApiInteger()
-  used_storage_in_bytes: number;
-  /** What is left, after what pending uploads have reserved. */
-  @ApiInteger()
-  available_storage_in_bytes: number;
-  @ApiInteger()
-  total_storage_in_bytes: number;
 }
 
 export class PathEntryDto {
