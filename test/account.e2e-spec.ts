@@ -3,8 +3,8 @@
  * once; a deleted account leaves no row, no share and no object behind, and its name can be taken again.
  */
 import { ObjectStorage, objectKeys } from '@app/storage';
-import { expectProblem, expectStatus, expectValidationError, sendBytes } from './support/drive-files';
-import { newSharingDrive, SharingDrive } from './support/sharing';
+import { expectProblem, expectStatus, expectValidationError } from './support/drive-files';
+import { newSharingDrive } from './support/sharing';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('the account', () => {
