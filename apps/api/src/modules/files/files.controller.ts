@@ -110,7 +110,10 @@ export class FilesController {
     return this.files.updateFile(user, fileId, dto);
   }
 
-  /** Puts a file in its owner's trash. */
+  /**
+   * Puts a file in its owner's trash. A file whose first upload is still `uploading` or has `failed` (see `uploads`
+   * in the listings) is removed at once instead: its name and its reserved quota are free on return.
+   */
   @Delete('file/:file_id')
   @HttpCode(204)
   @ApiNoContentResponse()

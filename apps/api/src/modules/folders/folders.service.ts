@@ -4,12 +4,15 @@ import { ItemsRepository, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
 import { storageFigures } from '../auth/dto/account.dto';
-import { ItemDto, presentItem, toItemDto } from '../items';
+import { ItemDto, presentItem, toItemDto, toUnconfirmedFileDto } from '../items';
 import { CreateFolderDto } from './dto/create-folder.dto';
 import { ListingQueryDto } from './dto/listing-query.dto';
 import { DriveUserDto, ListingDto } from './dto/listing.dto';
 import { UpdateFolderDto } from './dto/update-folder.dto';
 import { decodeCursor, encodeCursor } from './listing-cursor';
+
+/** Unconfirmed files listed beside a folder's first page: a batch is at most 100, so this is many batches. */
+const MAX_UPLOADS_LISTED = 1000;
 
 @Injectable()
 export class FoldersService {
@@ -44,9 +47,12 @@ export class FoldersService {
   async listFolder(user: AuthenticatedUser, folderId: string | null, query: ListingQueryDto): Promise<ListingDto> {
     const folder = folderId ? await this.access.folder(user.id, folderId, 'view') : null;
     const after = query.cursor ? decodeCursor(query.cursor, query.sort_by, query.order) : undefined;
-    const [page, path, figures] = await Promise.all([
+    const ownerId = folder?.owner.id ?? user.id;
+    // Uploads in flight are shown to those who could make or cancel them: the folder's owner and editors.
+    const showUploads = !after && (folder?.permission ?? 'owner') !== 'view';
+    const [page, path, figures, unconfirmed] = await Promise.all([
       this.items.list({
-        ownerId: folder?.owner.id ?? user.id,
+        ownerId,
         parentFolderId: folderId,
         sortBy: query.sort_by,
         order: query.order,
@@ -55,6 +61,7 @@ export class FoldersService {
       }),
       folderId ? this.items.pathOf(folderId) : Promise.resolve([]),
       folder ? Promise.resolve(null) : this.storageFigures(user.id),
+      showUploads ? this.items.unconfirmedFiles(ownerId, folderId, MAX_UPLOADS_LISTED) : Promise.resolve([]),
     ]);
     const owner = folder?.owner ?? { id: user.id, username: user.username };
     const permissions = await this.access.listed(user.id, folder, page.items);
@@ -63,6 +70,7 @@ export class FoldersService {
       folder: folder ? presentItem(folder) : null,
       path: folder ? this.access.visiblePath(folder, path) : [],
       files_and_folders: page.items.map((item, i) => toItemDto(item, owner, permissions[i])),
+      uploads: unconfirmed.map((item) => toUnconfirmedFileDto(item, owner, folder?.permission ?? 'owner')),
       next_cursor: page.next ? encodeCursor(page.next, query.sort_by, query.order) : null,
     };
   }

@@ -36,3 +36,19 @@ export class ItemDto {
   @ApiProperty({ enum: ['owner', 'edit', 'view'] })
   permission: 'owner' | 'edit' | 'view';
 }
+
+/**
+ * A file whose first upload has not been confirmed: not among the listed items, yet, while `uploading`, it holds its
+ * name. `DELETE /file/{id}` cancels it (or dismisses a failed one) and frees its name and reserved quota at once.
+ */
+export class UnconfirmedFileDto extends ItemDto {
+  /**
+   * `uploading`: its upload URL is still valid and the bytes are awaited; `failed`: the URL expired without the bytes
+   * (the name is held until the upload is forgotten, some minutes later, or deleted), or the bytes were refused.
+   */
+  @ApiProperty({ enum: ['uploading', 'failed'] })
+  upload_status: 'uploading' | 'failed';
+  /** When its upload URL expires (expired, or null when the bytes were refused). */
+  @ApiProperty({ type: Date, nullable: true })
+  upload_expires_at: Date | null;
+}

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ItemDto } from '../../items';
+import { ItemDto, UnconfirmedFileDto } from '../../items';
 import { StorageFiguresDto } from '../../auth/dto/account.dto';
 import { ApiUuid } from '../../../common/openapi/api-types';
 
@@ -25,6 +25,11 @@ export class ListingDto {
   /** The listed folder's ancestors, from the root down. */
   path: PathEntryDto[];
   files_and_folders: ItemDto[];
+  /**
+   * Files of this folder whose first upload is still `uploading` or has `failed`, newest first (at most 1000), for
+   * whoever may edit the folder (empty for viewers); on the first page only (empty when `cursor` is given).
+   */
+  uploads: UnconfirmedFileDto[];
   /** Pass as `cursor` for the next page; null on the last one. */
   @ApiProperty({ type: String, nullable: true })
   next_cursor: string | null;
