@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ItemDto, UnconfirmedFileDto } from '../../items';
-import { StorageFiguresDto } from '../../auth/dto/account.dto';
+import { ItemDto, StorageFiguresDto, UnconfirmedFileDto } from '../../items';
 import { ApiUuid } from '../../../common/openapi/api-types';
 
 /** The caller's account at the root of their drive: who they are and where their storage stands. */
