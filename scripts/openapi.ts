@@ -1,7 +1,7 @@
 /**
  * npm run openapi: regenerates the Swagger plugin's metadata (apps/api/src/metadata.ts) from the DTOs and
- * controllers, then writes the OpenAPI document to openapi/openapi.json and the SDK's types generated from it
- * (libs/sdk/src/schema.ts). All are committed; a test fails when any is stale.
+ * controllers, then writes the clients' OpenAPI document (internal endpoints left out) to openapi/openapi.json and
+ * the SDK's types generated from it (libs/sdk/src/schema.ts). All are committed; a test fails when any is stale.
  */
 import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,9 +41,9 @@ export function serialiseOpenApi(document: unknown): string {
 async function main(): Promise<void> {
   generatePluginMetadata(METADATA_DIR);
   // Import after the metadata is regenerated, so the document is built from the fresh one.
-  const { openApiDocument } = await import('../apps/api/src/openapi');
+  const { openApiDocument, publicOpenApiDocument } = await import('../apps/api/src/openapi');
   mkdirSync(join(ROOT, 'openapi'), { recursive: true });
-  writeFileSync(OPENAPI_FILE, serialiseOpenApi(await openApiDocument()));
+  writeFileSync(OPENAPI_FILE, serialiseOpenApi(publicOpenApiDocument(await openApiDocument())));
   writeFileSync(SDK_SCHEMA_FILE, await renderSdkSchema());
   console.log('Wrote apps/api/src/metadata.ts, openapi/openapi.json and libs/sdk/src/schema.ts');
 }

@@ -338,7 +338,7 @@ describe('login (POST /login)', () => {
   });
 
   describe('the access token', () => {
-    it('is an HS256 JWT whose claims are sub (the user id), iat, exp = iat + 1800 and a UUID jti', async () => {
+    it('is an HS256 JWT whose claims are sub (the user id), iat, exp = iat + 1800, a UUID jti and the token version', async () => {
       const { access_token: token } = (await login(user.username, user.password).expect(200)).body;
       expect(token.split('.')).toHaveLength(3);
       const { header, claims } = decodeToken(token);
@@ -348,6 +348,8 @@ describe('login (POST /login)', () => {
         iat: expect.any(Number),
         exp: expect.any(Number),
         jti: expect.any(String),
+        // The account's token version: raised by logging out or a new password, which ends earlier tokens.
+        ver: 0,
       });
       expect(claims.exp).toBe((claims.iat as number) + 1800);
       expect(claims.jti).toMatch(UUID_V4);

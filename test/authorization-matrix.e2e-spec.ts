@@ -55,6 +55,8 @@ interface Row {
   code?: Partial<Record<Standing, string>>;
   /** Where the answer is, when the route answers for each item of a batch inside a 200. */
   answerOf?(res: Response): Answer;
+  /** The request ends the caller's tokens (logging out): the caller logs in again after it. */
+  endsSession?: boolean;
 }
 
 type Answer = { status: number; text: string; headers: Record<string, string>; body: any };
@@ -67,6 +69,32 @@ const ROWS: Record<string, Row> = {
     target: 'none',
     send: (http) => http.get('/verify-token'),
     status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+  'POST /logout': {
+    target: 'none',
+    send: (http) => http.post('/logout'),
+    status: { owner: 204, edit: 204, view: 204, none: 204 },
+    endsSession: true,
+  },
+  'GET /user': {
+    target: 'none',
+    send: (http) => http.get('/user'),
+    status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+  // Both are refused for a wrong password, after the token is checked: the matrix's callers keep their accounts
+  // (account.e2e-spec changes passwords and deletes accounts).
+  'PUT /user/password': {
+    target: 'none',
+    send: (http) =>
+      http.put('/user/password').send({ current_password: 'not the password', new_password: 'whatever1' }),
+    status: { owner: 403, edit: 403, view: 403, none: 403 },
+    code: { owner: 'wrong_password' },
+  },
+  'DELETE /user': {
+    target: 'none',
+    send: (http) => http.delete('/user').send({ password: 'not the password' }),
+    status: { owner: 403, edit: 403, view: 403, none: 403 },
+    code: { owner: 'wrong_password' },
   },
   'POST /drive': {
     target: 'folder',
@@ -314,6 +342,15 @@ class World {
     return this.drives.get(name)!;
   }
 
+  /** A new token for the caller, after a request that ended their old ones. */
+  async logInAgain(actor: SignedIn): Promise<void> {
+    const { account } = this.drive(actor);
+    const login = await this.t.http.post('/login').send({ username: account.username, password: account.password });
+    expectStatus(login, 200);
+    account.token = login.body.access_token;
+    this.auth.set(actor, this.drive(actor).auth);
+  }
+
   /** The id the cell's request names. Callers without a valid token act on the owner's items (it makes no odds). */
   target(row: Row, actor: Actor, whose: Whose): Promise<string> {
     const signedIn = isSignedIn(actor) ? actor : 'owner';
@@ -456,6 +493,10 @@ describe('the authorization matrix', () => {
       const id = whose === 'no item' ? '' : await world.target(row, actor, whose);
       const tag = randomBytes(6).toString('hex');
       const res = await row.send(t.http, id, tag).set(world.auth.get(actor)!);
+      if (row.endsSession && isSignedIn(actor)) {
+        expectProblem(await t.http.get('/verify-token').set(world.auth.get(actor)!), 401, 'unauthorized');
+        await world.logInAgain(actor);
+      }
       const answer = row.answerOf?.(res) ?? res;
       world.expectNoLeak(actor, res);
       if (!isSignedIn(actor)) {

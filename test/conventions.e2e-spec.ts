@@ -102,7 +102,7 @@ describe('routing', () => {
   });
 
   it.each([
-    ['DELETE', '/user'],
+    ['PATCH', '/user'],
     ['GET', '/login'],
     ['PUT', '/verify-token'],
     ['PATCH', '/health'],

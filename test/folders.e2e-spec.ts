@@ -376,6 +376,7 @@ describe('listing (GET /drive, GET /drive/{folder_id})', () => {
       folder: null,
       path: [],
       files_and_folders: [],
+      uploads: [],
       next_cursor: null,
     });
   });
@@ -393,7 +394,14 @@ describe('listing (GET /drive, GET /drive/{folder_id})', () => {
   it('answers a folder with user null, the folder itself, an empty path at the root level and its items', async () => {
     const [a, b] = await drive.folders('Alpha/Beta');
     const listing = await drive.listing(a.id);
-    expect(Object.keys(listing).sort()).toEqual(['files_and_folders', 'folder', 'next_cursor', 'path', 'user']);
+    expect(Object.keys(listing).sort()).toEqual([
+      'files_and_folders',
+      'folder',
+      'next_cursor',
+      'path',
+      'uploads',
+      'user',
+    ]);
     expect(listing.user).toBeNull();
     expect(listing.folder).toEqual((await drive.items()).find((item) => item.id === a.id));
     expect(Object.keys(listing.folder!).sort()).toEqual(ITEM_KEYS);

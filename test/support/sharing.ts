@@ -115,7 +115,7 @@ export async function newSharingDrive(t: TestApp): Promise<SharingDrive> {
   return new SharingDrive(t, await registerAndLogin(t.http));
 }
 
-/** Deletes the account outright (there is no route for it yet): what its rows cascade to goes with it. */
+/** Deletes the account row outright, as DELETE /user does once the password is checked (without its objects). */
 export async function deleteAccount(t: TestApp, userId: string): Promise<void> {
   await t.app.get(DataSource).query('DELETE FROM users WHERE id = $1', [userId]);
 }

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   unauthorized: 401,
   invalid_credentials: 401,
   credentials_in_use: 409,
+  // The account's own password, asked again before changing it or deleting the account
+  wrong_password: 403,
   // The drive
   folder_not_found: 404,
   folder_name_conflict: 409,

@@ -11,6 +11,7 @@ type Schemas = components['schemas'];
 export type Item = Schemas['ItemDto'];
 export type Listing = Schemas['ListingDto'];
 export type DriveUser = Schemas['DriveUserDto'];
+export type Account = Schemas['AccountDto'];
 export type PathEntry = Schemas['PathEntryDto'];
 export type Upload = Schemas['UploadDto'];
 export type RequestUpload = Schemas['RequestUploadDto'];

@@ -8,11 +8,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The account: who it is, and its storage used and left against its quota. */
+        get: operations["getAccount"];
         put?: never;
         /** Registers a new account. */
         post: operations["createUser"];
-        delete?: never;
+        /**
+         * Deletes the account for good, given its password: its files, folders and trash, the shares it made and those
+         *     made to it, its profile photo and every object of its in storage; its tokens stop working at once, and its
+         *     username and e-mail address are free again. What it shared disappears from its recipients' views.
+         */
+        delete: operations["deleteAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -48,6 +54,46 @@ export interface paths {
         /** Tells whether the bearer token is valid, whose it is and when it expires. */
         get: operations["verifyToken"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logs out: every token of the account stops working at once, this one and those of other devices (tokens are
+         *     revoked by a per-account version, not one by one). Log in again for a new one.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Changes the password, given the current one. Every token issued before stops working (other devices are
+         *     logged out, and so is the token this request carried); the answer is a new token to use from now on.
+         */
+        put: operations["changePassword"];
         post?: never;
         delete?: never;
         options?: never;
@@ -140,7 +186,10 @@ export interface paths {
         get: operations["downloadFile"];
         put?: never;
         post?: never;
-        /** Puts a file in its owner's trash. */
+        /**
+         * Puts a file in its owner's trash. A file whose first upload is still `uploading` or has `failed` (see `uploads`
+         *     in the listings) is removed at once instead: its name and its reserved quota are free on return.
+         */
         delete: operations["deleteFile"];
         options?: never;
         head?: never;
@@ -366,6 +415,8 @@ export interface components {
             message: string;
         };
         ProblemDto: {
+            /** @description The HTTP status. */
+            status: number;
             /**
              * @description A stable snake_case string for programs to branch on.
              * @example validation_failed
@@ -373,12 +424,27 @@ export interface components {
             code: string;
             /** @description With `validation_failed`: each field that is wrong. */
             errors?: components["schemas"]["FieldErrorDto"][];
+            /**
+             * Format: uuid
+             * @description With `file_name_conflict`: the file or folder that holds the name (null when it went meanwhile).
+             */
+            conflicting_file_id?: string | null;
+            /**
+             * Format: uuid
+             * @description With `file_name_conflict` of a `Replace`: the folder that holds the name (a folder is never replaced).
+             */
+            conflicting_folder_id?: string;
+            /** @description With `file_too_large` of a file upload: the largest size accepted. */
+            max_size_in_bytes?: number;
+            /**
+             * @description With `no_profile_photo`: why there is none yet, when an upload is the reason.
+             * @enum {string}
+             */
+            photo_status?: "processing" | "rejected";
             /** @description A URI naming the kind of problem: `urn:clouddrive:problem:<code>`. */
             type: string;
             /** @description A short summary of the kind of problem. */
             title: string;
-            /** @description The HTTP status. */
-            status: number;
             /** @description A sentence for a person about this occurrence. */
             detail: string;
         };
@@ -394,7 +460,10 @@ export interface components {
             password: string;
         };
         UserDto: {
-            /** @description The user's id (UUID). */
+            /**
+             * Format: uuid
+             * @description The user's id.
+             */
             id: string;
             username: string;
             /** @description Lower-cased. */
@@ -416,23 +485,52 @@ export interface components {
             client_secret?: string;
         };
         TokenDto: {
+            /** @description Seconds until the token expires. */
+            expires_in: number;
             /** @description A JWT to send as `Authorization: Bearer <token>`. */
             access_token: string;
             /** @description Always `bearer`. */
             token_type: string;
-            /** @description Seconds until the token expires. */
-            expires_in: number;
         };
         TokenStatusDto: {
+            /** Format: uuid */
+            user_id: string;
             /** @description Always `valid`: an invalid token is answered with 401. */
             status: string;
-            user_id: string;
             username: string;
             /**
              * Format: date-time
              * @description When the token expires.
              */
             expires_at: string;
+        };
+        AccountDto: {
+            /**
+             * Format: uuid
+             * @description The user's id.
+             */
+            id: string;
+            /** @description Bytes of confirmed files, the trash included. */
+            used_storage_in_bytes: number;
+            /** @description What is left, after what pending uploads have reserved. */
+            available_storage_in_bytes: number;
+            /** @description The quota. */
+            total_storage_in_bytes: number;
+            username: string;
+            /** @description Lower-cased. */
+            email: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ChangePasswordDto: {
+            /** @description The password in use now. */
+            current_password: string;
+            /** @description 8 to 72 bytes in UTF-8. */
+            new_password: string;
+        };
+        DeleteAccountDto: {
+            /** @description The account's password, to confirm. */
+            password: string;
         };
         CreateFolderDto: {
             /** @description 1 to 255 characters after NFC normalisation and trimming; no `/`, `\`, NUL or control characters. */
@@ -444,12 +542,22 @@ export interface components {
             parent_folder_id?: string | null;
         };
         ItemOwnerDto: {
+            /** Format: uuid */
             id: string;
             username: string;
         };
         ItemDto: {
+            /** Format: uuid */
+            id: string;
             /** @enum {string} */
             kind: "file" | "folder";
+            /** @description Null for folders. */
+            size_in_bytes: number | null;
+            /**
+             * Format: uuid
+             * @description Null at the root.
+             */
+            parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
             /**
@@ -457,10 +565,7 @@ export interface components {
              * @enum {string}
              */
             permission: "owner" | "edit" | "view";
-            id: string;
             name: string;
-            /** @description Null for folders. */
-            size_in_bytes: number | null;
             /** @description The lower-cased extension (`pdf`, '' without one); null for folders. */
             type: string | null;
             /** @description The type sniffed from the file's bytes; null for folders. */
@@ -472,24 +577,70 @@ export interface components {
              * @description When it, or (for a folder) something directly in it, was last created, renamed, moved or deleted.
              */
             last_interaction: string;
-            /** @description Null at the root. */
-            parent_folder_id: string | null;
             /** @description Whether a preview can be fetched now. */
             preview_ready: boolean;
             owner: components["schemas"]["ItemOwnerDto"];
         };
         DriveUserDto: {
-            username: string;
-            email: string;
             /** @description Bytes of confirmed files, the trash included. */
             used_storage_in_bytes: number;
             /** @description What is left, after what pending uploads have reserved. */
             available_storage_in_bytes: number;
+            /** @description The quota. */
             total_storage_in_bytes: number;
+            username: string;
+            email: string;
         };
         PathEntryDto: {
+            /** Format: uuid */
             id: string;
             name: string;
+        };
+        UnconfirmedFileDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "file" | "folder";
+            /** @description Null for folders. */
+            size_in_bytes: number | null;
+            /**
+             * Format: uuid
+             * @description Null at the root.
+             */
+            parent_folder_id: string | null;
+            /** @enum {string} */
+            preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /**
+             * @description The caller's permission on it.
+             * @enum {string}
+             */
+            permission: "owner" | "edit" | "view";
+            /**
+             * @description `uploading`: its upload URL is still valid and the bytes are awaited; `failed`: the URL expired without the bytes
+             *     (the name is held until the upload is forgotten, some minutes later, or deleted), or the bytes were refused.
+             * @enum {string}
+             */
+            upload_status: "uploading" | "failed";
+            /**
+             * Format: date-time
+             * @description When its upload URL expires (expired, or null when the bytes were refused).
+             */
+            upload_expires_at: string | null;
+            name: string;
+            /** @description The lower-cased extension (`pdf`, '' without one); null for folders. */
+            type: string | null;
+            /** @description The type sniffed from the file's bytes; null for folders. */
+            content_type: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it, or (for a folder) something directly in it, was last created, renamed, moved or deleted.
+             */
+            last_interaction: string;
+            /** @description Whether a preview can be fetched now. */
+            preview_ready: boolean;
+            owner: components["schemas"]["ItemOwnerDto"];
         };
         ListingDto: {
             /** @description The caller's storage figures, at the root; null elsewhere. */
@@ -501,6 +652,11 @@ export interface components {
             /** @description The listed folder's ancestors, from the root down. */
             path: components["schemas"]["PathEntryDto"][];
             files_and_folders: components["schemas"]["ItemDto"][];
+            /**
+             * @description Files of this folder whose first upload is still `uploading` or has `failed`, newest first (at most 1000), for
+             *     whoever may edit the folder (empty for viewers); on the first page only (empty when `cursor` is given).
+             */
+            uploads: components["schemas"]["UnconfirmedFileDto"][];
         };
         UpdateFolderDto: {
             /** @description The new name. Absent: it keeps its name (null is not a name). */
@@ -512,6 +668,8 @@ export interface components {
             parent_folder_id?: string | null;
         };
         RequestUploadDto: {
+            /** @description The exact size of the bytes to be sent; storage refuses any other. */
+            file_size_in_bytes: number;
             /**
              * @description What to do when the name is taken: absent or null, 409 `file_name_conflict`; `Keep`, the new file gets a
              *     free name (`photo(1).png`); `Replace`, the new bytes take the existing file's place (same id) once confirmed.
@@ -520,8 +678,6 @@ export interface components {
             file_conflict?: "Keep" | "Replace" | null;
             /** @description 1 to 255 characters after NFC normalisation and trimming; no `/`, `\`, NUL or control characters. */
             file_name: string;
-            /** @description The exact size of the bytes to be sent; storage refuses any other. */
-            file_size_in_bytes: number;
             /**
              * Format: uuid
              * @description The folder to upload into; absent or null for the root.
@@ -551,13 +707,13 @@ export interface components {
             files: components["schemas"]["RequestUploadDto"][];
         };
         UploadResultDto: {
-            file?: components["schemas"]["ItemDto"];
-            upload?: components["schemas"]["UploadDto"];
-            error?: components["schemas"]["ProblemDto"];
             /** @description The item's position in the request. */
             index: number;
             /** @description The HTTP status this item alone would have had (201, 404, 409, 413, 422, 507…). */
             status: number;
+            file?: components["schemas"]["ItemDto"];
+            upload?: components["schemas"]["UploadDto"];
+            error?: components["schemas"]["ProblemDto"];
         };
         UploadResultsDto: {
             /** @description One per requested file, in order. */
@@ -571,14 +727,14 @@ export interface components {
             file: components["schemas"]["ItemDto"];
         };
         PreviewDto: {
-            /** @description A presigned GET of the preview: JPEG, or WebP when the image has transparency; inside 400×400. */
-            url: string;
-            /** Format: date-time */
-            expires_at: string;
             /** @description The preview's width in pixels. */
             width: number;
             /** @description The preview's height in pixels. */
             height: number;
+            /** @description A presigned GET of the preview: JPEG, or WebP when the image has transparency; inside 400×400. */
+            url: string;
+            /** Format: date-time */
+            expires_at: string;
         };
         PreviewPendingDto: {
             /**
@@ -617,73 +773,18 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
         };
-        ConfirmProfilePictureDto: {
-            /** @enum {string} */
-            status: "ready" | "rejected";
-            /**
-             * @description The stored photo's extension, at `profile_photos/resized/{user_id}/photo.{extension}`; required with `ready`.
-             * @enum {string}
-             */
-            extension?: "jpg" | "webp";
-            /** Format: uuid */
-            user_id: string;
-        };
-        ProfilePictureConfirmationDto: {
-            /**
-             * @description The verdict as recorded; `discarded` when no upload was awaited (the photo was deleted meanwhile).
-             * @enum {string}
-             */
-            status: "ready" | "rejected" | "discarded";
-            user_id: string;
-        };
-        ConfirmFileUploadDto: {
-            /** Format: uuid */
-            file_id: string;
-            /** @description The size the worker saw; the API checks the object's real size in storage itself. */
-            size_in_bytes: number;
-            /** @description The type sniffed from the bytes. */
-            content_type: string;
-            /** @description The object the event was about; when it is not the file's pending upload, nothing changes. Default: the pending upload. */
-            object_key?: string;
-        };
-        UploadConfirmationDto: {
-            /** @enum {string} */
-            status: "confirmed" | "rejected";
-            /**
-             * @description `pending` when the workers are to make a preview of these bytes now.
-             * @enum {string}
-             */
-            preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
-            file_id: string;
-            /** @description The confirmed size (the file's size after a rejected replacement). */
-            size_in_bytes: number | null;
-            content_type: string | null;
-        };
-        ConfirmFilePreviewDto: {
-            /**
-             * @description `ready`: the preview is stored at `previews/{owner_id}/{file_id}`; `failed`: the bytes did not decode; `unsupported`: no preview will be made.
-             * @enum {string}
-             */
-            status: "ready" | "failed" | "unsupported";
-            /** Format: uuid */
-            file_id: string;
-            /** @description The preview's width in pixels; required with `ready`. */
-            width?: number;
-            /** @description The preview's height in pixels; required with `ready`. */
-            height?: number;
-            /** @description The file's object the preview was made from; when the file's bytes have been replaced since, nothing changes. */
-            object_key?: string;
-        };
-        PreviewConfirmationDto: {
-            /** @enum {string} */
-            preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
-            file_id: string;
-            /** @description The file's current object: when it is not the one the preview was made from, that preview is stale. */
-            object_key: string;
-        };
         TrashItemDto: {
+            /** Format: uuid */
+            id: string;
             /** @enum {string} */
             kind: "file" | "folder";
+            /** @description Null for folders. */
+            size_in_bytes: number | null;
+            /**
+             * Format: uuid
+             * @description Null at the root.
+             */
+            parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
             /**
@@ -691,10 +792,7 @@ export interface components {
              * @enum {string}
              */
             permission: "owner" | "edit" | "view";
-            id: string;
             name: string;
-            /** @description Null for folders. */
-            size_in_bytes: number | null;
             /** @description The lower-cased extension (`pdf`, '' without one); null for folders. */
             type: string | null;
             /** @description The type sniffed from the file's bytes; null for folders. */
@@ -706,8 +804,6 @@ export interface components {
              * @description When it, or (for a folder) something directly in it, was last created, renamed, moved or deleted.
              */
             last_interaction: string;
-            /** @description Null at the root. */
-            parent_folder_id: string | null;
             /** @description Whether a preview can be fetched now. */
             preview_ready: boolean;
             owner: components["schemas"]["ItemOwnerDto"];
@@ -749,16 +845,19 @@ export interface components {
             folder_id?: string;
         };
         ShareRecipientDto: {
+            /** Format: uuid */
             id: string;
             username: string;
         };
         ShareDto: {
+            /** Format: uuid */
+            id: string;
             /** @enum {string} */
             kind: "file" | "folder";
+            /** Format: uuid */
+            item_id: string;
             /** @enum {string} */
             permission: "view" | "edit";
-            id: string;
-            item_id: string;
             item_name: string;
             recipient: components["schemas"]["ShareRecipientDto"];
             /** Format: date-time */
@@ -777,19 +876,23 @@ export interface components {
             email: string;
         };
         SharedItemDto: {
+            /** Format: uuid */
+            share_id: string;
             /** @enum {string} */
             kind: "file" | "folder";
+            /**
+             * Format: uuid
+             * @description The item's id: list a folder with `GET /drive/{id}`, download a file with `GET /file/{id}`.
+             */
+            id: string;
+            /** @description Null for folders. */
+            size_in_bytes: number | null;
             /**
              * @description The caller's permission on it: the strongest of this share and any share on a folder above it.
              * @enum {string}
              */
             permission: "view" | "edit";
-            share_id: string;
-            /** @description The item's id: list a folder with `GET /drive/{id}`, download a file with `GET /file/{id}`. */
-            id: string;
             name: string;
-            /** @description Null for folders. */
-            size_in_bytes: number | null;
             /** @description The lower-cased extension; null for folders. */
             type: string | null;
             /** Format: date-time */
@@ -839,6 +942,39 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+        };
+    };
     createUser: {
         parameters: {
             query?: never;
@@ -871,6 +1007,69 @@ export interface operations {
                         status?: 409;
                         /** @enum {string} */
                         code?: "credentials_in_use";
+                    };
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 422;
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `wrong_password` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "wrong_password";
                     };
                 };
             };
@@ -970,6 +1169,102 @@ export interface operations {
                         status?: 401;
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenDto"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `wrong_password` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "wrong_password";
+                    };
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 422;
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -1807,7 +2102,7 @@ export interface operations {
             202: {
                 headers: {
                     /** @description Seconds to wait. */
-                    "Retry-After"?: unknown;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

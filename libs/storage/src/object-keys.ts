@@ -22,6 +22,13 @@ export const objectKeys = {
   profilePhotoOriginal: (userId: string): string => `profile_photos/original/${userId}/photo`,
   profilePhotoResized: (userId: string, extension: string): string =>
     `profile_photos/resized/${userId}/photo.${extension}`,
+  /** Every prefix under which objects of the user's are kept (their files, previews and profile photos). */
+  userPrefixes: (userId: string): string[] => [
+    `files/${userId}/`,
+    `previews/${userId}/`,
+    `profile_photos/original/${userId}/`,
+    `profile_photos/resized/${userId}/`,
+  ],
   filesPrefix: 'files/',
   previewsPrefix: 'previews/',
   profilePhotoOriginalPrefix: 'profile_photos/original/',

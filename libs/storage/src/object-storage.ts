@@ -64,3 +64,15 @@ export abstract class ObjectStorage {
   /** Throws when the store cannot be reached (readiness). */
   abstract check(): Promise<void>;
 }
+
+/** Deletes every object under `prefix`, a page at a time; answers how many there were. */
+export async function deleteUnder(storage: ObjectStorage, prefix: string): Promise<number> {
+  let deleted = 0;
+  // Each page is listed afresh from the start: what was deleted is gone from the listing.
+  for (;;) {
+    const page = await storage.list(prefix, { limit: 1000 });
+    if (page.objects.length === 0) return deleted;
+    await storage.delete(page.objects.map((object) => object.key));
+    deleted += page.objects.length;
+  }
+}

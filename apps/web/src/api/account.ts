@@ -1,10 +1,6 @@
-/**
- * The account: sign up, log in and out, the password, deleting the account, the storage figures.
- * Logout, password change, account deletion and GET /user are being added to the API: until the SDK is
- * regenerated with them, this module is the one place that calls them by untyped path (see `pending`).
- */
-import type { DriveUser } from '@app/sdk';
-import { api, ApiError, unwrap } from './client';
+/** The account: sign up, log in and out, the password, deleting the account, the storage figures. */
+import type { Account } from '@app/sdk';
+import { api, unwrap } from './client';
 import { session } from './session';
 
 export async function signUp(username: string, email: string, password: string): Promise<void> {
@@ -20,44 +16,30 @@ export async function logIn(username: string, password: string): Promise<void> {
   session.set({ token: token.access_token, username: verified.username });
 }
 
-/** Routes the SDK's types do not know yet: the same client, by path. */
-type Loose = {
-  [M in 'GET' | 'POST' | 'PUT' | 'DELETE']: (
-    path: string,
-    init?: { body?: unknown },
-  ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
-};
-const pending = api as unknown as Loose;
-
 export async function logOut(): Promise<void> {
   try {
-    // Revokes the token on the server where it can; the session ends here in any case.
-    await pending.POST('/logout');
+    // Revokes the account's tokens on the server; the session ends here in any case.
+    await api.POST('/logout');
   } finally {
     session.set(null);
   }
 }
 
+/** The API answers a new token: every earlier one, this session's too, stops working. */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
-  await unwrap(
-    pending.PUT('/user/password', { body: { current_password: currentPassword, new_password: newPassword } }),
+  const token = await unwrap(
+    api.PUT('/user/password', { body: { current_password: currentPassword, new_password: newPassword } }),
   );
+  const current = session.get();
+  session.set({ token: token.access_token, username: current?.username ?? '' });
 }
 
 export async function deleteAccount(password: string): Promise<void> {
-  await unwrap(pending.DELETE('/user', { body: { password } }));
+  await unwrap(api.DELETE('/user', { body: { password } }));
   session.set(null);
 }
 
-/** Storage used against the quota: GET /user where the API has it, else the root listing's `user`. */
-export async function storageUsage(): Promise<DriveUser> {
-  const answer = await pending.GET('/user');
-  if (answer.response.ok) {
-    const user = answer.data as Partial<DriveUser>;
-    if (typeof user.total_storage_in_bytes === 'number') return user as DriveUser;
-  } else if (answer.response.status !== 404 && answer.response.status !== 405) {
-    throw ApiError.from(answer.response, answer.error);
-  }
-  const root = await unwrap(api.GET('/drive', { params: { query: { limit: 1 } } }));
-  return root.user!;
+/** The account with its storage figures: used against the quota. */
+export function storageUsage(): Promise<Account> {
+  return unwrap(api.GET('/user'));
 }

@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect, useState } from 'react';
-import type { DriveUser } from '@app/sdk';
+import type { Account } from '@app/sdk';
 import { logOut, storageUsage } from '../api/account';
 import { session } from '../api/session';
 import { on } from '../lib/events';
@@ -12,7 +12,7 @@ import { IconButton } from './ui';
 import { UploadPanel } from './UploadPanel';
 
 function StorageMeter() {
-  const [usage, setUsage] = useState<DriveUser | null>(null);
+  const [usage, setUsage] = useState<Account | null>(null);
   useEffect(() => {
     const load = () => void storageUsage().then(setUsage, () => undefined);
     load();

@@ -34,6 +34,13 @@ export class User {
   @Column({ type: 'bigint', default: 0, transformer: bigintNumber })
   reservedBytes: number;
 
+  /**
+   * Tokens carry the version they were issued under (`ver`); raising it (log out, password change) makes every
+   * earlier token invalid at once, checked in the same lookup that finds the user.
+   */
+  @Column({ type: 'integer', default: 0 })
+  tokenVersion: number;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

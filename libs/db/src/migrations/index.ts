@@ -3,6 +3,8 @@ import { CreateItems1795828747443 } from './1795828747443-CreateItems';
 import { CreateShares1795839051523 } from './1795839051523-CreateShares';
 import { AddPreviewsAndProfilePhotos1795839121468 } from './1795839121468-AddPreviewsAndProfilePhotos';
 import { AddPendingPreviewIndex1795843000000 } from './1795843000000-AddPendingPreviewIndex';
+import { AddTokenVersion1796076372609 } from './1796076372609-AddTokenVersion';
+import { AddUnconfirmedFilesIndex1796080000000 } from './1796080000000-AddUnconfirmedFilesIndex';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -11,4 +13,6 @@ export const MIGRATIONS = [
   CreateShares1795839051523,
   AddPreviewsAndProfilePhotos1795839121468,
   AddPendingPreviewIndex1795843000000,
+  AddTokenVersion1796076372609,
+  AddUnconfirmedFilesIndex1796080000000,
 ];

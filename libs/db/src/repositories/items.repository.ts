@@ -608,6 +608,22 @@ export class ItemsRepository {
   }
 
   /**
+   * The files of a folder (or the root) whose first upload is awaited or was refused, newest first: they are not
+   * listed with the rest, yet an awaited one holds its name. At most `limit`.
+   */
+  async unconfirmedFiles(ownerId: string, parentFolderId: string | null, limit: number): Promise<Item[]> {
+    // `IS NULL` and `=` rather than IS NOT DISTINCT FROM, which no index answers.
+    const parent = parentFolderId === null ? 'i.parent_folder_id IS NULL' : 'i.parent_folder_id = $3';
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS} FROM items i
+        WHERE i.owner_id = $1 AND ${parent} AND i.object_key IS NULL AND i.kind = 'file' AND i.deleted_at IS NULL
+        ORDER BY i.created_at DESC, i.id DESC LIMIT $2`,
+      parentFolderId === null ? [ownerId, limit] : [ownerId, limit, parentFolderId],
+    );
+    return rows.map(toItem);
+  }
+
+  /**
    * Puts the item and everything below it in the trash, marked with the item's id, so that a restore
    * undoes exactly this deletion. Answers with the number of items marked.
    */

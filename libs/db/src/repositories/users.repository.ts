@@ -14,6 +14,7 @@ export interface NewUser {
 export interface UserIdentity {
   id: string;
   username: string;
+  tokenVersion: number;
 }
 
 const CREDENTIAL_INDEXES = new Set(['users_username_lower_key', 'users_email_key']);
@@ -44,8 +45,39 @@ export class UsersRepository {
 
   /** Who the id is, if they still exist: the check behind every authenticated request, so one lean query. */
   async findIdentity(id: string): Promise<UserIdentity | null> {
-    const rows: UserIdentity[] = await this.dataSource.query('SELECT id, username FROM users WHERE id = $1', [id]);
+    const rows: UserIdentity[] = await this.dataSource.query(
+      'SELECT id, username, token_version AS "tokenVersion" FROM users WHERE id = $1',
+      [id],
+    );
     return rows[0] ?? null;
+  }
+
+  /** Ends every token issued so far (they carry an older version); answers the new version, or null without a user. */
+  async revokeTokens(id: string): Promise<number | null> {
+    const [rows] = (await this.dataSource.query(
+      'UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING token_version AS version',
+      [id],
+    )) as [{ version: number }[], number];
+    return rows[0]?.version ?? null;
+  }
+
+  /** A new password hash, and every token issued before it revoked; answers the new token version. */
+  async changePassword(id: string, passwordHash: string): Promise<number | null> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE users SET password_hash = $2, token_version = token_version + 1, updated_at = now()
+        WHERE id = $1 RETURNING token_version AS version`,
+      [id, passwordHash],
+    )) as [{ version: number }[], number];
+    return rows[0]?.version ?? null;
+  }
+
+  /**
+   * Deletes the account. Its items (and so its trash), profile photo and shares both ways go with it (foreign keys
+   * cascade); its objects in storage are the caller's to delete. Answers whether there was such a user.
+   */
+  async delete(id: string): Promise<boolean> {
+    const [, affected] = (await this.dataSource.query('DELETE FROM users WHERE id = $1', [id])) as [unknown, number];
+    return affected === 1;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { applyDecorators, CanActivate, ExecutionContext, Inject, Injectable, UseGuards } from '@nestjs/common';
-import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiExtension, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
@@ -28,12 +28,16 @@ export class LambdaSecretGuard implements CanActivate {
   }
 }
 
-/** Marks an internal endpoint: for the worker and operators' scripts, with the shared secret, never a JWT. */
+/**
+ * Marks an internal endpoint: for the worker and operators' scripts, with the shared secret, never a JWT. Documented
+ * under the `internal` tag with `x-internal: true`, and left out of the clients' document (openapi/openapi.json).
+ */
 export const Internal = (): MethodDecorator & ClassDecorator =>
   applyDecorators(
     Public(),
     UseGuards(LambdaSecretGuard),
     ApiTags('internal'),
+    ApiExtension('x-internal', true),
     ApiSecurity('lambda_secret'),
     ApiProblems('forbidden', 'validation_failed'),
   );

@@ -1,4 +1,5 @@
 import { Param, PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { AppError } from '@app/contracts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,5 +16,12 @@ class IdPipe implements PipeTransform<string, string> {
   }
 }
 
-/** A path parameter that must be a UUID: `@IdParam('folder_id') folderId: string`. */
-export const IdParam = (name: string): ParameterDecorator => Param(name, new IdPipe(name));
+/** A path parameter that must be a UUID: `@IdParam('folder_id') folderId: string`; documented as one too. */
+export const IdParam =
+  (name: string): ParameterDecorator =>
+  (target, key, index) => {
+    Param(name, new IdPipe(name))(target, key, index);
+    if (key !== undefined) {
+      ApiParam({ name, type: String, format: 'uuid' })(target, key, Object.getOwnPropertyDescriptor(target, key)!);
+    }
+  };

@@ -45,6 +45,17 @@ export class AccessService {
     return (await this.file(userId, fileId, action, manager)).item;
   }
 
+  /** As requireFile, and also a file whose first upload was refused (which only its deletion still sees). */
+  async requireFileOrFailedUpload(
+    userId: string,
+    fileId: string,
+    action: Action,
+    manager?: EntityManager,
+  ): Promise<Item> {
+    const [access] = await this.shares.accessTo(userId, [fileId], manager);
+    return this.judge(access, 'file', action, true).item;
+  }
+
   /** The live folder, if the user may do `action` to it (or, for `edit`, in it). */
   async requireFolder(userId: string, folderId: string, action: Action, manager?: EntityManager): Promise<Item> {
     return (await this.folder(userId, folderId, action, manager)).item;
@@ -151,9 +162,10 @@ export class AccessService {
     throw new AppError('share_not_found', 'There is no such share.');
   }
 
-  private judge(access: ItemAccess | undefined, kind: Item['kind'], action: Action): Access {
+  private judge(access: ItemAccess | undefined, kind: Item['kind'], action: Action, rejectedToo = false): Access {
     const item = access?.item;
-    if (!access?.standing || !item || item.kind !== kind || item.deletedAt || item.uploadStatus === 'rejected') {
+    const refused = item?.uploadStatus === 'rejected' && !rejectedToo;
+    if (!access?.standing || !item || item.kind !== kind || item.deletedAt || refused) {
       throw notFound(kind);
     }
     if (!ALLOWED[action].includes(access.standing)) throw denied(DENIED_FOR[action as Exclude<Action, 'view'>]);

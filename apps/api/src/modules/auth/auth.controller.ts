@@ -1,9 +1,17 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser, AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { Public } from '../../common/auth/public.decorator';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { AuthService } from './auth.service';
+import { AccountDto, ChangePasswordDto, DeleteAccountDto } from './dto/account.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LoginDto } from './dto/login.dto';
 import { TokenStatusDto } from './dto/token-status.dto';
@@ -45,5 +53,58 @@ export class AuthController {
   @ApiProblems('unauthorized')
   verifyToken(@CurrentUser() user: AuthenticatedUser): TokenStatusDto {
     return this.auth.verifyToken(user);
+  }
+
+  /**
+   * Logs out: every token of the account stops working at once, this one and those of other devices (tokens are
+   * revoked by a per-account version, not one by one). Log in again for a new one.
+   */
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth('bearer')
+  @ApiNoContentResponse()
+  @ApiProblems('unauthorized')
+  logout(@CurrentUser() user: AuthenticatedUser): Promise<void> {
+    return this.auth.logout(user);
+  }
+}
+
+/** The signed-in user's own account. */
+@ApiTags('account')
+@ApiBearerAuth('bearer')
+@Controller('user')
+export class AccountController {
+  constructor(private readonly auth: AuthService) {}
+
+  /** The account: who it is, and its storage used and left against its quota. */
+  @Get()
+  @ApiOkResponse({ type: AccountDto })
+  @ApiProblems('unauthorized')
+  getAccount(@CurrentUser() user: AuthenticatedUser): Promise<AccountDto> {
+    return this.auth.account(user);
+  }
+
+  /**
+   * Changes the password, given the current one. Every token issued before stops working (other devices are
+   * logged out, and so is the token this request carried); the answer is a new token to use from now on.
+   */
+  @Put('password')
+  @ApiOkResponse({ type: TokenDto })
+  @ApiProblems('unauthorized', 'validation_failed', 'wrong_password')
+  changePassword(@CurrentUser() user: AuthenticatedUser, @Body() dto: ChangePasswordDto): Promise<TokenDto> {
+    return this.auth.changePassword(user, dto);
+  }
+
+  /**
+   * Deletes the account for good, given its password: its files, folders and trash, the shares it made and those
+   * made to it, its profile photo and every object of its in storage; its tokens stop working at once, and its
+   * username and e-mail address are free again. What it shared disappears from its recipients' views.
+   */
+  @Delete()
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiProblems('unauthorized', 'validation_failed', 'wrong_password')
+  deleteAccount(@CurrentUser() user: AuthenticatedUser, @Body() dto: DeleteAccountDto): Promise<void> {
+    return this.auth.deleteAccount(user, dto);
   }
 }

@@ -5,7 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DbModule } from '@app/db';
 import { JwtAuthGuard } from '../../common/auth/jwt-auth.guard';
-import { AuthController } from './auth.controller';
+import { AccountController, AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordHasher } from './password-hasher';
@@ -23,7 +23,7 @@ import { PasswordHasher } from './password-hasher';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, AccountController],
   providers: [AuthService, PasswordHasher, JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }],
 })
 export class AuthModule {}

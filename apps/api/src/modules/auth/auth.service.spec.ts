@@ -2,6 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
 import { User, UsersRepository } from '@app/db';
+import type { ObjectStorage } from '@app/storage';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher';
 
@@ -16,6 +17,7 @@ const alice: User = {
   email: 'alice@example.com',
   passwordHash: '$2b$04$alice.real.hash.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
   quotaBytes: QUOTA,
+  tokenVersion: 3,
   usedBytes: 0,
   reservedBytes: 0,
   createdAt: new Date('2026-11-27T10:00:00.000Z'),
@@ -38,6 +40,7 @@ describe('AuthService', () => {
       passwords as unknown as PasswordHasher,
       jwt as unknown as JwtService,
       config,
+      {} as ObjectStorage,
     );
     service.onModuleInit();
   });
@@ -120,7 +123,7 @@ describe('AuthService', () => {
       expect(token).toEqual({ access_token: 'signed.jwt.token', token_type: 'bearer', expires_in: TTL });
       expect(passwords.verify).toHaveBeenCalledWith('right password', alice.passwordHash);
       expect(jwt.signAsync).toHaveBeenCalledWith(
-        { sub: alice.id, jti: expect.stringMatching(UUID) },
+        { sub: alice.id, jti: expect.stringMatching(UUID), ver: 3 },
         { expiresIn: TTL },
       );
 

@@ -1,10 +1,13 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
 import { User, UsersRepository } from '@app/db';
+import { deleteUnder, ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { storageFigures } from '../items';
+import { AccountDto, ChangePasswordDto, DeleteAccountDto } from './dto/account.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LoginDto } from './dto/login.dto';
 import { PASSWORD_MAX_BYTES } from './dto/password-length.validator';
@@ -15,6 +18,7 @@ import { PasswordHasher } from './password-hasher';
 
 @Injectable()
 export class AuthService implements OnModuleInit {
+  private readonly logger = new Logger(AuthService.name);
   /** Compared against when the user is unknown, so that a miss costs what a wrong password costs. */
   private dummyHash: Promise<string>;
 
@@ -23,6 +27,7 @@ export class AuthService implements OnModuleInit {
     private readonly passwords: PasswordHasher,
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly storage: ObjectStorage,
   ) {}
 
   onModuleInit(): void {
@@ -49,8 +54,60 @@ export class AuthService implements OnModuleInit {
     if (!user || tooLong || !matches) {
       throw new AppError('invalid_credentials', 'The username or password is incorrect.');
     }
+    return this.issueToken(user.id, user.tokenVersion);
+  }
+
+  /** Every token of the account stops working at once: tokens are not tracked one by one, the version is. */
+  async logout(user: AuthenticatedUser): Promise<void> {
+    await this.users.revokeTokens(user.id);
+  }
+
+  async account(user: AuthenticatedUser): Promise<AccountDto> {
+    const account = await this.users.findById(user.id);
+    if (!account) throw unauthorized();
+    return { ...toUserDto(account), ...storageFigures(account) };
+  }
+
+  /**
+   * A new password, after the current one: every token issued so far stops working (a stolen one too), and the
+   * caller gets a new token in place of theirs.
+   */
+  async changePassword(user: AuthenticatedUser, dto: ChangePasswordDto): Promise<TokenDto> {
+    await this.checkPassword(user, dto.current_password);
+    const version = await this.users.changePassword(user.id, await this.passwords.hash(dto.new_password));
+    if (version === null) throw unauthorized();
+    return this.issueToken(user.id, version);
+  }
+
+  /**
+   * Deletes the account after its password: the row goes, and with it (foreign keys) its files, folders, trash,
+   * shares both ways and profile photo, so its tokens, names and shares end at once; then its objects in storage.
+   */
+  async deleteAccount(user: AuthenticatedUser, dto: DeleteAccountDto): Promise<void> {
+    await this.checkPassword(user, dto.password);
+    if (!(await this.users.delete(user.id))) throw unauthorized();
+    for (const prefix of objectKeys.userPrefixes(user.id)) {
+      await deleteUnder(this.storage, prefix).catch((error: unknown) => {
+        // The reconciler removes files and previews no row points at; nothing is kept by leaving them to it.
+        this.logger.warn(`Could not delete the objects under ${prefix} of a deleted account: ${String(error)}`);
+      });
+    }
+  }
+
+  /** The account's password, asked again before what cannot be undone by a stolen token alone. */
+  private async checkPassword(user: AuthenticatedUser, password: string): Promise<void> {
+    const account = await this.users.findById(user.id);
+    if (!account) throw unauthorized();
+    const tooLong = Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES;
+    if (tooLong || !(await this.passwords.verify(password, account.passwordHash))) {
+      throw new AppError('wrong_password', 'The password is incorrect.');
+    }
+  }
+
+  private async issueToken(userId: string, version: number): Promise<TokenDto> {
     const ttl = this.config.auth.jwtTtlSeconds;
-    const accessToken = await this.jwt.signAsync({ sub: user.id, jti: randomUUID() }, { expiresIn: ttl });
+    const claims = { sub: userId, jti: randomUUID(), ver: version };
+    const accessToken = await this.jwt.signAsync(claims, { expiresIn: ttl });
     return { access_token: accessToken, token_type: 'bearer', expires_in: ttl };
   }
 
@@ -58,6 +115,8 @@ export class AuthService implements OnModuleInit {
     return { status: 'valid', user_id: user.id, username: user.username, expires_at: user.tokenExpiresAt };
   }
 }
+
+const unauthorized = () => new AppError('unauthorized', 'A valid bearer token is required.');
 
 function toUserDto(user: User): UserDto {
   return { id: user.id, username: user.username, email: user.email, created_at: user.createdAt };

@@ -32,8 +32,15 @@ describe('JwtStrategy.validate', () => {
     expect(users.findIdentity).toHaveBeenCalledWith(USER_ID);
   });
 
+  it('refuses a token issued under an earlier token version (logged out, password changed)', async () => {
+    users.findIdentity.mockResolvedValue({ id: USER_ID, username: 'alice', tokenVersion: 2 });
+    await expect(strategy.validate({ sub: USER_ID, ver: 1, exp: EXP })).resolves.toBe(false);
+    await expect(strategy.validate({ sub: USER_ID, exp: EXP })).resolves.toBe(false);
+    await expect(strategy.validate({ sub: USER_ID, ver: 2, exp: EXP })).resolves.toMatchObject({ id: USER_ID });
+  });
+
   it('answers with the user and when the token expires (exp is in seconds)', async () => {
-    users.findIdentity.mockResolvedValue({ id: USER_ID, username: 'alice' });
+    users.findIdentity.mockResolvedValue({ id: USER_ID, username: 'alice', tokenVersion: 0 });
     await expect(strategy.validate({ sub: USER_ID, jti: 'j', iat: EXP - 1800, exp: EXP })).resolves.toEqual({
       id: USER_ID,
       username: 'alice',

@@ -10,11 +10,16 @@ import { isUuid } from '../../common/validation/id-param';
 export interface TokenClaims {
   sub: string;
   jti: string;
+  /** The user's token version when it was issued (absent in tokens from before versions: 0). */
+  ver?: number;
   iat: number;
   exp: number;
 }
 
-/** Verifies the bearer token (HS256 only, unexpired) and that its user still exists. */
+/**
+ * Verifies the bearer token (HS256 only, unexpired), that its user still exists and that it was issued under their
+ * current token version (logging out or changing the password raises it): one primary-key lookup.
+ */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
@@ -34,6 +39,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(claims: Partial<TokenClaims>): Promise<AuthenticatedUser | false> {
     if (typeof claims.sub !== 'string' || !isUuid(claims.sub) || typeof claims.exp !== 'number') return false;
     const user = await this.users.findIdentity(claims.sub);
-    return user ? { id: user.id, username: user.username, tokenExpiresAt: new Date(claims.exp * 1000) } : false;
+    if (!user || user.tokenVersion !== (claims.ver ?? 0)) return false;
+    return { id: user.id, username: user.username, tokenExpiresAt: new Date(claims.exp * 1000) };
   }
 }

@@ -76,7 +76,10 @@ export class FilesController {
    */
   @Get('image-preview/:file_id')
   @ApiOkResponse({ type: PreviewDto })
-  @ApiAcceptedResponse({ type: PreviewPendingDto, headers: { 'Retry-After': { description: 'Seconds to wait.' } } })
+  @ApiAcceptedResponse({
+    type: PreviewPendingDto,
+    headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer', minimum: 1 } } },
+  })
   @ApiProblems('unauthorized', 'validation_failed', 'file_not_found', 'preview_not_available')
   async getImagePreview(
     @CurrentUser() user: AuthenticatedUser,
@@ -107,7 +110,10 @@ export class FilesController {
     return this.files.updateFile(user, fileId, dto);
   }
 
-  /** Puts a file in its owner's trash. */
+  /**
+   * Puts a file in its owner's trash. A file whose first upload is still `uploading` or has `failed` (see `uploads`
+   * in the listings) is removed at once instead: its name and its reserved quota are free on return.
+   */
   @Delete('file/:file_id')
   @HttpCode(204)
   @ApiNoContentResponse()

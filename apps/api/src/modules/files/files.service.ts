@@ -268,14 +268,29 @@ export class FilesService {
     return presentItem(updated);
   }
 
-  /** Puts the file in its owner's trash. */
+  /**
+   * Puts the file in its owner's trash. A file whose first upload never completed (awaited, or refused) has nothing
+   * to keep: it goes at once, with its name and its reserved quota, and any bytes that did arrive.
+   */
   async deleteFile(user: AuthenticatedUser, fileId: string): Promise<void> {
-    await this.items.transaction(async (manager) => {
+    const cancelled = await this.items.transaction(async (manager) => {
       await this.items.lockTreesOf([fileId], manager);
-      const file = await this.access.requireFile(user.id, fileId, 'edit', manager);
-      await this.items.trash(fileId, manager);
+      const file = await this.access.requireFileOrFailedUpload(user.id, fileId, 'edit', manager);
       await this.items.touchFolders([file.parentFolderId], manager);
+      if (file.objectKey !== null) {
+        await this.items.trash(fileId, manager);
+        return null;
+      }
+      if (file.uploadKey === null) {
+        await this.items.deleteRows([file.id], manager);
+        return null;
+      }
+      const released = await this.items.forgetUpload(file.id, file.uploadKey, manager);
+      if (released) await this.users.settle(released.ownerId, { reserved: released.reserved }, manager);
+      return file.uploadKey;
     });
+    // Bytes already sent: removed now, or by the reconciler (no row points at them) if this fails.
+    if (cancelled) await this.storage.delete([cancelled]).catch(() => undefined);
   }
 
   private async recordUpload(

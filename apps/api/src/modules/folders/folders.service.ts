@@ -3,12 +3,15 @@ import { AppError } from '@app/contracts';
 import { ItemsRepository, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
-import { ItemDto, presentItem, toItemDto } from '../items';
+import { ItemDto, presentItem, storageFigures, toItemDto, toUnconfirmedFileDto } from '../items';
 import { CreateFolderDto } from './dto/create-folder.dto';
 import { ListingQueryDto } from './dto/listing-query.dto';
 import { DriveUserDto, ListingDto } from './dto/listing.dto';
 import { UpdateFolderDto } from './dto/update-folder.dto';
 import { decodeCursor, encodeCursor } from './listing-cursor';
+
+/** Unconfirmed files listed beside a folder's first page: a batch is at most 100, so this is many batches. */
+const MAX_UPLOADS_LISTED = 1000;
 
 @Injectable()
 export class FoldersService {
@@ -43,9 +46,12 @@ export class FoldersService {
   async listFolder(user: AuthenticatedUser, folderId: string | null, query: ListingQueryDto): Promise<ListingDto> {
     const folder = folderId ? await this.access.folder(user.id, folderId, 'view') : null;
     const after = query.cursor ? decodeCursor(query.cursor, query.sort_by, query.order) : undefined;
-    const [page, path, figures] = await Promise.all([
+    const ownerId = folder?.owner.id ?? user.id;
+    // Uploads in flight are shown to those who could make or cancel them: the folder's owner and editors.
+    const showUploads = !after && (folder?.permission ?? 'owner') !== 'view';
+    const [page, path, figures, unconfirmed] = await Promise.all([
       this.items.list({
-        ownerId: folder?.owner.id ?? user.id,
+        ownerId,
         parentFolderId: folderId,
         sortBy: query.sort_by,
         order: query.order,
@@ -54,6 +60,7 @@ export class FoldersService {
       }),
       folderId ? this.items.pathOf(folderId) : Promise.resolve([]),
       folder ? Promise.resolve(null) : this.storageFigures(user.id),
+      showUploads ? this.items.unconfirmedFiles(ownerId, folderId, MAX_UPLOADS_LISTED) : Promise.resolve([]),
     ]);
     const owner = folder?.owner ?? { id: user.id, username: user.username };
     const permissions = await this.access.listed(user.id, folder, page.items);
@@ -62,6 +69,7 @@ export class FoldersService {
       folder: folder ? presentItem(folder) : null,
       path: folder ? this.access.visiblePath(folder, path) : [],
       files_and_folders: page.items.map((item, i) => toItemDto(item, owner, permissions[i])),
+      uploads: unconfirmed.map((item) => toUnconfirmedFileDto(item, owner, folder?.permission ?? 'owner')),
       next_cursor: page.next ? encodeCursor(page.next, query.sort_by, query.order) : null,
     };
   }
@@ -106,12 +114,6 @@ export class FoldersService {
   private async storageFigures(userId: string): Promise<DriveUserDto> {
     const account = await this.users.findById(userId);
     if (!account) throw new AppError('unauthorized', 'A valid bearer token is required.');
-    return {
-      username: account.username,
-      email: account.email,
-      used_storage_in_bytes: account.usedBytes,
-      available_storage_in_bytes: Math.max(0, account.quotaBytes - account.usedBytes - account.reservedBytes),
-      total_storage_in_bytes: account.quotaBytes,
-    };
+    return { username: account.username, email: account.email, ...storageFigures(account) };
   }
 }

@@ -4,3 +4,4 @@ export * from './file-names';
 export * from './page-query.dto';
 export * from './page-cursor';
 export * from './upload.dto';
+export * from './storage-figures.dto';

@@ -1,5 +1,5 @@
 import { Item } from '@app/db';
-import { ItemDto, ItemOwnerDto } from './item.dto';
+import { ItemDto, ItemOwnerDto, UnconfirmedFileDto } from './item.dto';
 
 export type Permission = ItemDto['permission'];
 
@@ -36,5 +36,20 @@ export function toItemDto(item: Item, owner: ItemOwnerDto, permission: Permissio
     preview_status: item.previewStatus,
     owner,
     permission,
+  };
+}
+
+/** A file whose first upload is awaited or failed, as its folder's editors see it (see UnconfirmedFileDto). */
+export function toUnconfirmedFileDto(
+  item: Item,
+  owner: ItemOwnerDto,
+  permission: Permission,
+  now = new Date(),
+): UnconfirmedFileDto {
+  const awaited = item.uploadStatus === 'pending' && item.uploadExpiresAt !== null && item.uploadExpiresAt > now;
+  return {
+    ...toItemDto(item, owner, permission),
+    upload_status: awaited ? 'uploading' : 'failed',
+    upload_expires_at: item.uploadExpiresAt,
   };
 }

@@ -1,5 +1,8 @@
+import { ApiUuid } from '../../../common/openapi/api-types';
+
 export class UserDto {
-  /** The user's id (UUID). */
+  /** The user's id. */
+  @ApiUuid()
   id: string;
   username: string;
   /** Lower-cased. */

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsUUID, Min, ValidateIf } from 'class-validator';
 import { IsItemName } from '../../../common/validation/item-name';
 import { IsUploadContentType } from '../../../common/validation/upload-content-type';
+import { ApiInteger } from '../../../common/openapi/api-types';
 
 export const CONFLICT_MODES = ['Keep', 'Replace'] as const;
 export type ConflictMode = (typeof CONFLICT_MODES)[number];
@@ -14,6 +15,7 @@ export class RequestUploadDto {
   /** The exact size of the bytes to be sent; storage refuses any other. */
   @IsInt()
   @Min(0)
+  @ApiInteger({ minimum: 0 })
   file_size_in_bytes: number;
 
   /** The folder to upload into; absent or null for the root. */

@@ -1,17 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ItemDto } from '../../items';
+import { ItemDto, StorageFiguresDto, UnconfirmedFileDto } from '../../items';
+import { ApiUuid } from '../../../common/openapi/api-types';
 
-export class DriveUserDto {
+/** The caller's account at the root of their drive: who they are and where their storage stands. */
+export class DriveUserDto extends StorageFiguresDto {
   username: string;
   email: string;
-  /** Bytes of confirmed files, the trash included. */
-  used_storage_in_bytes: number;
-  /** What is left, after what pending uploads have reserved. */
-  available_storage_in_bytes: number;
-  total_storage_in_bytes: number;
 }
 
 export class PathEntryDto {
+  @ApiUuid()
   id: string;
   name: string;
 }
@@ -26,6 +24,11 @@ export class ListingDto {
   /** The listed folder's ancestors, from the root down. */
   path: PathEntryDto[];
   files_and_folders: ItemDto[];
+  /**
+   * Files of this folder whose first upload is still `uploading` or has `failed`, newest first (at most 1000), for
+   * whoever may edit the folder (empty for viewers); on the first page only (empty when `cursor` is given).
+   */
+  uploads: UnconfirmedFileDto[];
   /** Pass as `cursor` for the next page; null on the last one. */
   @ApiProperty({ type: String, nullable: true })
   next_cursor: string | null;

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { IMAGE_EDGE, type PreviewOutcome, type PreviewStatus } from '@app/contracts';
+import { ApiInteger, ApiUuid } from '../../../common/openapi/api-types';
 
 export class ConfirmFilePreviewDto {
   @IsUUID('4')
@@ -16,6 +17,7 @@ export class ConfirmFilePreviewDto {
   @IsInt()
   @Min(1)
   @Max(IMAGE_EDGE)
+  @ApiInteger({ required: false, minimum: 1, maximum: IMAGE_EDGE })
   width?: number;
 
   /** The preview's height in pixels; required with `ready`. */
@@ -23,6 +25,7 @@ export class ConfirmFilePreviewDto {
   @IsInt()
   @Min(1)
   @Max(IMAGE_EDGE)
+  @ApiInteger({ required: false, minimum: 1, maximum: IMAGE_EDGE })
   height?: number;
 
   /** The file's object the preview was made from; when the file's bytes have been replaced since, nothing changes. */
@@ -33,6 +36,7 @@ export class ConfirmFilePreviewDto {
 }
 
 export class PreviewConfirmationDto {
+  @ApiUuid()
   file_id: string;
   @ApiProperty({ enum: ['none', 'pending', 'ready', 'failed', 'unsupported'] })
   preview_status: PreviewStatus;

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PreviewStatus } from '@app/contracts';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
+import { ApiInteger, ApiUuid } from '../../../common/openapi/api-types';
 
 const TOKEN = "[\\w!#$%&'*+.^`|~-]+";
 /**
@@ -18,6 +19,7 @@ export class ConfirmFileUploadDto {
   /** The size the worker saw; the API checks the object's real size in storage itself. */
   @IsInt()
   @Min(0)
+  @ApiInteger({ minimum: 0 })
   size_in_bytes: number;
 
   /** The type sniffed from the bytes. */
@@ -34,10 +36,12 @@ export class ConfirmFileUploadDto {
 }
 
 export class UploadConfirmationDto {
+  @ApiUuid()
   file_id: string;
   @ApiProperty({ enum: ['confirmed', 'rejected'] })
   status: 'confirmed' | 'rejected';
   /** The confirmed size (the file's size after a rejected replacement). */
+  @ApiInteger({ nullable: true })
   size_in_bytes: number | null;
   content_type: string | null;
   /** `pending` when the workers are to make a preview of these bytes now. */

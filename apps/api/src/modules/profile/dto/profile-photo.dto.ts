@@ -4,12 +4,14 @@ import { IsIn, IsInt, IsOptional, IsUUID, Min, ValidateIf } from 'class-validato
 import { PROFILE_PHOTO_EXTENSIONS, type ProfilePhotoExtension, type ProfilePhotoOutcome } from '@app/contracts';
 import { IsUploadContentType } from '../../../common/validation/upload-content-type';
 import { UploadDto } from '../../items';
+import { ApiInteger, ApiUuid } from '../../../common/openapi/api-types';
 
 export class RequestProfilePhotoDto {
   /** The exact size of the photo to be sent, up to 5 MiB (5,242,880 bytes). */
   @IsOptional()
   @IsInt()
   @Min(1)
+  @ApiInteger({ required: false, minimum: 1 })
   photo_size_in_bytes?: number;
 
   /** The Content-Type the upload will carry (default `application/octet-stream`); what the photo is, is read from its bytes. */
@@ -25,6 +27,7 @@ export class ProfilePhotoQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @ApiInteger({ required: false, minimum: 1 })
   photo_size_in_bytes?: number;
 }
 
@@ -60,6 +63,7 @@ export class ConfirmProfilePictureDto {
 }
 
 export class ProfilePictureConfirmationDto {
+  @ApiUuid()
   user_id: string;
   /** The verdict as recorded; `discarded` when no upload was awaited (the photo was deleted meanwhile). */
   @ApiProperty({ enum: ['ready', 'rejected', 'discarded'] })

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../items';
+import { ApiInteger, ApiUuid } from '../../../common/openapi/api-types';
 
 export const SHARE_PERMISSIONS = ['view', 'edit'] as const;
 export type SharePermission = (typeof SHARE_PERMISSIONS)[number];
@@ -47,15 +48,18 @@ export class UpdateShareDto {
 export class SharesQueryDto extends ShareTargetDto {}
 
 export class ShareRecipientDto {
+  @ApiUuid()
   id: string;
   username: string;
 }
 
 /** A grant on an item to one user. */
 export class ShareDto {
+  @ApiUuid()
   id: string;
   @ApiProperty({ enum: SHARE_OBJECT_TYPES })
   kind: 'file' | 'folder';
+  @ApiUuid()
   item_id: string;
   item_name: string;
   recipient: ShareRecipientDto;
@@ -76,13 +80,16 @@ export class SharedItemOwnerDto {
 
 /** An item shared directly with the caller. */
 export class SharedItemDto {
+  @ApiUuid()
   share_id: string;
   @ApiProperty({ enum: SHARE_OBJECT_TYPES })
   kind: 'file' | 'folder';
   /** The item's id: list a folder with `GET /drive/{id}`, download a file with `GET /file/{id}`. */
+  @ApiUuid()
   id: string;
   name: string;
   /** Null for folders. */
+  @ApiInteger({ nullable: true })
   size_in_bytes: number | null;
   /** The lower-cased extension; null for folders. */
   type: string | null;
