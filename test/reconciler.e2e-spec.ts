@@ -385,12 +385,26 @@ describe('the reconciler does each thing once', () => {
     const work = await backlog(t);
     const now = later(31 * DAY);
     const first = await t.app.get(Reconciler).run(now);
-    expect(first).toEqual({ confirmed: 2, expired: 2, purged: 1, orphansDeleted: 1, previewsAbandoned: 0 });
+    expect(first).toEqual({
+      confirmed: 2,
+      expired: 2,
+      purged: 1,
+      orphansDeleted: 1,
+      previewsAbandoned: 0,
+      partsRemoved: 0,
+    });
     await expectSettled(t, work);
 
     const again = await t.app.get(Reconciler).run(now);
 
-    expect(again).toEqual({ confirmed: 0, expired: 0, purged: 0, orphansDeleted: 0, previewsAbandoned: 0 });
+    expect(again).toEqual({
+      confirmed: 0,
+      expired: 0,
+      purged: 0,
+      orphansDeleted: 0,
+      previewsAbandoned: 0,
+      partsRemoved: 0,
+    });
     await expectSettled(t, work);
   });
 

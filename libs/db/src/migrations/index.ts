@@ -3,6 +3,7 @@ import { CreateItems1795828747443 } from './1795828747443-CreateItems';
 import { CreateShares1795839051523 } from './1795839051523-CreateShares';
 import { AddPreviewsAndProfilePhotos1795839121468 } from './1795839121468-AddPreviewsAndProfilePhotos';
 import { AddPendingPreviewIndex1795843000000 } from './1795843000000-AddPendingPreviewIndex';
+import { PinUploadedObjects1796076603225 } from './1796076603225-PinUploadedObjects';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateShares1795839051523,
   AddPreviewsAndProfilePhotos1795839121468,
   AddPendingPreviewIndex1795843000000,
+  PinUploadedObjects1796076603225,
 ];
