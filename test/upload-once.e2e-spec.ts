@@ -284,3 +284,44 @@ describe.each([
     await expectCharged(owner, bodies[0].length);
   });
 });
+
+describe('the embedded store serves a file’s confirmed bytes only', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await embeddedStore();
+  });
+  afterAll(() => store?.close());
+
+  it('pins downloads to the confirmed ETag: bytes put at the key behind the API’s back are never served', async () => {
+    const drive = await newSharingDrive(store.t);
+    const bytes = Buffer.from('the confirmed bytes\n');
+    const item = await drive.upload('pinned.txt', bytes, { content_type: 'text/plain' });
+    const res = await drive.get(item.id);
+    expectStatus(res, 200);
+    expect((await download(res.body.url)).body).toEqual(bytes);
+
+    // Only someone with the store's own access could do this; the URL handed out still refuses to serve it.
+    const key = decodeURIComponent(new URL(res.body.url).pathname).slice('/storage/'.length);
+    await store.storage.write(key, htmlOf(bytes.length), 'text/html');
+    expect((await download(res.body.url)).status).toBe(404);
+    expect((await download((await drive.get(item.id)).body.url)).status).toBe(404);
+  });
+
+  it('answers a repeated event as the first: a replayed object deleted, the answer unchanged', async () => {
+    const drive = await newSharingDrive(store.t);
+    const { file } = await drive.startUpload('gone.txt', 5, { content_type: 'text/plain' });
+    expectStatus(await drive.remove(file.id), 204);
+    expectStatus(await store.t.http.delete(`/trash/${file.id}`).set(drive.auth), 204);
+    const key = objectKeys.file(drive.account.id, file.id);
+    const confirm = () =>
+      store.t.http
+        .post('/confirm-file-upload')
+        .set('X-Lambda-Secret', store.t.config.auth.lambdaSecret)
+        .send({ file_id: file.id, size_in_bytes: 5, content_type: 'text/plain', object_key: key });
+    for (let i = 0; i < 2; i++) {
+      await store.storage.write(key, Buffer.from('12345'), 'text/plain');
+      expectProblem(await confirm(), 404, 'file_not_found');
+      expect(await store.storage.head(key)).toBeNull();
+    }
+  });
+});
