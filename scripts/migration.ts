@@ -74,7 +74,9 @@ ${statements(unqualified(diff.down).reverse())}
   const index = join(MIGRATIONS_DIR, 'index.ts');
   const listed = readFileSync(index, 'utf8')
     .match(/MIGRATIONS = \[(.*)\];/s)![1]
-    .trim();
+    .trim()
+    // Prettier leaves a trailing comma after the last one.
+    .replace(/,$/, '');
   writeFileSync(
     index,
     readFileSync(index, 'utf8')

@@ -1,12 +1,14 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ObjectStorage, objectKeys } from '@app/storage';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalObjectStorage, ObjectStorage, objectKeys } from '@app/storage';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { Reconciler } from '../apps/api/src/modules/reconciler/reconciler.service';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { expectProblem, expectStatus } from './support/expectations';
-import { Upload } from './support/drive-files';
+import { eventually, Upload } from './support/drive-files';
 import { WorkerlessDrive } from './support/workerless-drive';
 
 const SECOND = 1000;
@@ -368,6 +370,52 @@ describe('the reconciler gives up on previews no worker will finish', () => {
   });
 });
 
+describe('the reconciler removes what a crash left half uploaded in the embedded store', () => {
+  let t: TestApp;
+  let tmp: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    tmp = join(t.app.get(LocalObjectStorage).dir, '.tmp');
+    mkdirSync(tmp, { recursive: true });
+  });
+  afterAll(() => t.close());
+
+  /** A part file in the store's temporary directory, last written `age` ms ago. */
+  function part(name: string, age: number): string {
+    const path = join(tmp, name);
+    writeFileSync(path, 'half an upload');
+    const then = new Date(Date.now() - age);
+    utimesSync(path, then, then);
+    return name;
+  }
+
+  const parts = (): string[] => readdirSync(tmp).sort();
+
+  it('removes parts older than an upload URL’s life and the grace, and leaves the parts of live uploads', async () => {
+    const crashed = part('crashed.part', 2 * 3600 * SECOND);
+    const live = part('live.part', 10 * SECOND);
+    const report = await t.app.get(Reconciler).run(new Date());
+    expect(report.partsRemoved).toBe(1);
+    expect(parts()).not.toContain(crashed);
+    expect(parts()).toContain(live);
+    // Once no URL handed out before it can be alive, the other goes too.
+    expect((await t.app.get(Reconciler).run(later(DAY))).partsRemoved).toBe(1);
+    expect(parts()).not.toContain(live);
+  });
+
+  it('removes them when the API starts', async () => {
+    const crashed = part('before-restart.part', 2 * 3600 * SECOND);
+    const live = part('during-restart.part', 10 * SECOND);
+    const restarted = await createApiApp(t.config);
+    try {
+      await eventually('the crashed part removed at start', async () => (parts().includes(crashed) ? undefined : true));
+      expect(parts()).toContain(live);
+    } finally {
+      await restarted.close();
+    }
+  });
+});
+
 describe('the reconciler does each thing once', () => {
   let t: TestApp;
   let second: NestFastifyApplication;
@@ -385,12 +433,26 @@ describe('the reconciler does each thing once', () => {
     const work = await backlog(t);
     const now = later(31 * DAY);
     const first = await t.app.get(Reconciler).run(now);
-    expect(first).toEqual({ confirmed: 2, expired: 2, purged: 1, orphansDeleted: 1, previewsAbandoned: 0 });
+    expect(first).toEqual({
+      confirmed: 2,
+      expired: 2,
+      purged: 1,
+      orphansDeleted: 1,
+      previewsAbandoned: 0,
+      partsRemoved: 0,
+    });
     await expectSettled(t, work);
 
     const again = await t.app.get(Reconciler).run(now);
 
-    expect(again).toEqual({ confirmed: 0, expired: 0, purged: 0, orphansDeleted: 0, previewsAbandoned: 0 });
+    expect(again).toEqual({
+      confirmed: 0,
+      expired: 0,
+      purged: 0,
+      orphansDeleted: 0,
+      previewsAbandoned: 0,
+      partsRemoved: 0,
+    });
     await expectSettled(t, work);
   });
 
@@ -416,6 +478,7 @@ describe('the reconciler does each thing once', () => {
       purged: 0,
       orphansDeleted: 0,
       previewsAbandoned: 0,
+      partsRemoved: 0,
     });
   });
 });

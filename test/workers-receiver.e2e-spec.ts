@@ -13,6 +13,9 @@ jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto())
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
   require('../libs/testing/src/s3rver').patchedS3rverAuthentication(),
 );
+jest.mock('@20minutes/s3rver/lib/controllers/object', () =>
+  require('../libs/testing/src/s3rver').patchedS3rverObjects(),
+);
 
 const BUCKET = 'clouddrive-receiver';
 const TOKEN = 'receiver-token-0123456789abcdef';

@@ -140,7 +140,7 @@ export class CloudDriveStack extends Stack {
               {
                 allowedOrigins: settings.corsOrigins,
                 allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-                allowedHeaders: ['Content-Type', 'Content-Length', 'Range'],
+                allowedHeaders: ['Content-Type', 'Content-Length', 'If-None-Match', 'Range'],
                 exposedHeaders: ['ETag', 'Content-Length', 'Content-Range', 'Content-Disposition'],
                 maxAge: 3600,
               },

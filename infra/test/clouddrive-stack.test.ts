@@ -264,7 +264,7 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
         expect.objectContaining({
           AllowedOrigins: ['https://drive.example.com', 'https://admin.example.com'],
           AllowedMethods: ['PUT', 'GET', 'HEAD'],
-          AllowedHeaders: expect.arrayContaining(['Content-Type', 'Content-Length']),
+          AllowedHeaders: expect.arrayContaining(['Content-Type', 'Content-Length', 'If-None-Match']),
           ExposedHeaders: expect.arrayContaining(['ETag']),
         }),
       ]);

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   upload_length_required: 411,
   upload_size_mismatch: 400,
   upload_content_type_mismatch: 400,
+  upload_already_received: 412,
   download_url_invalid: 403,
   download_url_expired: 403,
   object_not_found: 404,

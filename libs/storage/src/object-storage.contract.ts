@@ -4,7 +4,7 @@
  * the local store. Uploads and downloads go through the presigned URLs with plain `fetch`, as a browser
  * would, never through the adapter's SDK.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ObjectStorage, PresignedRequest } from './object-storage';
 
 /** The ways a client can misuse a presigned URL; each must be refused by the server. */
@@ -16,7 +16,8 @@ export type Refusal =
   | 'body_too_small'
   | 'other_content_type'
   | 'download_tampered'
-  | 'download_expired';
+  | 'download_expired'
+  | 'used_url';
 
 export interface ContractSubject {
   storage: ObjectStorage;
@@ -35,8 +36,8 @@ export function objectStorageContract(subject: () => ContractSubject): void {
   let counter = 0;
   const newKey = (name = 'object'): string => `${root}${++counter}/${name}`;
 
-  async function presignPut(key: string, body: Buffer, contentType = 'application/pdf', ttl = TTL) {
-    return storage().presignUpload({ key, sizeBytes: body.length, contentType, expiresInSeconds: ttl });
+  async function presignPut(key: string, body: Buffer, contentType = 'application/pdf', ttl = TTL, overwrite = false) {
+    return storage().presignUpload({ key, sizeBytes: body.length, contentType, expiresInSeconds: ttl, overwrite });
   }
 
   /** Sends `body` to a presigned PUT with its headers, as a client does (fetch sets Content-Length from the body). */
@@ -44,17 +45,17 @@ export function objectStorageContract(subject: () => ContractSubject): void {
     return fetch(upload.url, { method: upload.method, headers, body });
   }
 
-  async function upload(key: string, body: Buffer, contentType = 'application/pdf'): Promise<void> {
-    const res = await put(await presignPut(key, body, contentType), body);
+  async function upload(key: string, body: Buffer, contentType = 'application/pdf', overwrite = false): Promise<void> {
+    const res = await put(await presignPut(key, body, contentType, TTL, overwrite), body);
     expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: '' });
   }
 
   describe('presigned upload', () => {
-    it('presigns a PUT that pins the size and type in the headers the client must send', async () => {
+    it('presigns a PUT that pins the size and type, and writes once, in the headers the client must send', async () => {
       const before = Date.now();
       const request = await presignPut(newKey(), Buffer.alloc(1234), 'image/png');
       expect(request.method).toBe('PUT');
-      expect(request.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '1234' });
+      expect(request.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '1234', 'If-None-Match': '*' });
       expect(request.expiresAt.getTime()).toBeGreaterThanOrEqual(before + (TTL - 1) * 1000);
       expect(request.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + (TTL + 1) * 1000);
     });
@@ -69,6 +70,7 @@ export function objectStorageContract(subject: () => ContractSubject): void {
         sizeBytes: body.length,
         contentType: 'application/pdf',
         lastModified: expect.any(Date),
+        etag: createHash('md5').update(body).digest('hex'),
       });
     });
 
@@ -86,12 +88,35 @@ export function objectStorageContract(subject: () => ContractSubject): void {
       expect(await storage().read(key)).toEqual(body);
     });
 
-    it('replaces the object when a key is uploaded again', async () => {
+    it('replaces the object when a key is uploaded again through URLs that may overwrite', async () => {
       const key = newKey();
-      await upload(key, Buffer.from('first version'), 'text/plain');
-      await upload(key, Buffer.from('second'), 'text/markdown');
+      await upload(key, Buffer.from('first version'), 'text/plain', true);
+      await upload(key, Buffer.from('second'), 'text/markdown', true);
       expect((await storage().read(key))!.toString()).toBe('second');
       expect(await storage().head(key)).toMatchObject({ sizeBytes: 6, contentType: 'text/markdown' });
+    });
+
+    it('writes once: a URL used again, or another write-once URL of the key, is refused and the first bytes stay', async () => {
+      const key = newKey();
+      const first = Buffer.from('<svg>the first bytes</svg>');
+      const again = Buffer.from('<html>other bytes!!</html>');
+      const request = await presignPut(key, first, 'image/svg+xml');
+      expect((await put(request, first)).status).toBe(200);
+      await expectRefused(await put(request, again), 'used_url');
+      await expectRefused(await put(await presignPut(key, again, 'image/svg+xml'), again), 'used_url');
+      expect(await storage().read(key)).toEqual(first);
+      expect(await storage().head(key)).toMatchObject({ contentType: 'image/svg+xml' });
+    });
+
+    it('writes once under racing PUTs of one URL: one is stored whole, every other is refused', async () => {
+      const key = newKey();
+      const bodies = [0, 1, 2, 3].map(() => randomBytes(256 * 1024));
+      const request = await presignPut(key, bodies[0], 'application/octet-stream');
+      const answers = await Promise.all(bodies.map((body) => put(request, body)));
+      const won = answers.flatMap((res, i) => (res.status === 200 ? [i] : []));
+      expect(won).toHaveLength(1);
+      for (const res of answers.filter((_, i) => i !== won[0])) await expectRefused(res, 'used_url');
+      expect(await storage().read(key)).toEqual(bodies[won[0]]);
     });
 
     it('refuses a URL whose key was changed, and stores nothing under either key', async () => {
@@ -216,6 +241,7 @@ export function objectStorageContract(subject: () => ContractSubject): void {
         sizeBytes: body.length,
         contentType: 'text/plain',
         lastModified: expect.any(Date),
+        etag: createHash('md5').update(body).digest('hex'),
       });
       expect(await storage().head(newKey('missing'))).toBeNull();
     });

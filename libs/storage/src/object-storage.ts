@@ -14,6 +14,11 @@ export interface UploadTarget {
   /** The exact Content-Type the upload must carry. */
   contentType: string;
   expiresInSeconds: number;
+  /**
+   * Whether the upload may replace an object already at the key (a profile photo's fixed key). Otherwise the URL
+   * writes once: storage refuses it (412) whenever an object is at the key, so a settled upload is never rewritten.
+   */
+  overwrite?: boolean;
 }
 
 export interface DownloadTarget {
@@ -22,6 +27,10 @@ export interface DownloadTarget {
   fileName: string;
   contentType?: string;
   expiresInSeconds: number;
+  /** Serve only the object with this ETag (the local store checks it; a browser cannot send S3 an If-Match). */
+  etag?: string;
+  /** Serve this version of the object (S3, in a versioned bucket). */
+  versionId?: string;
 }
 
 export interface ObjectHead {
@@ -29,6 +38,10 @@ export interface ObjectHead {
   sizeBytes: number;
   contentType: string | undefined;
   lastModified: Date | undefined;
+  /** The object's ETag, unquoted, when storage tells it (head does; list does not). */
+  etag?: string;
+  /** The object's version, in a versioned S3 bucket. */
+  versionId?: string;
 }
 
 /** A byte range, both ends included (as HTTP Range). */
@@ -63,6 +76,14 @@ export abstract class ObjectStorage {
   abstract list(prefix: string, options?: { after?: string; limit?: number }): Promise<ObjectPage>;
   /** Throws when the store cannot be reached (readiness). */
   abstract check(): Promise<void>;
+
+  /**
+   * Removes what interrupted uploads left behind, when it is older than `before`; answers how many. Nothing by
+   * default: S3 keeps no half object of a single PUT.
+   */
+  async removeStaleParts(_before: Date): Promise<number> {
+    return 0;
+  }
 }
 
 /** Deletes every object under `prefix`, a page at a time; answers how many there were. */

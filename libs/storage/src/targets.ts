@@ -41,9 +41,14 @@ export function assertRange(range: ByteRange): void {
   }
 }
 
-/** The headers a presigned PUT's client must send: both are signed. */
+/** The headers a presigned PUT's client must send, all signed: the size, the type, and (writing once) If-None-Match. */
 export function uploadHeaders(target: UploadTarget): Record<string, string> {
-  return { 'Content-Type': target.contentType, 'Content-Length': String(target.sizeBytes) };
+  const headers: Record<string, string> = {
+    'Content-Type': target.contentType,
+    'Content-Length': String(target.sizeBytes),
+  };
+  if (!target.overwrite) headers['If-None-Match'] = '*';
+  return headers;
 }
 
 function assertKey(key: string): void {

@@ -8,6 +8,8 @@
  *   signs `/bucket/`;
  * - its continuation tokens use single DES, which OpenSSL 3 has only in its legacy provider, so every
  *   truncated listing is a 500 (triple DES with the key repeated is the same cipher).
+ * A fourth patch gives it a behaviour of S3 it lacks: a PUT with `If-None-Match: *` (a conditional write) is
+ * refused with 412 PreconditionFailed when an object is at the key, racing PUTs of one key included.
  * Two more are avoided by the storage contract: `Range: bytes=0-0` answers the whole object, and keys that differ
  * after a common name by `-` and `/` list in the wrong order.
  */
@@ -16,6 +18,8 @@
  *   jest.mock('crypto', () => require('<path to libs/testing/src>/s3rver').patchedCrypto());
  *   jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
  *     require('<path to libs/testing/src>/s3rver').patchedS3rverAuthentication());
+ *   jest.mock('@20minutes/s3rver/lib/controllers/object', () =>
+ *     require('<path to libs/testing/src>/s3rver').patchedS3rverObjects());
  */
 export function patchedCrypto(): unknown {
   const actual = jest.requireActual('crypto');
@@ -56,6 +60,36 @@ export function patchedS3rverAuthentication(): unknown {
       }
     };
   }, authentication);
+}
+
+/**
+ * PUT Object honouring `If-None-Match: *` as S3 does. The check and the write of one key run one at a time, so of
+ * two racing PUTs the second sees the first's object (S3 answers the loser 412 too, or 409 while both are in flight).
+ */
+export function patchedS3rverObjects(): unknown {
+  const objects = jest.requireActual('@20minutes/s3rver/lib/controllers/object');
+  const S3Error = jest.requireActual('@20minutes/s3rver/lib/models/error');
+  const queues = new Map<string, Promise<unknown>>();
+  const putObject = async (ctx: any): Promise<void> => {
+    if (ctx.headers['if-none-match'] !== '*') return objects.putObject(ctx);
+    const { bucket, key } = ctx.params;
+    const id = `${bucket}/${key}`;
+    const turn = (queues.get(id) ?? Promise.resolve()).then(async () => {
+      if (await ctx.store.existsObject(bucket, key)) {
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+          Condition: 'If-None-Match',
+        });
+      }
+      await objects.putObject(ctx);
+    });
+    const settled = turn.catch(() => undefined);
+    queues.set(id, settled);
+    void settled.then(() => {
+      if (queues.get(id) === settled) queues.delete(id);
+    });
+    await turn;
+  };
+  return { ...objects, putObject };
 }
 
 /** The little of s3rver the tests use. It emits every object event, S3-shaped (keys not URL-encoded). */

@@ -116,6 +116,17 @@ describe('UploadProcessor', () => {
     await expect(processor.process(KEY)).resolves.toEqual({ upload: 'rejected' });
   });
 
+  it('answers gone when the file is gone (the API deleted the object, which nobody owns); other refusals throw', async () => {
+    storage.head.mockResolvedValue(headOf(3, 'text/plain'));
+    storage.read.mockResolvedValue(Buffer.from('abc'));
+    sniffer.sniff.mockResolvedValue(undefined);
+    api.confirmFileUpload.mockRejectedValueOnce(new ApiCallError(404, 'file_not_found', 'There is no such file.'));
+    await expect(processor.process(KEY)).resolves.toEqual({ upload: 'gone' });
+    expect(previews.make).not.toHaveBeenCalled();
+    api.confirmFileUpload.mockRejectedValueOnce(new ApiCallError(409, 'upload_not_pending', 'Not pending.'));
+    await expect(processor.process(KEY)).rejects.toThrow('Not pending.');
+  });
+
   it('answers gone, and calls nobody, when the object is no longer there', async () => {
     storage.head.mockResolvedValue(null);
     await expect(processor.process(KEY)).resolves.toEqual({ upload: 'gone' });

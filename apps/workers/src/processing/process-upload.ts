@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ObjectStorage, parseFileKey } from '@app/storage';
-import { ApiClient } from '../api/api-client';
+import { ApiCallError, ApiClient } from '../api/api-client';
 import { ContentSniffer, SNIFF_BYTES } from '../media/content-sniffer';
 import { PreviewMaker, PreviewResult } from './make-preview';
 import { withRetries } from './retry';
@@ -39,12 +39,19 @@ export class UploadProcessor {
         ? await withRetries(() => this.storage.read(key, { start: 0, end: Math.min(head.sizeBytes, SNIFF_BYTES) - 1 }))
         : null;
     const sniffed = first ? await this.sniffer.sniff(first) : undefined;
-    const answer = await this.api.confirmFileUpload({
-      file_id: target.fileId,
-      size_in_bytes: head.sizeBytes,
-      content_type: sniffed?.mime ?? head.contentType ?? 'application/octet-stream',
-      object_key: key,
-    });
+    let answer;
+    try {
+      answer = await this.api.confirmFileUpload({
+        file_id: target.fileId,
+        size_in_bytes: head.sizeBytes,
+        content_type: sniffed?.mime ?? head.contentType ?? 'application/octet-stream',
+        object_key: key,
+      });
+    } catch (error) {
+      // The file was purged (or never finished): the API deleted the object, which belongs to no one.
+      if (error instanceof ApiCallError && error.code === 'file_not_found') return { upload: 'gone' };
+      throw error;
+    }
     if (answer.status !== 'confirmed' || answer.preview_status !== 'pending') return { upload: answer.status };
     return { upload: answer.status, preview: await this.previews.make(target, key, head.sizeBytes) };
   }

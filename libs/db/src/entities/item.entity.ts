@@ -97,6 +97,14 @@ export class Item {
   @Column({ type: 'varchar', length: 200, nullable: true })
   objectKey: string | null;
 
+  /** The ETag of the bytes confirmed (unquoted): downloads serve those bytes only. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  objectEtag: string | null;
+
+  /** Their version, in a versioned S3 bucket. */
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  objectVersionId: string | null;
+
   /** The upload in flight (the first one, or a replacement): its key, signed size and type, and deadline. */
   @Column({ type: 'varchar', length: 200, nullable: true })
   uploadKey: string | null;
@@ -109,6 +117,13 @@ export class Item {
 
   @Column({ type: 'timestamptz', nullable: true })
   uploadExpiresAt: Date | null;
+
+  /**
+   * Who asked for the upload in flight: its bytes are taken only while they may still edit the file (null for
+   * uploads asked for before this was recorded).
+   */
+  @Column({ type: 'uuid', nullable: true })
+  uploadRequestedBy: string | null;
 
   @Column({ type: 'varchar', length: 11, default: 'none' })
   previewStatus: PreviewStatus;

@@ -4,6 +4,7 @@ import { CreateShares1795839051523 } from './1795839051523-CreateShares';
 import { AddPreviewsAndProfilePhotos1795839121468 } from './1795839121468-AddPreviewsAndProfilePhotos';
 import { AddPendingPreviewIndex1795843000000 } from './1795843000000-AddPendingPreviewIndex';
 import { AddTokenVersion1796076372609 } from './1796076372609-AddTokenVersion';
+import { PinUploadedObjects1796076603225 } from './1796076603225-PinUploadedObjects';
 import { AddUnconfirmedFilesIndex1796080000000 } from './1796080000000-AddUnconfirmedFilesIndex';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   AddPreviewsAndProfilePhotos1795839121468,
   AddPendingPreviewIndex1795843000000,
   AddTokenVersion1796076372609,
+  PinUploadedObjects1796076603225,
   AddUnconfirmedFilesIndex1796080000000,
 ];

@@ -11,8 +11,10 @@ export const LISTED = `i.deleted_at IS NULL AND i.upload_status IS DISTINCT FROM
 
 export const ITEM_COLUMNS = `i.id, i.owner_id AS "ownerId", i.parent_folder_id AS "parentFolderId", i.kind, i.name, i.type,
   i.size_bytes AS "sizeBytes", i.content_type AS "contentType", i.upload_status AS "uploadStatus",
-  i.object_key AS "objectKey", i.upload_key AS "uploadKey", i.upload_size_bytes AS "uploadSizeBytes",
+  i.object_key AS "objectKey", i.object_etag AS "objectEtag", i.object_version_id AS "objectVersionId",
+  i.upload_key AS "uploadKey", i.upload_size_bytes AS "uploadSizeBytes",
   i.upload_content_type AS "uploadContentType", i.upload_expires_at AS "uploadExpiresAt",
+  i.upload_requested_by AS "uploadRequestedBy",
   i.preview_status AS "previewStatus", i.preview_width AS "previewWidth", i.preview_height AS "previewHeight",
   i.created_at AS "createdAt", i.updated_at AS "updatedAt",
   i.last_interaction AS "lastInteraction", i.deleted_at AS "deletedAt", i.trash_root_id AS "trashRootId"`;

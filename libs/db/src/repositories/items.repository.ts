@@ -38,6 +38,16 @@ export interface PendingUpload {
   sizeBytes: number;
   contentType: string;
   expiresAt: Date;
+  /** The user who asked for it. */
+  requestedBy: string;
+}
+
+/** The bytes an upload left in storage, as confirmed. */
+export interface ConfirmedObject {
+  sizeBytes: number;
+  contentType: string;
+  etag: string | null;
+  versionId: string | null;
 }
 
 export interface NewPendingFile extends PendingUpload {
@@ -199,8 +209,8 @@ export class ItemsRepository {
       rowsOf(
         manager,
         `INSERT INTO items (id, owner_id, parent_folder_id, kind, name, type, upload_status, content_type,
-                            upload_key, upload_size_bytes, upload_content_type, upload_expires_at)
-         VALUES ($1, $2, $3, 'file', $4, $5, 'pending', $6, $7, $8, $6, $9) RETURNING ${RETURNED_COLUMNS}`,
+                            upload_key, upload_size_bytes, upload_content_type, upload_expires_at, upload_requested_by)
+         VALUES ($1, $2, $3, 'file', $4, $5, 'pending', $6, $7, $8, $6, $9, $10) RETURNING ${RETURNED_COLUMNS}`,
         [
           file.id,
           file.ownerId,
@@ -211,6 +221,7 @@ export class ItemsRepository {
           file.uploadKey,
           file.sizeBytes,
           file.expiresAt,
+          file.requestedBy,
         ],
       ),
       'file_name_conflict',
@@ -229,11 +240,11 @@ export class ItemsRepository {
     const rows = await rowsOf(
       manager,
       `INSERT INTO items (id, owner_id, parent_folder_id, kind, name, type, upload_status, content_type,
-                          upload_key, upload_size_bytes, upload_content_type, upload_expires_at)
+                          upload_key, upload_size_bytes, upload_content_type, upload_expires_at, upload_requested_by)
        SELECT f.id, f.owner_id, f.parent_folder_id, 'file', f.name, f.type, 'pending', f.content_type,
-              f.upload_key, f.size_bytes, f.content_type, f.expires_at
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::timestamptz[])
-              WITH ORDINALITY AS f(id, owner_id, parent_folder_id, name, type, content_type, upload_key, size_bytes, expires_at, position)
+              f.upload_key, f.size_bytes, f.content_type, f.expires_at, f.requested_by
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::timestamptz[], $10::uuid[])
+              WITH ORDINALITY AS f(id, owner_id, parent_folder_id, name, type, content_type, upload_key, size_bytes, expires_at, requested_by, position)
         ORDER BY f.position
        ON CONFLICT (owner_id, parent_folder_id, lower(name)) WHERE deleted_at IS NULL AND upload_status IS DISTINCT FROM 'rejected'
        DO NOTHING
@@ -248,6 +259,7 @@ export class ItemsRepository {
         column('uploadKey'),
         column('sizeBytes'),
         column('expiresAt'),
+        column('requestedBy'),
       ],
     );
     return rows.map(toItem);
@@ -263,9 +275,9 @@ export class ItemsRepository {
     const rows = await rowsOf(
       manager,
       `UPDATE items SET upload_key = $2, upload_size_bytes = $3, upload_content_type = $4, upload_expires_at = $5,
-              last_interaction = now(), updated_at = now()
+              upload_requested_by = $6, last_interaction = now(), updated_at = now()
         WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
-      [id, upload.uploadKey, upload.sizeBytes, upload.contentType, upload.expiresAt],
+      [id, upload.uploadKey, upload.sizeBytes, upload.contentType, upload.expiresAt, upload.requestedBy],
     );
     return toItem(rows[0]);
   }
@@ -312,23 +324,24 @@ export class ItemsRepository {
     return rows[0] ? toItem(rows[0]) : null;
   }
 
-  /** The pending upload has arrived: its bytes become the file's. */
   /**
-   * The pending upload becomes the file's bytes. Its preview starts again: `pending` when the workers will
-   * make one (the bytes are an image they preview), else what `previewStatus` says.
+   * The pending upload becomes the file's bytes, pinned by their ETag (and version). Its preview starts again:
+   * `pending` when the workers will make one (the bytes are an image they preview), else what `previewStatus` says.
    */
   async confirmUpload(
     id: string,
-    upload: { sizeBytes: number; contentType: string; previewStatus: PreviewStatus },
+    upload: ConfirmedObject & { previewStatus: PreviewStatus },
     manager: EntityManager,
   ): Promise<Item> {
     const rows = await rowsOf(
       manager,
       `UPDATE items SET upload_status = 'confirmed', object_key = upload_key, size_bytes = $2, content_type = $3,
+              object_etag = $5, object_version_id = $6,
               upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
+              upload_requested_by = NULL,
               preview_status = $4, preview_width = NULL, preview_height = NULL, updated_at = now()
         WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
-      [id, upload.sizeBytes, upload.contentType, upload.previewStatus],
+      [id, upload.sizeBytes, upload.contentType, upload.previewStatus, upload.etag, upload.versionId],
     );
     return toItem(rows[0]);
   }
@@ -359,7 +372,7 @@ export class ItemsRepository {
       manager,
       `UPDATE items SET upload_status = CASE WHEN object_key IS NULL THEN 'rejected' ELSE upload_status END,
               upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
-              updated_at = now()
+              upload_requested_by = NULL, updated_at = now()
         WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
       [id],
     );
@@ -492,7 +505,8 @@ export class ItemsRepository {
       ? deleted
       : await rowsOf(
           manager,
-          `UPDATE items i SET upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL
+          `UPDATE items i SET upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
+                  upload_requested_by = NULL
              FROM (SELECT id, upload_size_bytes FROM items WHERE id = $1 AND upload_key = $2 FOR UPDATE) before
             WHERE i.id = before.id
            RETURNING i.owner_id AS "ownerId", before.upload_size_bytes AS "reserved"`,

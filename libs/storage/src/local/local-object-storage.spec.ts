@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,7 @@ const LOCAL_REFUSALS: Record<Refusal, { status: number; code: string }> = {
   other_content_type: { status: 400, code: 'upload_content_type_mismatch' },
   download_tampered: { status: 403, code: 'download_url_invalid' },
   download_expired: { status: 403, code: 'download_url_expired' },
+  used_url: { status: 412, code: 'upload_already_received' },
 };
 
 async function expectProblem(response: Response, status: number, code: string): Promise<void> {
@@ -347,6 +348,20 @@ describe('LocalObjectStorage, through the API and its /storage routes', () => {
       await expectProblem(await fetch(untyped), 403, 'download_url_invalid');
     });
 
+    it('serves a URL pinned to an ETag only while the object has it', async () => {
+      const pinned = 'files/route/pinned';
+      await storage.write(pinned, Buffer.from('confirmed'), 'text/plain');
+      const etag = (await storage.head(pinned))!.etag;
+      const url = (await storage.presignDownload({ key: pinned, fileName: 'p', expiresInSeconds: 60, etag })).url;
+      expect(await (await fetch(url)).text()).toBe('confirmed');
+      const unpinned = new URL(url);
+      unpinned.searchParams.delete('etag');
+      await expectProblem(await fetch(unpinned), 403, 'download_url_invalid');
+
+      await storage.write(pinned, Buffer.from('rewritten'), 'text/plain');
+      await expectProblem(await fetch(url), 404, 'object_not_found');
+    });
+
     it('answers 404 object_not_found once the object is gone', async () => {
       const gone = 'files/route/gone';
       await storage.write(gone, Buffer.from('x'), 'text/plain');
@@ -415,7 +430,7 @@ describe('LocalObjectStorage on its own', () => {
     const query = queryOf((await clocked.presignUpload({ key: 'k', ...upload })).url);
     expect(clocked.verifyUpload('k', query, headers)).toEqual({
       ok: true,
-      value: { key: 'k', sizeBytes: 3, contentType: 'text/plain' },
+      value: { key: 'k', sizeBytes: 3, contentType: 'text/plain', overwrite: false },
     });
     expect(clocked.verifyUpload('k', { ...query, size: '4' }, headers)).toMatchObject({ code: 'upload_url_invalid' });
     expect(clocked.verifyUpload('k', { ...query, type: 'text/html' }, headers)).toMatchObject({
@@ -480,6 +495,36 @@ describe('LocalObjectStorage on its own', () => {
     }
     expect(await storage.head('files/wrong')).toBeNull();
     expect(readdirSync(join(dir, '.tmp'))).toEqual([]);
+  });
+
+  it('refuses a second upload of a write-once key when placing it, keeping the first', async () => {
+    await storage.receive('files/once', Readable.from([Buffer.from('abc')]), 3, 'text/plain');
+    expect(await storage.exists('files/once')).toBe(true);
+    // A second upload that got past the early check: placement refuses it atomically.
+    const second = storage.receive('files/once', Readable.from([Buffer.from('xyz')]), 3, 'text/plain');
+    await expect(second).rejects.toMatchObject({ code: 'upload_already_received' });
+    expect(await storage.read('files/once')).toEqual(Buffer.from('abc'));
+    expect(readdirSync(join(dir, '.tmp'))).toEqual([]);
+    // Overwriting is what a URL that may overwrite does.
+    await storage.receive('files/once', Readable.from([Buffer.from('xyz')]), 3, 'text/plain', { overwrite: true });
+    expect(await storage.read('files/once')).toEqual(Buffer.from('xyz'));
+  });
+
+  it('removes the parts of interrupted uploads older than it is told, and keeps younger ones', async () => {
+    const tmp = join(dir, '.tmp');
+    mkdirSync(tmp, { recursive: true });
+    const old = join(tmp, 'crashed.part');
+    const young = join(tmp, 'live.part');
+    writeFileSync(old, 'half an upload');
+    writeFileSync(`${old}.meta.json`, '{}');
+    writeFileSync(young, 'an upload under way');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(old, hourAgo, hourAgo);
+    utimesSync(`${old}.meta.json`, hourAgo, hourAgo);
+
+    expect(await storage.removeStaleParts(new Date(Date.now() - 60_000))).toBe(1);
+    expect(readdirSync(tmp)).toEqual(['live.part']);
+    expect(await storage.removeStaleParts(new Date(Date.now() - 60_000))).toBe(0);
   });
 
   it('leaves nothing behind when the body fails midway', async () => {

@@ -1,6 +1,6 @@
 import { createHash, createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createWriteStream, Dirent } from 'node:fs';
-import { access, constants, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,7 +49,8 @@ export type UploadRefusal =
   | 'upload_url_expired'
   | 'upload_length_required'
   | 'upload_size_mismatch'
-  | 'upload_content_type_mismatch';
+  | 'upload_content_type_mismatch'
+  | 'upload_already_received';
 
 export type DownloadRefusal = 'download_url_invalid' | 'download_url_expired';
 
@@ -60,6 +61,8 @@ export interface AllowedUpload {
   key: string;
   sizeBytes: number;
   contentType: string;
+  /** Whether the URL may replace an object at the key; otherwise it writes once. */
+  overwrite: boolean;
 }
 
 export interface AllowedDownload {
@@ -67,6 +70,8 @@ export interface AllowedDownload {
   contentDisposition: string;
   /** The Content-Type to answer with, when the URL names one. */
   contentType: string | undefined;
+  /** The ETag the object must have, when the URL pins one. */
+  etag: string | undefined;
 }
 
 /** An object opened for reading: its head and a way to stream it (or a range of it). */
@@ -163,11 +168,13 @@ export class LocalObjectStorage extends ObjectStorage {
     assertUploadTarget(target);
     this.pathOf(target.key);
     const expires = this.expiryFor(target.expiresInSeconds);
-    const fields = ['PUT', target.key, String(target.sizeBytes), target.contentType, String(expires)];
+    const overwrite = target.overwrite === true;
+    const fields = uploadFields(target.key, target.sizeBytes, target.contentType, expires, overwrite);
     const query = new URLSearchParams({
       expires: String(expires),
       size: String(target.sizeBytes),
       type: target.contentType,
+      ...(overwrite ? { overwrite: '1' } : {}),
       sig: this.sign(fields),
     });
     return {
@@ -185,7 +192,8 @@ export class LocalObjectStorage extends ObjectStorage {
     const disposition = contentDisposition(target.fileName);
     const query = new URLSearchParams({ expires: String(expires), disposition });
     if (target.contentType !== undefined) query.set('type', target.contentType);
-    query.set('sig', this.sign(['GET', target.key, disposition, target.contentType ?? '', String(expires)]));
+    if (target.etag !== undefined) query.set('etag', target.etag);
+    query.set('sig', this.sign(downloadFields(target.key, disposition, target.contentType, target.etag, expires)));
     return {
       method: 'GET',
       url: `${this.urlOf(target.key)}?${query}`,
@@ -196,18 +204,20 @@ export class LocalObjectStorage extends ObjectStorage {
 
   /**
    * Whether a PUT may store its body under `key`: a genuine, unexpired URL for this key, and the headers it
-   * signs (the exact Content-Length and Content-Type). Judged from the URL and headers alone, before any byte.
+   * signs (the exact Content-Length and Content-Type). Judged from the URL and headers alone, before any byte;
+   * whether a write-once URL's key is still free is `receive`'s to say (and `exists`', earlier).
    */
   verifyUpload(key: string, query: QueryValues, headers: HeaderValues): Verdict<AllowedUpload, UploadRefusal> {
     const expires = integerParam(query.expires);
     const size = integerParam(query.size);
     const type = query.type;
+    const overwrite = query.overwrite === '1';
     if (
       !validKey(key) ||
       expires === undefined ||
       size === undefined ||
       typeof type !== 'string' ||
-      !this.signatureMatches(query.sig, ['PUT', key, String(size), type, String(expires)])
+      !this.signatureMatches(query.sig, uploadFields(key, size, type, expires, overwrite))
     ) {
       return refuse('upload_url_invalid', 'This upload URL is not valid: ask the API for a new one.');
     }
@@ -234,7 +244,7 @@ export class LocalObjectStorage extends ObjectStorage {
         `This upload URL is for Content-Type ${type}: send exactly that header, as the upload's headers say.`,
       );
     }
-    return { ok: true, value: { key, sizeBytes: size, contentType: type } };
+    return { ok: true, value: { key, sizeBytes: size, contentType: type, overwrite } };
   }
 
   /** Whether a GET may read `key`: a genuine, unexpired URL for this key. */
@@ -242,29 +252,44 @@ export class LocalObjectStorage extends ObjectStorage {
     const expires = integerParam(query.expires);
     const disposition = query.disposition;
     const type = query.type;
+    const etag = query.etag;
     if (
       !validKey(key) ||
       expires === undefined ||
       typeof disposition !== 'string' ||
       (type !== undefined && typeof type !== 'string') ||
-      !this.signatureMatches(query.sig, ['GET', key, disposition, type ?? '', String(expires)])
+      (etag !== undefined && typeof etag !== 'string') ||
+      !this.signatureMatches(query.sig, downloadFields(key, disposition, type, etag, expires))
     ) {
       return refuse('download_url_invalid', 'This download URL is not valid: ask the API for a new one.');
     }
     if (this.now() > expires * 1000) {
       return refuse('download_url_expired', 'This download URL has expired: ask the API for a new one.');
     }
-    return { ok: true, value: { key, contentDisposition: disposition, contentType: type } };
+    return { ok: true, value: { key, contentDisposition: disposition, contentType: type, etag } };
   }
 
   // ---- bytes in
 
+  /** Whether an object is at `key` now. */
+  async exists(key: string): Promise<boolean> {
+    return (await stat(this.pathOf(key)).catch(() => undefined))?.isFile() === true;
+  }
+
   /**
-   * Stores an upload's body: streamed to a temporary file beside the objects, counted, and renamed into
+   * Stores an upload's body: streamed to a temporary file beside the objects, counted, and moved into
    * place only when exactly `expectedSize` bytes arrived. Anything else (fewer, more, a broken connection)
-   * leaves nothing behind; a wrong count is an AppError `upload_size_mismatch`. Announces the object.
+   * leaves nothing behind; a wrong count is an AppError `upload_size_mismatch`. Unless `overwrite`, the key
+   * is written once: an object already there (or placed meanwhile by a racing upload) is an AppError
+   * `upload_already_received`, and the body is dropped. Announces the object.
    */
-  async receive(key: string, body: Readable, expectedSize: number, contentType: string): Promise<StoredObject> {
+  async receive(
+    key: string,
+    body: Readable,
+    expectedSize: number,
+    contentType: string,
+    { overwrite = false }: { overwrite?: boolean } = {},
+  ): Promise<StoredObject> {
     const path = this.pathOf(key);
     await mkdir(this.tempDir, { recursive: true });
     const temp = join(this.tempDir, `${randomUUID()}.part`);
@@ -287,7 +312,7 @@ export class LocalObjectStorage extends ObjectStorage {
       await pipeline(body, counter, file);
       if (received !== expectedSize) throw sizeMismatch(expectedSize, String(received));
       etag = hash.digest('hex');
-      await this.place(temp, path, { contentType, etag });
+      await this.place(temp, path, { contentType, etag }, overwrite);
     } catch (error) {
       // A file still being opened would appear after the removal: wait until it is closed.
       if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
@@ -314,8 +339,12 @@ export class LocalObjectStorage extends ObjectStorage {
     this.announce(key, body.length, etag);
   }
 
-  /** Moves a complete temporary file into place: the sidecar first, then the bytes (one atomic rename each). */
-  private async place(temp: string, path: string, sidecar: Sidecar): Promise<void> {
+  /**
+   * Moves a complete temporary file into place: the sidecar first, then the bytes (one atomic rename each). Not
+   * overwriting, the bytes are linked in first (link never replaces a file: of two racing uploads, one wins and
+   * the other is refused), then their sidecar.
+   */
+  private async place(temp: string, path: string, sidecar: Sidecar, overwrite = true): Promise<void> {
     try {
       await mkdir(dirname(path), { recursive: true });
     } catch (error) {
@@ -327,6 +356,15 @@ export class LocalObjectStorage extends ObjectStorage {
     if ((await stat(path).catch(() => undefined))?.isDirectory()) {
       throw new Error(`Cannot store ${path}: it is the parent directory of other objects`);
     }
+    if (!overwrite) {
+      try {
+        await link(temp, path);
+      } catch (error) {
+        if (hasCode(error, 'EEXIST')) throw alreadyReceived();
+        throw error;
+      }
+      await rm(temp, { force: true });
+    }
     const tempMeta = `${temp}${META_SUFFIX}`;
     try {
       await writeFile(tempMeta, JSON.stringify(sidecar), { flag: 'wx' });
@@ -334,7 +372,7 @@ export class LocalObjectStorage extends ObjectStorage {
     } finally {
       await rm(tempMeta, { force: true });
     }
-    await rename(temp, path);
+    if (overwrite) await rename(temp, path);
   }
 
   // ---- bytes out
@@ -384,7 +422,13 @@ export class LocalObjectStorage extends ObjectStorage {
       const sidecar = await readSidecar(path);
       const file = handle;
       return {
-        head: { key, sizeBytes: stats.size, contentType: sidecar.contentType, lastModified: new Date(stats.mtimeMs) },
+        head: {
+          key,
+          sizeBytes: stats.size,
+          contentType: sidecar.contentType,
+          lastModified: new Date(stats.mtimeMs),
+          etag: sidecar.etag,
+        },
         etag: sidecar.etag,
         stream: (range) => file.createReadStream({ start: range?.start, end: range?.end, autoClose: true }),
         close: () => file.close(),
@@ -460,6 +504,29 @@ export class LocalObjectStorage extends ObjectStorage {
     }
   }
 
+  /**
+   * Removes the temporary files of uploads that never finished (the process died mid-upload) last written before
+   * `before`: a live upload keeps writing to its own, so an age beyond an upload URL's life never cuts one.
+   */
+  override async removeStaleParts(before: Date): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.tempDir);
+    } catch (error) {
+      if (hasCode(error, 'ENOENT')) return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(this.tempDir, name);
+      const stats = await stat(path).catch(() => undefined);
+      if (!stats?.isFile() || stats.mtimeMs >= before.getTime()) continue;
+      await rm(path, { force: true });
+      if (!name.endsWith(META_SUFFIX)) removed++;
+    }
+    return removed;
+  }
+
   /** Whether the directory can be created and written. */
   async check(): Promise<void> {
     await mkdir(this.tempDir, { recursive: true });
@@ -524,6 +591,22 @@ function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
+/** What an upload URL's signature covers. */
+function uploadFields(key: string, size: number, type: string, expires: number, overwrite: boolean): string[] {
+  return ['PUT', key, String(size), type, String(expires), overwrite ? 'overwrite' : 'once'];
+}
+
+/** What a download URL's signature covers. */
+function downloadFields(
+  key: string,
+  disposition: string,
+  type: string | undefined,
+  etag: string | undefined,
+  expires: number,
+): string[] {
+  return ['GET', key, disposition, type ?? '', etag ?? '', String(expires)];
+}
+
 function integerParam(value: unknown): number | undefined {
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return undefined;
   return Number(value);
@@ -537,6 +620,13 @@ function sizeMismatch(expected: number, received: string): AppError {
   return new AppError(
     'upload_size_mismatch',
     `This upload URL is for exactly ${expected} bytes, and ${received} arrived.`,
+  );
+}
+
+function alreadyReceived(): AppError {
+  return new AppError(
+    'upload_already_received',
+    'This upload URL has been used: an upload URL writes once. Ask the API for a new one.',
   );
 }
 

@@ -15,6 +15,9 @@ jest.mock('crypto', () => require('../../../testing/src/s3rver').patchedCrypto()
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
   require('../../../testing/src/s3rver').patchedS3rverAuthentication(),
 );
+jest.mock('@20minutes/s3rver/lib/controllers/object', () =>
+  require('../../../testing/src/s3rver').patchedS3rverObjects(),
+);
 
 const BUCKET = 'clouddrive-test';
 
@@ -28,6 +31,7 @@ const S3_REFUSALS: Record<Refusal, { status: number; code: string }> = {
   other_content_type: { status: 403, code: 'SignatureDoesNotMatch' },
   download_tampered: { status: 403, code: 'SignatureDoesNotMatch' },
   download_expired: { status: 403, code: 'AccessDenied' },
+  used_url: { status: 412, code: 'PreconditionFailed' },
 };
 
 describe('S3ObjectStorage against s3rver (a real S3 server that checks SigV4)', () => {
@@ -71,7 +75,7 @@ describe('S3ObjectStorage against s3rver (a real S3 server that checks SigV4)', 
   objectStorageContract(() => subject);
 
   describe('presigned URLs', () => {
-    it('sign the Content-Length and Content-Type of an upload, and carry no checksum of an empty body', async () => {
+    it('sign the Content-Length, Content-Type and If-None-Match of an upload, and carry no checksum of an empty body', async () => {
       const request = await storage.presignUpload({
         key: 'files/a',
         sizeBytes: 10,
@@ -79,10 +83,38 @@ describe('S3ObjectStorage against s3rver (a real S3 server that checks SigV4)', 
         expiresInSeconds: 60,
       });
       const query = new URL(request.url).searchParams;
-      expect(query.get('X-Amz-SignedHeaders')!.split(';').sort()).toEqual(['content-length', 'content-type', 'host']);
+      expect(query.get('X-Amz-SignedHeaders')!.split(';').sort()).toEqual([
+        'content-length',
+        'content-type',
+        'host',
+        'if-none-match',
+      ]);
       // SDKs since 3.729 add x-amz-checksum-crc32 of the empty body by default: S3 would then refuse every upload.
       expect([...query.keys()].filter((name) => /checksum/i.test(name))).toEqual([]);
       expect(Number(query.get('X-Amz-Expires'))).toBe(60);
+    });
+
+    it('leave If-None-Match out of an upload that may overwrite', async () => {
+      const request = await storage.presignUpload({
+        key: 'files/a',
+        sizeBytes: 10,
+        contentType: 'image/png',
+        expiresInSeconds: 60,
+        overwrite: true,
+      });
+      const query = new URL(request.url).searchParams;
+      expect(query.get('X-Amz-SignedHeaders')!.split(';').sort()).toEqual(['content-length', 'content-type', 'host']);
+      expect(request.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '10' });
+    });
+
+    it('name the version of a download when given one', async () => {
+      const request = await storage.presignDownload({
+        key: 'files/a',
+        fileName: 'a.txt',
+        expiresInSeconds: 60,
+        versionId: '3HL4kqtJlcpXroDTDmjVBH40Nrjfkd',
+      });
+      expect(new URL(request.url).searchParams.get('versionId')).toBe('3HL4kqtJlcpXroDTDmjVBH40Nrjfkd');
     });
 
     it('ask for the attachment disposition and the type of a download', async () => {

@@ -49,11 +49,15 @@ export class S3ObjectStorage extends ObjectStorage {
       Key: target.key,
       ContentLength: target.sizeBytes,
       ContentType: target.contentType,
+      // A conditional write (S3 and MinIO honour it): refused with 412 once any object is at the key.
+      IfNoneMatch: target.overwrite ? undefined : '*',
     });
-    // The presigner signs only `host` unless told: without these two, any size and type would be accepted.
+    // The presigner signs only `host` unless told: without these, any size and type would be accepted, and a client
+    // could drop If-None-Match to write the key again.
+    const signed = ['content-type', 'content-length', ...(target.overwrite ? [] : ['if-none-match'])];
     const url = await getSignedUrl(this.client, command, {
       expiresIn: target.expiresInSeconds,
-      signableHeaders: new Set(['content-type', 'content-length']),
+      signableHeaders: new Set(signed),
     });
     return { method: 'PUT', url, headers: uploadHeaders(target), expiresAt: expiryOf(url) };
   }
@@ -65,6 +69,8 @@ export class S3ObjectStorage extends ObjectStorage {
       Key: target.key,
       ResponseContentDisposition: contentDisposition(target.fileName),
       ResponseContentType: target.contentType,
+      // A version pins the bytes in a versioned bucket; elsewhere the key's single write does (If-None-Match).
+      VersionId: target.versionId,
     });
     const url = await getSignedUrl(this.client, command, { expiresIn: target.expiresInSeconds });
     return { method: 'GET', url, headers: {}, expiresAt: expiryOf(url) };
@@ -73,7 +79,14 @@ export class S3ObjectStorage extends ObjectStorage {
   async head(key: string): Promise<ObjectHead | null> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { key, sizeBytes: out.ContentLength ?? 0, contentType: out.ContentType, lastModified: out.LastModified };
+      return {
+        key,
+        sizeBytes: out.ContentLength ?? 0,
+        contentType: out.ContentType,
+        lastModified: out.LastModified,
+        etag: out.ETag?.replace(/^"|"$/g, ''),
+        versionId: out.VersionId,
+      };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;

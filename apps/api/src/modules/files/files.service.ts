@@ -137,6 +137,7 @@ export class FilesService {
           uploadKey: objectKeys.file(owner.id, id),
           sizeBytes: item.file_size_in_bytes,
           expiresAt,
+          requestedBy: user.id,
         };
         return { index, item, file, view: { owner, permission: place?.permission ?? 'owner', parentVisible: true } };
       });
@@ -214,6 +215,9 @@ export class FilesService {
       fileName: file.name,
       contentType: file.contentType ?? undefined,
       expiresInSeconds: this.config.storage.downloadUrlTtlSeconds,
+      // Exactly the bytes that were confirmed, whatever reached the key since.
+      etag: file.objectEtag ?? undefined,
+      versionId: file.objectVersionId ?? undefined,
     });
     return { url: download.url, expires_at: download.expiresAt, file: presentItem(view) };
   }
@@ -319,6 +323,7 @@ export class FilesService {
       sizeBytes: dto.file_size_in_bytes,
       contentType,
       expiresAt: new Date(Date.now() + this.config.storage.uploadUrlTtlSeconds * 1000),
+      requestedBy: user.id,
     };
     if (!(await this.users.reserve(ownerId, upload.sizeBytes, manager))) {
       throw new AppError('quota_exceeded', 'This upload does not fit in the storage that is left.');

@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AppError, isPreviewable } from '@app/contracts';
 import { Item, ItemsRepository, UsersRepository } from '@app/db';
 import { ObjectStorage, objectKeys, parseFileKey } from '@app/storage';
+import { AccessService } from '../access/access.service';
 import { ConfirmFilePreviewDto, PreviewConfirmationDto } from './dto/confirm-file-preview.dto';
 import { ConfirmFileUploadDto, UploadConfirmationDto } from './dto/confirm-file-upload.dto';
 
@@ -15,24 +17,36 @@ export class ConfirmationsService {
   constructor(
     private readonly items: ItemsRepository,
     private readonly users: UsersRepository,
+    private readonly access: AccessService,
     private readonly storage: ObjectStorage,
   ) {}
 
   /**
-   * pending → confirmed when the object's real size is the signed one; otherwise the upload is rejected and
-   * its object deleted. A replacement's bytes take over and the old object goes. Quota moves in the same
-   * transaction as the row. The preview is `pending` when the bytes were sniffed as an image the workers
-   * preview (they make it next), else `unsupported`; a type nobody sniffed (the reconciler's) promises none.
-   * Idempotent: a repeated call answers with the state the first one left.
+   * pending → confirmed when the object's real size is the signed one and its uploader may still edit the file
+   * (it is not in the trash, their share was not revoked); otherwise the upload is rejected and its object
+   * deleted. The confirmed bytes are pinned by their ETag (and version): downloads serve those only. A
+   * replacement's bytes take over and the old object goes. Quota moves in the same transaction as the row. The
+   * preview is `pending` when the bytes were sniffed as an image the workers preview (they make it next), else
+   * `unsupported`; a type nobody sniffed (the reconciler's) promises none.
+   *
+   * An object that is not the file's pending upload nor its bytes (a used URL written again after its object
+   * went, an upload superseded or already rejected, one whose file was purged) is deleted: storage keeps no bytes
+   * that no row charges to a quota. Idempotent: a repeated call answers with the state the first one left.
    */
   async confirmFileUpload(
     dto: ConfirmFileUploadDto,
     { sniffed = true }: { sniffed?: boolean } = {},
   ): Promise<UploadConfirmationDto> {
     const current = await this.items.findAny(dto.file_id);
-    if (!current || current.kind !== 'file') throw new AppError('file_not_found', 'There is no such file.');
+    if (!current || current.kind !== 'file') {
+      await this.discardStale(null, dto.file_id, dto.object_key);
+      throw new AppError('file_not_found', 'There is no such file.');
+    }
     const key = dto.object_key ?? current.uploadKey;
-    if (!key || key !== current.uploadKey) return this.answerSettled(current, dto.object_key);
+    if (!key || key !== current.uploadKey) {
+      await this.discardStale(current, dto.file_id, dto.object_key);
+      return this.answerSettled(current, dto.object_key);
+    }
 
     // Storage is asked outside the transaction; inside, the row is locked and must still await this upload.
     const head = await this.storage.head(key);
@@ -42,7 +56,7 @@ export class ConfirmationsService {
       const file = await this.items.lock(dto.file_id, manager);
       if (!file || file.uploadKey !== key) return { file, status: null };
       const size = file.uploadSizeBytes!;
-      if (head.sizeBytes !== size) {
+      if (head.sizeBytes !== size || !(await this.uploaderMayStillWrite(file, manager))) {
         await this.users.settle(file.ownerId, { reserved: size }, manager);
         return { file: await this.items.rejectUpload(file.id, manager), status: 'rejected', garbage: [key] };
       }
@@ -52,6 +66,8 @@ export class ConfirmationsService {
         {
           sizeBytes: size,
           contentType: dto.content_type,
+          etag: head.etag ?? null,
+          versionId: head.versionId ?? null,
           previewStatus: !sniffed ? 'none' : isPreviewable(dto.content_type) ? 'pending' : 'unsupported',
         },
         manager,
@@ -62,14 +78,48 @@ export class ConfirmationsService {
       return { file: confirmed, status: 'confirmed', garbage: replaced };
     });
     if (outcome.status === null) {
+      await this.discardStale(outcome.file, dto.file_id, key);
       if (!outcome.file) throw new AppError('file_not_found', 'There is no such file.');
       return this.answerSettled(outcome.file, key);
     }
-    await this.storage.delete(outcome.garbage).catch((error: unknown) => {
-      // Nothing is lost: the reconciler removes objects that no row points at.
-      this.logger.warn(`Could not delete ${outcome.garbage.join(', ')}: ${String(error)}`);
-    });
+    await this.deleteObjects(outcome.garbage);
     return this.answer(outcome.file, outcome.status);
+  }
+
+  /**
+   * Whether the user who asked for the upload may still edit the file: a file put in the trash, or a share
+   * revoked, since the URL was handed out takes no bytes through it. (Uploads asked for before the uploader was
+   * recorded are judged on the trash alone.)
+   */
+  private async uploaderMayStillWrite(file: Item, manager: EntityManager): Promise<boolean> {
+    if (file.deletedAt) return false;
+    if (!file.uploadRequestedBy) return true;
+    try {
+      await this.access.requireFile(file.uploadRequestedBy, file.id, 'edit', manager);
+      return true;
+    } catch (error) {
+      if (error instanceof AppError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the object an event was about when it is one of this file's upload keys that the row no longer
+   * points at (or the row is gone). Such a key never becomes the file's again (every upload has a key of its
+   * own), so this needs no lock.
+   */
+  private async discardStale(file: Item | null, fileId: string, key: string | undefined): Promise<void> {
+    if (key === undefined || parseFileKey(key)?.fileId !== fileId) return;
+    if (file && (key === file.objectKey || key === file.uploadKey)) return;
+    await this.deleteObjects([key]);
+  }
+
+  private async deleteObjects(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.storage.delete(keys).catch((error: unknown) => {
+      // Nothing is lost: the reconciler removes objects that no row points at.
+      this.logger.warn(`Could not delete ${keys.join(', ')}: ${String(error)}`);
+    });
   }
 
   /** A file with no upload pending for `key`: answer as the confirmation that settled it did. */

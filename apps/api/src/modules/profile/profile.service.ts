@@ -44,6 +44,8 @@ export class ProfilePhotoService {
       sizeBytes,
       contentType: contentType ?? DEFAULT_CONTENT_TYPE,
       expiresInSeconds: uploadUrlTtlSeconds,
+      // One key per user, taken again by each new photo (the worker deletes the original once it is processed).
+      overwrite: true,
     });
     const givenUpAt = request.expiresAt.getTime() + this.config.drive.uploadGraceSeconds * 1000;
     await this.photos.startUpload(userId, new Date(givenUpAt));

@@ -12,6 +12,8 @@ export interface ReconcileReport {
   purged: number;
   orphansDeleted: number;
   previewsAbandoned: number;
+  /** Temporary files of uploads cut off by a crash (the embedded store's). */
+  partsRemoved: number;
 }
 
 /** How long an upload is left alone after its URL was handed out, so the event has a chance first. */
@@ -28,8 +30,9 @@ const ORPHAN_SCAN_PAGE = 1000;
 /**
  * Settles what events missed (S3 events are at-least-once and can be lost): uploads whose bytes arrived
  * without an event are confirmed, uploads that never arrived are forgotten and their quota freed, old trash
- * is purged, objects no row points at are removed, previews no worker finished are called failed. Every step
- * is conditional on the row's state, so two replicas running it at once do each thing once.
+ * is purged, objects no row points at are removed, previews no worker finished are called failed, and the
+ * parts of uploads a crash cut off are removed (at start too). Every step is conditional on the row's state, so
+ * two replicas running it at once do each thing once.
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -49,6 +52,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
+    // What a crash left half uploaded goes at start, whether or not the reconciler runs on a timer.
+    void this.removeStaleParts(new Date()).catch((error: unknown) =>
+      this.logger.warn(`Could not remove interrupted uploads: ${String(error)}`),
+    );
     const seconds = this.config.drive.reconcileIntervalSeconds;
     if (seconds > 0) this.timer = setInterval(() => void this.run().catch(() => undefined), seconds * 1000).unref();
   }
@@ -70,7 +77,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const purged = await this.trash.purgeExpired(BATCH, now);
       const orphansDeleted = await this.removeOrphans(now);
       const previewsAbandoned = await this.items.abandonPreviews(new Date(now.getTime() - PREVIEW_DEADLINE_MS), BATCH);
-      const report = { confirmed, expired, purged, orphansDeleted, previewsAbandoned };
+      const partsRemoved = await this.removeStaleParts(now);
+      const report = { confirmed, expired, purged, orphansDeleted, previewsAbandoned, partsRemoved };
       if (Object.values(report).some((count) => count > 0)) this.logger.log(`Reconciled: ${JSON.stringify(report)}`);
       return report;
     } catch (error) {
@@ -123,8 +131,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
    * and no upload in flight; under previews/, previews of files gone or with no preview (any more).
    */
   private async removeOrphans(now: Date): Promise<number> {
-    const oldEnough =
-      now.getTime() - (this.config.storage.uploadUrlTtlSeconds + this.config.drive.uploadGraceSeconds) * 1000;
+    const oldEnough = this.beyondUploads(now).getTime();
     const files = await this.scan(objectKeys.filesPrefix, oldEnough, async (keys) => {
       const ids = keys.map((key) => parseFileKey(key)?.fileId).filter((id): id is string => !!id);
       const referenced = ids.length > 0 ? await this.items.referencedKeys([...new Set(ids)]) : new Set<string>();
@@ -136,6 +143,20 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       return keys.filter((key) => !kept.has(parsePreviewKey(key)?.fileId ?? ''));
     });
     return files + previews;
+  }
+
+  /**
+   * Parts of uploads that never finished, last written longer ago than an upload URL lives: no live upload is
+   * cut (one that writes keeps its part fresh).
+   */
+  private removeStaleParts(now: Date): Promise<number> {
+    return this.storage.removeStaleParts(this.beyondUploads(now));
+  }
+
+  /** Before this, no upload URL handed out is alive any more (with the grace period). */
+  private beyondUploads(now: Date): Date {
+    const { uploadUrlTtlSeconds } = this.config.storage;
+    return new Date(now.getTime() - (uploadUrlTtlSeconds + this.config.drive.uploadGraceSeconds) * 1000);
   }
 
   /** One page of objects under `prefix` (resuming where the last run stopped): deletes those `orphansOf` names. */

@@ -2,7 +2,14 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
 import { AppError, ErrorCode } from '@app/contracts';
-import { AllowedUpload, LOCAL_STORAGE_PATH, LocalObjectStorage, QueryValues } from '@app/storage';
+import {
+  AllowedDownload,
+  AllowedUpload,
+  LOCAL_STORAGE_PATH,
+  LocalObjectStorage,
+  OpenedObject,
+  QueryValues,
+} from '@app/storage';
 import { sendProblem } from '../../common/errors/problem.filter';
 import { parseRange } from './byte-range';
 
@@ -59,12 +66,23 @@ export async function localStorageRoutes(
           ? ({ ok: false, code: 'upload_url_invalid', detail: 'This upload URL is not valid.' } as const)
           : storage.verifyUpload(key, request.query as QueryValues, request.headers);
       if (!verdict.ok) return refuse(request, reply, verdict.code, verdict.detail);
+      // A used write-once URL is refused before its body is read (and again, atomically, when it is placed).
+      if (!verdict.value.overwrite && (await storage.exists(verdict.value.key))) {
+        return refuse(
+          request,
+          reply,
+          'upload_already_received',
+          'This upload URL has been used: an upload URL writes once. Ask the API for a new one.',
+        );
+      }
       allowed.set(request, verdict.value);
     },
     handler: async (request, reply) => {
       const upload = allowed.get(request)!;
       try {
-        const stored = await storage.receive(upload.key, request.raw, upload.sizeBytes, upload.contentType);
+        const stored = await storage.receive(upload.key, request.raw, upload.sizeBytes, upload.contentType, {
+          overwrite: upload.overwrite,
+        });
         return reply.status(200).header('ETag', `"${stored.etag}"`).send();
       } catch (error) {
         // The client went away mid-upload: the partial file is gone already and nobody is left to answer.
@@ -89,35 +107,46 @@ export async function localStorageRoutes(
           : storage.verifyDownload(key, request.query as QueryValues);
       if (!verdict.ok) return problem(reply, verdict.code, verdict.detail);
       const opened = await storage.open(verdict.value.key);
-      if (!opened) return problem(reply, 'object_not_found', 'There is no file at this URL any more.');
-
-      const size = opened.head.sizeBytes;
-      const range = parseRange(request.headers.range, size);
-      if (range.kind === 'unsatisfiable') {
-        await opened.close();
-        void reply.header('Content-Range', `bytes */${size}`);
-        return problem(reply, 'range_not_satisfiable', `The file has ${size} bytes: ask for a range within them.`);
-      }
-      void reply
-        .header('Accept-Ranges', 'bytes')
-        .header('Content-Type', verdict.value.contentType ?? opened.head.contentType ?? 'application/octet-stream')
-        .header('Content-Disposition', verdict.value.contentDisposition)
-        .header('Cache-Control', 'private, max-age=0')
-        // The URL is the credential: let a web app on another origin show it (an <img> of a preview).
-        .header('Cross-Origin-Resource-Policy', 'cross-origin');
-      if (opened.etag) void reply.header('ETag', `"${opened.etag}"`);
-      if (opened.head.lastModified) void reply.header('Last-Modified', opened.head.lastModified.toUTCString());
-
-      const part = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
-      if (part) void reply.status(206).header('Content-Range', `bytes ${part.start}-${part.end}/${size}`);
-      void reply.header('Content-Length', String(part ? part.end - part.start + 1 : size));
-      if (request.method === 'HEAD' || size === 0) {
-        await opened.close();
-        return reply.send();
-      }
-      return reply.send(opened.stream(part));
+      // A URL pinned to an ETag serves those bytes or none.
+      if (opened && verdict.value.etag !== undefined && opened.etag !== verdict.value.etag) await opened.close();
+      else if (opened) return serve(request, reply, opened, verdict.value);
+      return problem(reply, 'object_not_found', 'There is no file at this URL any more.');
     },
   });
+}
+
+/** Answers a verified GET or HEAD with the object opened for it (a range of it, when asked and satisfiable). */
+async function serve(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  opened: OpenedObject,
+  allowed: AllowedDownload,
+): Promise<FastifyReply> {
+  const size = opened.head.sizeBytes;
+  const range = parseRange(request.headers.range, size);
+  if (range.kind === 'unsatisfiable') {
+    await opened.close();
+    void reply.header('Content-Range', `bytes */${size}`);
+    return problem(reply, 'range_not_satisfiable', `The file has ${size} bytes: ask for a range within them.`);
+  }
+  void reply
+    .header('Accept-Ranges', 'bytes')
+    .header('Content-Type', allowed.contentType ?? opened.head.contentType ?? 'application/octet-stream')
+    .header('Content-Disposition', allowed.contentDisposition)
+    .header('Cache-Control', 'private, max-age=0')
+    // The URL is the credential: let a web app on another origin show it (an <img> of a preview).
+    .header('Cross-Origin-Resource-Policy', 'cross-origin');
+  if (opened.etag) void reply.header('ETag', `"${opened.etag}"`);
+  if (opened.head.lastModified) void reply.header('Last-Modified', opened.head.lastModified.toUTCString());
+
+  const part = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
+  if (part) void reply.status(206).header('Content-Range', `bytes ${part.start}-${part.end}/${size}`);
+  void reply.header('Content-Length', String(part ? part.end - part.start + 1 : size));
+  if (request.method === 'HEAD' || size === 0) {
+    await opened.close();
+    return reply.send();
+  }
+  return reply.send(opened.stream(part));
 }
 
 /** The object key a `/storage/…` URL names (each segment percent-decoded), or undefined when it names none. */

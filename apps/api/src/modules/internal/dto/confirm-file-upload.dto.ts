@@ -28,7 +28,10 @@ export class ConfirmFileUploadDto {
   @Matches(MEDIA_TYPE, { message: 'must be a media type such as image/png' })
   content_type: string;
 
-  /** The object the event was about; when it is not the file's pending upload, nothing changes. Default: the pending upload. */
+  /**
+   * The object the event was about. When it is neither the file's pending upload nor its bytes (the upload was
+   * superseded, rejected or purged with its file), it is deleted and nothing else changes. Default: the pending upload.
+   */
   @IsOptional()
   @IsString()
   @MaxLength(200)
