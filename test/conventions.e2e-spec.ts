@@ -1,6 +1,6 @@
 import { Response, Test } from 'supertest';
 import TestAgent from 'supertest/lib/agent';
-import { startTestApp, TestApp } from './support/test-app';
+import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { expectProblem } from './support/expectations';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -349,5 +349,68 @@ describe('odd requests', () => {
     const res = await send(t.http);
     expect(res.status).toBeLessThan(500);
     expect(res.headers['x-request-id']).toMatch(/\S/);
+  });
+});
+
+describe('bad input that once reached a 500', () => {
+  let t: TestApp;
+  let owner: Account;
+  let folderId: string;
+  const auth = () => ({ Authorization: `Bearer ${owner.token}` });
+  beforeAll(async () => {
+    t = await startTestApp();
+    owner = await registerAndLogin(t.http);
+    await registerAndLogin(t.http, { username: 'recipient' });
+    const folder = await t.http.post('/drive').set(auth()).send({ folder_name: 'Shared' });
+    expect(folder.status).toBe(201);
+    folderId = folder.body.id;
+  });
+  afterAll(() => t.close());
+
+  const unreadable = (res: Response, field: string) => {
+    expectProblem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field, message: 'must not contain NUL or unpaired surrogate characters' }]);
+  };
+
+  it('refuses a NUL in the login username, as JSON and as a form', async () => {
+    unreadable(await t.http.post('/login').send({ username: 'a\u0000b', password: 'password' }), 'username');
+    unreadable(await t.http.post('/login').type('form').send('username=a%00b&password=password'), 'username');
+  });
+
+  it('refuses a NUL in the username of POST /share', async () => {
+    const body = { share_object_type: 'folder', folder_id: folderId, username: 'recip\u0000ient', permission: 'view' };
+    unreadable(await t.http.post('/share').set(auth()).send(body), 'username');
+  });
+
+  it('refuses a lone surrogate in the e-mail address of POST /user (raw JSON, as a client would send it)', async () => {
+    const raw = '{"username":"surrogate","email":"a\\ud800@example.com","password":"password1"}';
+    unreadable(await postJson(t.http, '/user', raw), 'email');
+  });
+
+  it('refuses a NUL in a query parameter', async () => {
+    unreadable(await t.http.get('/shared-with-me?cursor=%00').set(auth()), 'cursor');
+  });
+
+  it.each([
+    ['POST /profile-photo (an optional body)', '/profile-photo', nested(3000, '[', '', ']')],
+    ['POST /drive', '/drive', nested(3000, '[', '', ']')],
+    ['POST /file', '/file', nested(3000, '{"a":', 'null', '}')],
+    ['POST /login (a public route)', '/login', nested(3000, '{"a":', 'null', '}')],
+  ])('refuses JSON nested 3,000 deep on %s with a 422 on `body`', async (_, path, deep) => {
+    const res = await t.http.post(path).set(auth()).set('Content-Type', 'application/json').send(`{"a":${deep}}`);
+    expectValidationOfBody(res);
+    expect(res.body.errors[0].message).toMatch(/nested/);
+  });
+
+  it.each(['file_id', 'folder_id'])('refuses "%s": null in POST /share with a 422 naming it', async (field) => {
+    const body = {
+      share_object_type: field === 'file_id' ? 'file' : 'folder',
+      [field]: null,
+      username: 'recipient',
+      permission: 'view',
+    };
+    const res = await t.http.post('/share').set(auth()).send(body);
+    expectProblem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(/UUID/) }]);
   });
 });
