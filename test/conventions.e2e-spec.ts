@@ -2,6 +2,7 @@ import { Response, Test } from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { expectProblem } from './support/expectations';
+import { sendRaw } from './support/raw-http';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MIB = 1024 * 1024;
@@ -349,6 +350,59 @@ describe('odd requests', () => {
     const res = await send(t.http);
     expect(res.status).toBeLessThan(500);
     expect(res.headers['x-request-id']).toMatch(/\S/);
+  });
+});
+
+describe("what Node's HTTP parser refuses, before any route", () => {
+  let t: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    url = await t.app.getUrl();
+  });
+  afterAll(() => t.close());
+
+  const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
+
+  it.each<[string, string, number, string]>([
+    ['a request line that is not HTTP', 'HELLO\r\n\r\n', 400, 'malformed_request'],
+    [
+      'a Content-Length that is not a number',
+      head(['POST /user HTTP/1.1', 'Host: x', 'Content-Length: abc']),
+      400,
+      'malformed_request',
+    ],
+    [
+      'both Content-Length and Transfer-Encoding (request smuggling)',
+      head(['POST /user HTTP/1.1', 'Host: x', 'Content-Length: 3', 'Transfer-Encoding: chunked']) + '0\r\n\r\n',
+      400,
+      'malformed_request',
+    ],
+    ['a space in a header name', head(['GET /health HTTP/1.1', 'Host: x', 'Bad Header: 1']), 400, 'malformed_request'],
+    [
+      'headers over 16 KiB',
+      head(['GET /health HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20 * 1024)}`]),
+      431,
+      'headers_too_large',
+    ],
+    [
+      'a chunk extension over 16 KiB',
+      head(['POST /user HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Transfer-Encoding: chunked']) +
+        `2;${'a'.repeat(20 * 1024)}\r\n{}\r\n0\r\n\r\n`,
+      413,
+      'payload_too_large',
+    ],
+  ])('answers %s with a complete problem+json %i, and closes the connection', async (_, raw, status, code) => {
+    const res = await sendRaw(url, raw);
+    expectProblem(res, status, code);
+    expect(res.headers['connection']).toBe('close');
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+    expect(res.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('still serves the next connection normally', async () => {
+    const res = await sendRaw(url, head(['GET /health HTTP/1.1', 'Host: x', 'Connection: close']));
+    expect(res.status).toBe(200);
   });
 });
 
