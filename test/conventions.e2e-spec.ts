@@ -3,6 +3,7 @@ import TestAgent from 'supertest/lib/agent';
 import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { expectProblem } from './support/expectations';
 import { sendRaw } from './support/raw-http';
+import { FileDrive } from './support/drive-files';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MIB = 1024 * 1024;
@@ -466,5 +467,78 @@ describe('bad input that once reached a 500', () => {
     const res = await t.http.post('/share').set(auth()).send(body);
     expectProblem(res, 422, 'validation_failed');
     expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(/UUID/) }]);
+  });
+});
+
+describe('names that cannot deceive', () => {
+  let t: TestApp;
+  let drive: FileDrive;
+  beforeAll(async () => {
+    t = await startTestApp();
+    drive = new FileDrive(t.http, await registerAndLogin(t.http));
+  });
+  afterAll(() => t.close());
+
+  const INVISIBLE = /invisible or direction-changing/;
+  const refusedAs = (res: Response, field: string, message: RegExp) => {
+    expectProblem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+  };
+  const createFolder = (name: string) => t.http.post('/drive').set(drive.auth).send({ folder_name: name });
+  let made = 0;
+
+  it.each([
+    ['a right-to-left override (rtl<U+202E>gpj.exe would show as rtlexe.jpg)', 'rtl\u202Egpj.exe', INVISIBLE],
+    ['a right-to-left isolate', 'a\u2067b', INVISIBLE],
+    ['a zero-width space', 'Photos\u200B', INVISIBLE],
+    ['a byte-order mark inside the name', 'a\uFEFFb', INVISIBLE],
+    ['an Arabic letter mark', 'a\u061Cb', INVISIBLE],
+    ['a word joiner', 'a\u2060b', INVISIBLE],
+    ['a C1 control', 'a\u0085b', /control characters/],
+  ])('refuses %s in every name a client gives, with a 422', async (_, name, message) => {
+    refusedAs(await createFolder(name), 'folder_name', message);
+    refusedAs(await drive.requestUpload({ file_name: name, file_size_in_bytes: 1 }), 'file_name', message);
+    const batch = await drive.requestUploads([{ file_name: name, file_size_in_bytes: 1 }]);
+    expect(batch.status).toBe(200);
+    expect(batch.body.results[0]).toMatchObject({ index: 0, status: 422, error: { code: 'validation_failed' } });
+    expect(batch.body.results[0].error.errors).toEqual([
+      { field: 'file_name', message: expect.stringMatching(message) },
+    ]);
+    const folder = await drive.folder(`Renamed ${++made}`);
+    refusedAs(await t.http.patch(`/drive/${folder.id}`).set(drive.auth).send({ new_name: name }), 'new_name', message);
+    const { file } = await drive.startUpload(`File ${made}.png`, 1);
+    refusedAs(await drive.patch(file.id, { file_name: name }), 'file_name', message);
+  });
+
+  it('accepts what shows as it is: right-to-left scripts, emoji and their ZWJ sequences', async () => {
+    for (const name of ['שלום', 'تقرير.pdf', '👨\u200D👩\u200D👧 photos', '写真']) {
+      expect((await drive.folder(name)).name).toBe(name);
+    }
+    const { file } = await drive.startUpload('👩🏽\u200D💻 work.png', 1);
+    expect(file.name).toBe('👩🏽\u200D💻 work.png');
+  });
+
+  it('compares names in NFC on rename too: a decomposed é takes the name of its composed sibling', async () => {
+    await drive.folder('Caf\u00e9 notes');
+    const other = await drive.folder('Other notes');
+    const res = await t.http.patch(`/drive/${other.id}`).set(drive.auth).send({ new_name: 'Cafe\u0301 notes' });
+    expectProblem(res, 409, 'folder_name_conflict');
+    const renamed = await t.http.patch(`/drive/${other.id}`).set(drive.auth).send({ new_name: 'Cafe\u0301 menu' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.name).toBe('Caf\u00e9 menu');
+  });
+
+  it('refuses an e-mail address with invisible or direction-changing characters (others see it)', async () => {
+    for (const email of ['moc.elpmaxe@\u202Eeve.com', 'a\u200Bb@example.com', 'ab@exa\u2066mple.com']) {
+      const res = await t.http.post('/user').send({ username: 'trickster', email, password: 'password1' });
+      refusedAs(res, 'email', INVISIBLE);
+    }
+  });
+
+  it('usernames are plain ASCII already: a bidi control in one is refused by its pattern', async () => {
+    const res = await t.http
+      .post('/user')
+      .send({ username: 'ab\u202Ecd', email: 'ab@example.com', password: 'password1' });
+    refusedAs(res, 'username', /letters, digits/);
   });
 });
