@@ -1,7 +1,9 @@
 import { Response, Test } from 'supertest';
 import TestAgent from 'supertest/lib/agent';
-import { startTestApp, TestApp } from './support/test-app';
+import { Account, registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { expectProblem } from './support/expectations';
+import { sendRaw } from './support/raw-http';
+import { FileDrive } from './support/drive-files';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MIB = 1024 * 1024;
@@ -349,5 +351,194 @@ describe('odd requests', () => {
     const res = await send(t.http);
     expect(res.status).toBeLessThan(500);
     expect(res.headers['x-request-id']).toMatch(/\S/);
+  });
+});
+
+describe("what Node's HTTP parser refuses, before any route", () => {
+  let t: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    url = await t.app.getUrl();
+  });
+  afterAll(() => t.close());
+
+  const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
+
+  it.each<[string, string, number, string]>([
+    ['a request line that is not HTTP', 'HELLO\r\n\r\n', 400, 'malformed_request'],
+    [
+      'a Content-Length that is not a number',
+      head(['POST /user HTTP/1.1', 'Host: x', 'Content-Length: abc']),
+      400,
+      'malformed_request',
+    ],
+    [
+      'both Content-Length and Transfer-Encoding (request smuggling)',
+      head(['POST /user HTTP/1.1', 'Host: x', 'Content-Length: 3', 'Transfer-Encoding: chunked']) + '0\r\n\r\n',
+      400,
+      'malformed_request',
+    ],
+    ['a space in a header name', head(['GET /health HTTP/1.1', 'Host: x', 'Bad Header: 1']), 400, 'malformed_request'],
+    [
+      'headers over 16 KiB',
+      head(['GET /health HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20 * 1024)}`]),
+      431,
+      'headers_too_large',
+    ],
+    [
+      'a chunk extension over 16 KiB',
+      head(['POST /user HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Transfer-Encoding: chunked']) +
+        `2;${'a'.repeat(20 * 1024)}\r\n{}\r\n0\r\n\r\n`,
+      413,
+      'payload_too_large',
+    ],
+  ])('answers %s with a complete problem+json %i, and closes the connection', async (_, raw, status, code) => {
+    const res = await sendRaw(url, raw);
+    expectProblem(res, status, code);
+    expect(res.headers['connection']).toBe('close');
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+    expect(res.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('still serves the next connection normally', async () => {
+    const res = await sendRaw(url, head(['GET /health HTTP/1.1', 'Host: x', 'Connection: close']));
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('bad input that once reached a 500', () => {
+  let t: TestApp;
+  let owner: Account;
+  let folderId: string;
+  const auth = () => ({ Authorization: `Bearer ${owner.token}` });
+  beforeAll(async () => {
+    t = await startTestApp();
+    owner = await registerAndLogin(t.http);
+    await registerAndLogin(t.http, { username: 'recipient' });
+    const folder = await t.http.post('/drive').set(auth()).send({ folder_name: 'Shared' });
+    expect(folder.status).toBe(201);
+    folderId = folder.body.id;
+  });
+  afterAll(() => t.close());
+
+  const unreadable = (res: Response, field: string) => {
+    expectProblem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field, message: 'must not contain NUL or unpaired surrogate characters' }]);
+  };
+
+  it('refuses a NUL in the login username, as JSON and as a form', async () => {
+    unreadable(await t.http.post('/login').send({ username: 'a\u0000b', password: 'password' }), 'username');
+    unreadable(await t.http.post('/login').type('form').send('username=a%00b&password=password'), 'username');
+  });
+
+  it('refuses a NUL in the username of POST /share', async () => {
+    const body = { share_object_type: 'folder', folder_id: folderId, username: 'recip\u0000ient', permission: 'view' };
+    unreadable(await t.http.post('/share').set(auth()).send(body), 'username');
+  });
+
+  it('refuses a lone surrogate in the e-mail address of POST /user (raw JSON, as a client would send it)', async () => {
+    const raw = '{"username":"surrogate","email":"a\\ud800@example.com","password":"password1"}';
+    unreadable(await postJson(t.http, '/user', raw), 'email');
+  });
+
+  it('refuses a NUL in a query parameter', async () => {
+    unreadable(await t.http.get('/shared-with-me?cursor=%00').set(auth()), 'cursor');
+  });
+
+  it.each([
+    ['POST /profile-photo (an optional body)', '/profile-photo', nested(3000, '[', '', ']')],
+    ['POST /drive', '/drive', nested(3000, '[', '', ']')],
+    ['POST /file', '/file', nested(3000, '{"a":', 'null', '}')],
+    ['POST /login (a public route)', '/login', nested(3000, '{"a":', 'null', '}')],
+  ])('refuses JSON nested 3,000 deep on %s with a 422 on `body`', async (_, path, deep) => {
+    const res = await t.http.post(path).set(auth()).set('Content-Type', 'application/json').send(`{"a":${deep}}`);
+    expectValidationOfBody(res);
+    expect(res.body.errors[0].message).toMatch(/nested/);
+  });
+
+  it.each(['file_id', 'folder_id'])('refuses "%s": null in POST /share with a 422 naming it', async (field) => {
+    const body = {
+      share_object_type: field === 'file_id' ? 'file' : 'folder',
+      [field]: null,
+      username: 'recipient',
+      permission: 'view',
+    };
+    const res = await t.http.post('/share').set(auth()).send(body);
+    expectProblem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(/UUID/) }]);
+  });
+});
+
+describe('names that cannot deceive', () => {
+  let t: TestApp;
+  let drive: FileDrive;
+  beforeAll(async () => {
+    t = await startTestApp();
+    drive = new FileDrive(t.http, await registerAndLogin(t.http));
+  });
+  afterAll(() => t.close());
+
+  const INVISIBLE = /invisible or direction-changing/;
+  const refusedAs = (res: Response, field: string, message: RegExp) => {
+    expectProblem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+  };
+  const createFolder = (name: string) => t.http.post('/drive').set(drive.auth).send({ folder_name: name });
+  let made = 0;
+
+  it.each([
+    ['a right-to-left override (rtl<U+202E>gpj.exe would show as rtlexe.jpg)', 'rtl\u202Egpj.exe', INVISIBLE],
+    ['a right-to-left isolate', 'a\u2067b', INVISIBLE],
+    ['a zero-width space', 'Photos\u200B', INVISIBLE],
+    ['a byte-order mark inside the name', 'a\uFEFFb', INVISIBLE],
+    ['an Arabic letter mark', 'a\u061Cb', INVISIBLE],
+    ['a word joiner', 'a\u2060b', INVISIBLE],
+    ['a C1 control', 'a\u0085b', /control characters/],
+  ])('refuses %s in every name a client gives, with a 422', async (_, name, message) => {
+    refusedAs(await createFolder(name), 'folder_name', message);
+    refusedAs(await drive.requestUpload({ file_name: name, file_size_in_bytes: 1 }), 'file_name', message);
+    const batch = await drive.requestUploads([{ file_name: name, file_size_in_bytes: 1 }]);
+    expect(batch.status).toBe(200);
+    expect(batch.body.results[0]).toMatchObject({ index: 0, status: 422, error: { code: 'validation_failed' } });
+    expect(batch.body.results[0].error.errors).toEqual([
+      { field: 'file_name', message: expect.stringMatching(message) },
+    ]);
+    const folder = await drive.folder(`Renamed ${++made}`);
+    refusedAs(await t.http.patch(`/drive/${folder.id}`).set(drive.auth).send({ new_name: name }), 'new_name', message);
+    const { file } = await drive.startUpload(`File ${made}.png`, 1);
+    refusedAs(await drive.patch(file.id, { file_name: name }), 'file_name', message);
+  });
+
+  it('accepts what shows as it is: right-to-left scripts, emoji and their ZWJ sequences', async () => {
+    for (const name of ['שלום', 'تقرير.pdf', '👨\u200D👩\u200D👧 photos', '写真']) {
+      expect((await drive.folder(name)).name).toBe(name);
+    }
+    const { file } = await drive.startUpload('👩🏽\u200D💻 work.png', 1);
+    expect(file.name).toBe('👩🏽\u200D💻 work.png');
+  });
+
+  it('compares names in NFC on rename too: a decomposed é takes the name of its composed sibling', async () => {
+    await drive.folder('Caf\u00e9 notes');
+    const other = await drive.folder('Other notes');
+    const res = await t.http.patch(`/drive/${other.id}`).set(drive.auth).send({ new_name: 'Cafe\u0301 notes' });
+    expectProblem(res, 409, 'folder_name_conflict');
+    const renamed = await t.http.patch(`/drive/${other.id}`).set(drive.auth).send({ new_name: 'Cafe\u0301 menu' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.name).toBe('Caf\u00e9 menu');
+  });
+
+  it('refuses an e-mail address with invisible or direction-changing characters (others see it)', async () => {
+    for (const email of ['moc.elpmaxe@\u202Eeve.com', 'a\u200Bb@example.com', 'ab@exa\u2066mple.com']) {
+      const res = await t.http.post('/user').send({ username: 'trickster', email, password: 'password1' });
+      refusedAs(res, 'email', INVISIBLE);
+    }
+  });
+
+  it('usernames are plain ASCII already: a bidi control in one is refused by its pattern', async () => {
+    const res = await t.http
+      .post('/user')
+      .send({ username: 'ab\u202Ecd', email: 'ab@example.com', password: 'password1' });
+    refusedAs(res, 'username', /letters, digits/);
   });
 });

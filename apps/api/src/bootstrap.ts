@@ -4,9 +4,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { AppConfig } from '@app/config';
 import { ObjectStorage } from '@app/storage';
 import { ApiModule } from './api.module';
+import { answerClientError } from './common/errors/client-error';
 import { sendProblem } from './common/errors/problem.filter';
 import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './common/http/logging';
 import { addSecurityHeaders } from './common/http/security-headers';
+import { refuseDeepBodies } from './common/validation/unsafe-input';
 import { registerLocalStorageRoutes } from './modules/storage/local-storage.routes';
 import { registerWebApp, storageOrigins } from './modules/web/web-app';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
@@ -25,6 +27,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     // Errors Fastify meets before routing (a malformed URL) skip the hooks below: same answer, same header.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       sendProblem(error, reply.header('X-Request-Id', request.id)),
+    // And what Node's HTTP parser refuses before Fastify sees a request (bad framing, huge headers, a timeout).
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: true,
@@ -38,6 +42,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   });
   // JSON and forms only: a text/plain body is refused with 415 rather than parsed into a string.
   fastify.removeContentTypeParser('text/plain');
+  refuseDeepBodies(fastify);
 
   addSecurityHeaders(fastify, { storageOrigins: await storageOrigins(app.get(ObjectStorage)) });
   if (config.http.corsOrigins.length > 0) {

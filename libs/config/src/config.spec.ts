@@ -2,7 +2,15 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from './config';
-import { EMBEDDED_TEST_URLS, POSTGRES_BIN_DIR, publishEmbeddedTestUrls, readTestEnvironment } from './test-environment';
+import {
+  EMBEDDED_TEST_URLS,
+  POSTGRES_BIN_DIR,
+  FUZZ_DEFAULT_REQUESTS,
+  FUZZ_DEFAULT_SEED,
+  publishEmbeddedTestUrls,
+  readFuzzSettings,
+  readTestEnvironment,
+} from './test-environment';
 
 const SECRET_A = 'a'.repeat(32);
 const SECRET_B = 'b'.repeat(40);
@@ -393,5 +401,29 @@ describe('the test environment', () => {
   it('reads where jest.config.js found the PostgreSQL programs', () => {
     const env = { [POSTGRES_BIN_DIR]: '/usr/lib/postgresql/15/bin' };
     expect(readTestEnvironment(env).postgresBinDir).toBe('/usr/lib/postgresql/15/bin');
+  });
+});
+
+describe('readFuzzSettings', () => {
+  it('has a fixed seed and 10,000 requests by default, so that a run is repeatable', () => {
+    expect(readFuzzSettings({})).toEqual({ seed: FUZZ_DEFAULT_SEED, requests: FUZZ_DEFAULT_REQUESTS });
+    expect(FUZZ_DEFAULT_REQUESTS).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('reads FUZZ_SEED and FUZZ_REQUESTS, and draws a seed for "random"', () => {
+    expect(readFuzzSettings({ FUZZ_SEED: ' 42 ', FUZZ_REQUESTS: '500' })).toEqual({ seed: 42, requests: 500 });
+    const { seed } = readFuzzSettings({ FUZZ_SEED: 'random' });
+    expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32).toBe(true);
+  });
+
+  it.each([
+    ['FUZZ_SEED', '-1'],
+    ['FUZZ_SEED', '1.5'],
+    ['FUZZ_SEED', 'abc'],
+    ['FUZZ_SEED', String(2 ** 32)],
+    ['FUZZ_REQUESTS', '0'],
+    ['FUZZ_REQUESTS', 'many'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => readFuzzSettings({ [name]: value })).toThrow(name);
   });
 });

@@ -32,3 +32,28 @@ export function readTestEnvironment(env: Record<string, string | undefined> = pr
 export function publishEmbeddedTestUrls(urls: string[], env: Record<string, string | undefined> = process.env): void {
   env[EMBEDDED_TEST_URLS] = urls.join(' ');
 }
+
+/** The fuzz suite's knobs (`npm run test:fuzz`). */
+export interface FuzzSettings {
+  /** The PRNG's seed: FUZZ_SEED, an unsigned 32-bit integer, or a fresh one for `random`. */
+  seed: number;
+  /** How many requests to send: FUZZ_REQUESTS. */
+  requests: number;
+}
+
+export const FUZZ_DEFAULT_SEED = 20_261_128;
+export const FUZZ_DEFAULT_REQUESTS = 10_000;
+
+export function readFuzzSettings(env: Record<string, string | undefined> = process.env): FuzzSettings {
+  const seedText = env.FUZZ_SEED?.trim() || String(FUZZ_DEFAULT_SEED);
+  const seed = seedText === 'random' ? Math.floor(Math.random() * 2 ** 32) : Number(seedText);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
+    throw new Error(`FUZZ_SEED must be an integer from 0 to 4294967295, or "random" (got "${seedText}")`);
+  }
+  const requestsText = env.FUZZ_REQUESTS?.trim() || String(FUZZ_DEFAULT_REQUESTS);
+  const requests = Number(requestsText);
+  if (!Number.isInteger(requests) || requests < 1) {
+    throw new Error(`FUZZ_REQUESTS must be a positive integer (got "${requestsText}")`);
+  }
+  return { seed, requests };
+}

@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   malformed_request: 400,
   validation_failed: 422,
   payload_too_large: 413,
+  headers_too_large: 431,
+  request_timeout: 408,
   unsupported_media_type: 415,
   route_not_found: 404,
   method_not_allowed: 405,

@@ -449,11 +449,12 @@ export interface components {
             detail: string;
         };
         CreateUserDto: {
-            /** @description 3 to 32 letters, digits, `_`, `.` or `-`; unique regardless of case. */
+            /** @description 3 to 32 letters, digits, `_`, `.` or `-` (ASCII: nothing invisible, nothing that looks like another); unique regardless of case. */
             username: string;
             /**
              * Format: email
-             * @description A valid address of up to 254 characters; unique regardless of case, and stored lower-cased.
+             * @description A valid address of up to 254 characters, without invisible or direction-changing characters (others see
+             *     it: it names the owner of what is shared with them); unique regardless of case, and stored lower-cased.
              */
             email: string;
             /** @description 8 to 72 bytes in UTF-8 (bcrypt reads no further). */
@@ -533,7 +534,7 @@ export interface components {
             password: string;
         };
         CreateFolderDto: {
-            /** @description 1 to 255 characters after NFC normalisation and trimming; no `/`, `\`, NUL or control characters. */
+            /** @description 1 to 255 characters after NFC normalisation and trimming; no `/`, `\`, control characters, nor invisible or direction-changing ones (bidi controls, zero-width characters). */
             folder_name: string;
             /**
              * Format: uuid
@@ -676,7 +677,7 @@ export interface components {
              * @enum {string|null}
              */
             file_conflict?: "Keep" | "Replace" | null;
-            /** @description 1 to 255 characters after NFC normalisation and trimming; no `/`, `\`, NUL or control characters. */
+            /** @description 1 to 255 characters after NFC normalisation and trimming; no `/`, `\`, control characters, nor invisible or direction-changing ones (bidi controls, zero-width characters). */
             file_name: string;
             /**
              * Format: uuid

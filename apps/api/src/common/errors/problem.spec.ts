@@ -87,13 +87,15 @@ describe('toProblem', () => {
     expect(toProblem(new BadRequestException()).code).toBe('malformed_request');
     expect(toProblem(new HttpException('Too many', 429)).code).toBe('too_many_requests');
     expect(toProblem(new HttpException('Method Not Allowed', 405)).code).toBe('method_not_allowed');
+    expect(toProblem(fastifyError(408, 'Request Timeout')).code).toBe('request_timeout');
+    expect(toProblem(fastifyError(431, 'Header Fields Too Large')).code).toBe('headers_too_large');
   });
 
   it('keeps the HTTP status of an error whose status has no code of its own', () => {
-    expect(toProblem(fastifyError(408, 'Request Timeout'))).toMatchObject({
+    expect(toProblem(fastifyError(410, 'Gone'))).toMatchObject({
       code: 'malformed_request',
-      status: 408,
-      detail: 'Request Timeout.',
+      status: 410,
+      detail: 'Gone.',
     });
     expect(toProblem(new HttpException('upstream said no', 502))).toMatchObject({
       code: 'internal_error',

@@ -8,9 +8,11 @@ const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
   [HttpStatus.FORBIDDEN]: 'forbidden',
   [HttpStatus.NOT_FOUND]: 'route_not_found',
   [HttpStatus.METHOD_NOT_ALLOWED]: 'method_not_allowed',
+  [HttpStatus.REQUEST_TIMEOUT]: 'request_timeout',
   [HttpStatus.PAYLOAD_TOO_LARGE]: 'payload_too_large',
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'unsupported_media_type',
   [HttpStatus.UNPROCESSABLE_ENTITY]: 'validation_failed',
+  431: 'headers_too_large',
   [HttpStatus.TOO_MANY_REQUESTS]: 'too_many_requests',
   [HttpStatus.SERVICE_UNAVAILABLE]: 'service_unavailable',
 };

@@ -1,11 +1,11 @@
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidationOptions } from 'class-validator';
+import { hiddenCharacterProblem } from './visible-text';
 
 export const ITEM_NAME_MAX_LENGTH = 255;
 
-// C0 and C1 control characters, DEL, and the path separators of every platform.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f/\\]/;
+// The path separators of every platform.
+const SEPARATOR = /[/\\]/;
 
 /** The name as it is stored: Unicode NFC, trimmed. */
 export function normaliseItemName(value: unknown): unknown {
@@ -16,12 +16,16 @@ export function normaliseItemName(value: unknown): unknown {
 export function itemNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return 'must be a string';
   if (name.length === 0 || name.length > ITEM_NAME_MAX_LENGTH) return `must be 1 to ${ITEM_NAME_MAX_LENGTH} characters`;
-  if (FORBIDDEN.test(name)) return 'must not contain /, \\, NUL or control characters';
+  if (SEPARATOR.test(name)) return 'must not contain / or \\';
   if (name === '.' || name === '..') return 'must not be . or ..';
-  return undefined;
+  // `rtl\u202Egpj.exe` shows as `rtlexe.jpg`; `a\u200Bb` looks like its sibling `ab`.
+  return hiddenCharacterProblem(name);
 }
 
-/** A file or folder name: normalised to NFC and trimmed, then checked against the rules of API.md. */
+/**
+ * A file or folder name: normalised to NFC and trimmed (as it is stored and compared: composed and decomposed
+ * `é` are one name), then checked against the rules of API.md.
+ */
 export function IsItemName(options?: ValidationOptions): PropertyDecorator {
   const normalise = Transform(({ value }) => normaliseItemName(value));
   const validate = ValidateBy(

@@ -2,7 +2,8 @@ import { ArgumentMetadata, ValidationError } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsOptional, IsString, MinLength, ValidateNested } from 'class-validator';
 import { AppError } from '@app/contracts';
-import { AppValidationPipe, exceedsDepth, fieldErrors, MAX_BODY_DEPTH } from './validation.pipe';
+import { exceedsDepth, MAX_BODY_DEPTH, UNREADABLE_MESSAGE } from './unsafe-input';
+import { AppValidationPipe, fieldErrors } from './validation.pipe';
 
 class ItemDto {
   @IsString()
@@ -136,6 +137,37 @@ describe('AppValidationPipe', () => {
     expect(exceedsDepth(nested(MAX_BODY_DEPTH), MAX_BODY_DEPTH)).toBe(false);
     expect(exceedsDepth(nested(MAX_BODY_DEPTH + 1), MAX_BODY_DEPTH)).toBe(true);
     expect(exceedsDepth([[[1]]], 2)).toBe(true);
+  });
+
+  it.each([
+    ['a NUL', 'Rep\u0000ort'],
+    ['a lone high surrogate', 'Report\ud800'],
+    ['a lone low surrogate', '\udc00Report'],
+    ['two high surrogates in a row', 'Rep\ud83d\ud83dort'],
+  ])('refuses a string with %s in any field, at any depth, naming each such field', async (_, bad) => {
+    const error = await rejectionOf({ title: bad, items: [{ name: 'ok' }, { name: bad }] });
+    expect(error.code).toBe('validation_failed');
+    expect(error.extra.errors).toEqual([
+      { field: 'title', message: UNREADABLE_MESSAGE },
+      { field: 'items.1.name', message: UNREADABLE_MESSAGE },
+    ]);
+  });
+
+  it('refuses them in a query too, and in an optional body read by a custom decorator', async () => {
+    const query = await rejectionOf({ title: 'a\u0000b' }, { type: 'query', metatype: SampleDto });
+    expect(query.extra.errors).toEqual([{ field: 'title', message: UNREADABLE_MESSAGE }]);
+    const custom = { type: 'custom', metatype: SampleDto } as const;
+    const pipe = new AppValidationPipe({ validateCustomDecorators: true });
+    await expect(pipe.transform({ title: '\ud800abc' }, custom)).rejects.toMatchObject({ code: 'validation_failed' });
+    const nested = (levels: number): unknown => (levels === 1 ? {} : { child: nested(levels - 1) });
+    await expect(pipe.transform({ title: 'Report', extra: nested(3000) }, custom)).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+  });
+
+  it('accepts emoji (whole surrogate pairs), accents and other scripts', async () => {
+    const title = '😀 Café 日本語 العربية';
+    await expect(new AppValidationPipe().transform({ title }, body)).resolves.toEqual({ title });
   });
 
   it('validates a query DTO too, and leaves plain route parameters to their own types', async () => {

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldError } from '@app/contracts';
+import { exceedsDepth, MAX_BODY_DEPTH, tooDeep, unreadableStrings } from './unsafe-input';
 
 /** Flattens class-validator's tree into `{field, message}` pairs with dotted paths (`files.3.file_name`). */
 export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -15,7 +16,8 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
 
 /**
  * Validates and transforms every DTO: unknown fields and wrong values are a 422 that lists each field.
- * A body that is not a JSON object at all (an array, a string, nothing) is refused the same way.
+ * A body that is not a JSON object at all (an array, a string, nothing) is refused the same way, and so is
+ * any string, in any field, with a NUL or an unpaired surrogate (PostgreSQL and UTF-8 cannot take them).
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
@@ -33,32 +35,15 @@ export class AppValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDto = metadata.metatype && this.toValidate(metadata);
-    if (isDto && metadata.type === 'body') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw AppError.validation([{ field: 'body', message: 'must be a JSON object' }]);
-      }
-      // class-transformer and class-validator recurse: a deep enough body would overflow the stack.
-      if (exceedsDepth(value, MAX_BODY_DEPTH)) {
-        throw AppError.validation([
-          { field: 'body', message: `must not be nested more than ${MAX_BODY_DEPTH} levels deep` },
-        ]);
-      }
+    if (!isDto) return super.transform(value, metadata);
+    if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw AppError.validation([{ field: 'body', message: 'must be a JSON object' }]);
     }
+    // Refused on every route as soon as it is parsed (refuseDeepBodies); here too, as the pipe's own guard:
+    // class-transformer and class-validator recurse, and a deep enough value would overflow the stack.
+    if (exceedsDepth(value, MAX_BODY_DEPTH)) throw tooDeep();
+    const unreadable = unreadableStrings(value);
+    if (unreadable.length > 0) throw AppError.validation(unreadable);
     return super.transform(value, metadata);
   }
-}
-
-/** Far deeper than any DTO of ours, far shallower than what overflows the stack. */
-export const MAX_BODY_DEPTH = 32;
-
-/** Whether a parsed JSON value nests objects or arrays more than `limit` levels deep (iteratively). */
-export function exceedsDepth(value: unknown, limit: number): boolean {
-  const pending: [unknown, number][] = [[value, 1]];
-  while (pending.length > 0) {
-    const [node, depth] = pending.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) pending.push([child, depth + 1]);
-  }
-  return false;
 }

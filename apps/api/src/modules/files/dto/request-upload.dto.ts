@@ -8,7 +8,7 @@ export const CONFLICT_MODES = ['Keep', 'Replace'] as const;
 export type ConflictMode = (typeof CONFLICT_MODES)[number];
 
 export class RequestUploadDto {
-  /** 1 to 255 characters after NFC normalisation and trimming; no `/`, `\`, NUL or control characters. */
+  /** 1 to 255 characters after NFC normalisation and trimming; no `/`, `\`, control characters, nor invisible or direction-changing ones (bidi controls, zero-width characters). */
   @IsItemName()
   file_name: string;
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../../items';
 import { ApiInteger, ApiUuid } from '../../../common/openapi/api-types';
 
@@ -7,15 +7,18 @@ export const SHARE_PERMISSIONS = ['view', 'edit'] as const;
 export type SharePermission = (typeof SHARE_PERMISSIONS)[number];
 export const SHARE_OBJECT_TYPES = ['file', 'folder'] as const;
 
+/** Absent is allowed; null is not an id (and not a way to say "absent"). */
+const unlessAbsent = ValidateIf((_: unknown, value: unknown) => value !== undefined);
+
 /** Names one item, by exactly one of the two ids (the one of its kind). */
 export class ShareTargetDto {
   /** The file. */
-  @IsOptional()
+  @unlessAbsent
   @IsUUID('4')
   file_id?: string;
 
   /** The folder: a share reaches everything in it, now and later. */
-  @IsOptional()
+  @unlessAbsent
   @IsUUID('4')
   folder_id?: string;
 }
