@@ -6,6 +6,7 @@ import { ApiModule } from './api.module';
 import { sendProblem } from './common/errors/problem.filter';
 import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './common/http/logging';
 import { addSecurityHeaders } from './common/http/security-headers';
+import { limitSlowClients, serverTimeoutOptions } from './common/http/slow-clients';
 import { registerLocalStorageRoutes } from './modules/storage/local-storage.routes';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
@@ -17,6 +18,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const adapter = new FastifyAdapter({
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: config.http.trustProxy,
+    ...serverTimeoutOptions(config.http.timeouts),
     genReqId: requestId,
     logger: loggerOptions(config),
     logController: new RequestLogController(),
@@ -30,6 +32,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   app.useLogger(new JsonLogger(fastify.log));
   addRequestLogging(fastify);
+  limitSlowClients(fastify, config);
   // onSend, not onRequest: CORS preflights and framework errors are answered before later onRequest hooks.
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);

@@ -49,7 +49,14 @@ describe('loadConfig', () => {
     });
 
     it('uses the documented defaults', () => {
-      expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, corsOrigins: [], trustProxy: false });
+      expect(config.http).toEqual({
+        host: '0.0.0.0',
+        port: 8080,
+        corsOrigins: [],
+        trustProxy: false,
+        timeouts: { headersSeconds: 20, bodySeconds: 30, idleSeconds: 30, keepAliveSeconds: 65 },
+        maxConnectionsPerIp: 64,
+      });
       expect(config.database).toEqual({ url: undefined, poolSize: 10, migrateOnStart: true, jit: false });
       expect(config.auth.jwtTtlSeconds).toBe(1800);
       expect(config.auth.bcryptCost).toBe(12);
@@ -82,6 +89,11 @@ describe('loadConfig', () => {
         PORT: '3000',
         CORS_ORIGINS: 'https://a.example, https://b.example',
         TRUST_PROXY: 'yes',
+        HTTP_HEADERS_TIMEOUT_SECONDS: '5',
+        HTTP_BODY_TIMEOUT_SECONDS: '6',
+        HTTP_IDLE_TIMEOUT_SECONDS: '7',
+        HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '8',
+        HTTP_MAX_CONNECTIONS_PER_IP: '9',
         DATABASE_POOL_SIZE: '4',
         DATABASE_MIGRATE_ON_START: 'false',
         DATABASE_JIT: 'true',
@@ -96,12 +108,22 @@ describe('loadConfig', () => {
       port: 3000,
       corsOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: true,
+      timeouts: { headersSeconds: 5, bodySeconds: 6, idleSeconds: 7, keepAliveSeconds: 8 },
+      maxConnectionsPerIp: 9,
     });
     expect(config.database).toEqual({ url: SERVER_URL, poolSize: 4, migrateOnStart: false, jit: true });
     expect(config.auth).toEqual({ jwtSecret: SECRET_A, jwtTtlSeconds: 60, bcryptCost: 4, lambdaSecret: SECRET_B });
     expect(config.quota.defaultBytes).toBe(0);
     expect(config.log.level).toBe('warn');
     expect(config.notices).toEqual([]);
+  });
+
+  it('caps connections per client address by default, but not behind a proxy (every connection is the proxy)', () => {
+    expect(loadConfig(serverEnv({})).http.maxConnectionsPerIp).toBe(64);
+    expect(loadConfig(serverEnv({ TRUST_PROXY: 'true' })).http.maxConnectionsPerIp).toBe(0);
+    expect(
+      loadConfig(serverEnv({ TRUST_PROXY: 'true', HTTP_MAX_CONNECTIONS_PER_IP: '500' })).http.maxConnectionsPerIp,
+    ).toBe(500);
   });
 
   it("splits CORS_ORIGINS on commas and drops blanks: 'a, b,,c'", () => {
@@ -141,6 +163,9 @@ describe('loadConfig', () => {
       ['LAMBDA_SECRET', 'x'.repeat(31)],
       ['USER_QUOTA_BYTES', '-1'],
       ['DATABASE_POOL_SIZE', '0'],
+      ['HTTP_HEADERS_TIMEOUT_SECONDS', '0'],
+      ['HTTP_IDLE_TIMEOUT_SECONDS', 'soon'],
+      ['HTTP_MAX_CONNECTIONS_PER_IP', '-1'],
     ])('%s=%j', (name, value) => {
       const error = configErrorOf(serverEnv({ [name]: value }));
       expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${name} must be`))]);
