@@ -284,7 +284,7 @@ function keptSecrets(dataDir: string, needed: SecretName[], notices: string[]): 
   if (missing.length === 0) return kept;
 
   for (const name of missing) kept[name] = randomBytes(32).toString('base64url');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(kept, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   notices.push(
