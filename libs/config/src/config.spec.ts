@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       expect(config.auth.bcryptCost).toBe(12);
       expect(config.quota.defaultBytes).toBe(5368709120);
       expect(config.log.level).toBe('info');
+      expect(config.storage.downloadUrlTtlSeconds).toBe(60);
       expect(config.dataDir).toBe(dataDir);
       expect(isAbsolute(config.dataDir)).toBe(true);
     });

@@ -255,7 +255,8 @@ function storageConfig(read: EnvReader, port: number): StorageConfig {
       : undefined,
     publicUrl: (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     uploadUrlTtlSeconds: read.int('UPLOAD_URL_TTL_SECONDS', 15 * 60, 60, 7 * 24 * 3600),
-    downloadUrlTtlSeconds: read.int('DOWNLOAD_URL_TTL_SECONDS', 5 * 60, 10, 7 * 24 * 3600),
+    // A URL handed out stays good for its lifetime, even after a revoke or a trash: keep that window short.
+    downloadUrlTtlSeconds: read.int('DOWNLOAD_URL_TTL_SECONDS', 60, 10, 7 * 24 * 3600),
     maxUploadBytes: read.int('MAX_UPLOAD_BYTES', 5 * GIB, 1, 5 * GIB),
   };
 }
