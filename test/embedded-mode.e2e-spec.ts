@@ -26,6 +26,9 @@ function openToOthers(dir: string): string[] {
 
 /** What a newcomer sees: `npm start` with nothing configured, stopped and started again. */
 describe('the embedded mode, as a process', () => {
+  // Each test starts a process with its own PGlite (a fresh database, at times two processes): 30 s is too
+  // tight on a busy machine.
+  jest.setTimeout(120_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-embedded-'));
   const user = newUserBody();
   let token: string;
@@ -116,8 +119,7 @@ describe('the embedded mode, as a process', () => {
     } finally {
       rmSync(privateDir, { recursive: true, force: true });
     }
-    // A fresh database is created: slow on a busy machine.
-  }, 120_000);
+  });
 
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer/],
