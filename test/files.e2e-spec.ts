@@ -22,7 +22,7 @@ import { ITEM_KEYS } from './support/expectations';
 
 const FIVE_GIB = 5 * 1024 ** 3;
 const UPLOAD_TTL_SECONDS = 15 * 60;
-const DOWNLOAD_TTL_SECONDS = 5 * 60;
+const DOWNLOAD_TTL_SECONDS = 60;
 
 /** A new user, with an empty drive. */
 async function newDrive(t: TestApp): Promise<FileDrive> {

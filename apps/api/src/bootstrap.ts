@@ -9,6 +9,7 @@ import { sendProblem } from './common/errors/problem.filter';
 import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './common/http/logging';
 import { addSecurityHeaders } from './common/http/security-headers';
 import { refuseDeepBodies } from './common/validation/unsafe-input';
+import { limitSlowClients, serverTimeoutOptions } from './common/http/slow-clients';
 import { registerLocalStorageRoutes } from './modules/storage/local-storage.routes';
 import { registerWebApp, storageOrigins } from './modules/web/web-app';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
@@ -21,6 +22,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const adapter = new FastifyAdapter({
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: config.http.trustProxy,
+    ...serverTimeoutOptions(config.http.timeouts),
     genReqId: requestId,
     logger: loggerOptions(config),
     logController: new RequestLogController(),
@@ -36,6 +38,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   app.useLogger(new JsonLogger(fastify.log));
   addRequestLogging(fastify);
+  limitSlowClients(fastify, config);
   // onSend, not onRequest: CORS preflights and framework errors are answered before later onRequest hooks.
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);

@@ -1,12 +1,18 @@
-import { ConsoleLogger, INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppConfig } from '@app/config';
+import { AppConfig, jsonLogger, NestJsonLogger } from '@app/config';
 import { WorkersModule } from './workers.module';
 
 /** The workers' Nest context (no HTTP server): made once per process, thread or warm Lambda instance. */
 export function createWorkersContext(config: AppConfig): Promise<INestApplicationContext> {
   const silent = config.log.level === 'silent';
   return NestFactory.createApplicationContext(WorkersModule.forRoot(config), {
-    logger: silent ? false : new ConsoleLogger({ json: true, prefix: 'workers' }),
+    // The API's shape: one log stream, whichever program or thread wrote the line.
+    logger: silent ? false : workersLogger(config),
   });
+}
+
+/** Nest's logger for the workers, in the API's JSON shape (lines are written to stdout, or to `destination`). */
+export function workersLogger(config: AppConfig, destination?: Parameters<typeof jsonLogger>[1]): NestJsonLogger {
+  return new NestJsonLogger(jsonLogger(config.log.level, destination));
 }

@@ -63,6 +63,8 @@ describe('loadConfig', () => {
         corsOrigins: [],
         trustProxy: false,
         webDir: join(process.cwd(), 'apps', 'web', 'dist'),
+        timeouts: { headersSeconds: 20, bodySeconds: 30, idleSeconds: 30, keepAliveSeconds: 65 },
+        maxConnectionsPerIp: 64,
       });
       expect(config.database).toEqual({
         url: undefined,
@@ -75,6 +77,7 @@ describe('loadConfig', () => {
       expect(config.auth.bcryptCost).toBe(12);
       expect(config.quota.defaultBytes).toBe(5368709120);
       expect(config.log.level).toBe('info');
+      expect(config.storage.downloadUrlTtlSeconds).toBe(60);
       expect(config.dataDir).toBe(dataDir);
       expect(isAbsolute(config.dataDir)).toBe(true);
     });
@@ -102,6 +105,11 @@ describe('loadConfig', () => {
         PORT: '3000',
         CORS_ORIGINS: 'https://a.example, https://b.example',
         TRUST_PROXY: 'yes',
+        HTTP_HEADERS_TIMEOUT_SECONDS: '5',
+        HTTP_BODY_TIMEOUT_SECONDS: '6',
+        HTTP_IDLE_TIMEOUT_SECONDS: '7',
+        HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '8',
+        HTTP_MAX_CONNECTIONS_PER_IP: '9',
         DATABASE_POOL_SIZE: '4',
         DATABASE_MIGRATE_ON_START: 'false',
         DATABASE_JIT: 'true',
@@ -119,6 +127,8 @@ describe('loadConfig', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       trustProxy: true,
       webDir: '/srv/clouddrive-web',
+      timeouts: { headersSeconds: 5, bodySeconds: 6, idleSeconds: 7, keepAliveSeconds: 8 },
+      maxConnectionsPerIp: 9,
     });
     expect(config.database).toEqual({
       url: SERVER_URL,
@@ -131,6 +141,14 @@ describe('loadConfig', () => {
     expect(config.quota.defaultBytes).toBe(0);
     expect(config.log.level).toBe('warn');
     expect(config.notices).toEqual([]);
+  });
+
+  it('caps connections per client address by default, but not behind a proxy (every connection is the proxy)', () => {
+    expect(loadConfig(serverEnv({})).http.maxConnectionsPerIp).toBe(64);
+    expect(loadConfig(serverEnv({ TRUST_PROXY: 'true' })).http.maxConnectionsPerIp).toBe(0);
+    expect(
+      loadConfig(serverEnv({ TRUST_PROXY: 'true', HTTP_MAX_CONNECTIONS_PER_IP: '500' })).http.maxConnectionsPerIp,
+    ).toBe(500);
   });
 
   it("splits CORS_ORIGINS on commas and drops blanks: 'a, b,,c'", () => {
@@ -170,6 +188,9 @@ describe('loadConfig', () => {
       ['LAMBDA_SECRET', 'x'.repeat(31)],
       ['USER_QUOTA_BYTES', '-1'],
       ['DATABASE_POOL_SIZE', '0'],
+      ['HTTP_HEADERS_TIMEOUT_SECONDS', '0'],
+      ['HTTP_IDLE_TIMEOUT_SECONDS', 'soon'],
+      ['HTTP_MAX_CONNECTIONS_PER_IP', '-1'],
     ])('%s=%j', (name, value) => {
       const error = configErrorOf(serverEnv({ [name]: value }));
       expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${name} must be`))]);

@@ -16,6 +16,10 @@ export interface AppConfig {
     trustProxy: boolean;
     /** The web app's build (index.html and assets/), served at `/`; absent: the API alone. */
     webDir: string;
+    /** Slow clients are cut off: each limit in seconds (see README, "Slow clients"). */
+    timeouts: HttpTimeouts;
+    /** Open connections allowed from one client address; 0 allows any number. */
+    maxConnectionsPerIp: number;
   };
   /** Absolute directory for everything the embedded mode keeps: the database, generated secrets. */
   dataDir: string;
@@ -66,6 +70,17 @@ export interface AppConfig {
   log: { level: LogLevel };
   /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
   notices: string[];
+}
+
+export interface HttpTimeouts {
+  /** The request line and headers must have arrived within this, from the request's first byte. */
+  headersSeconds: number;
+  /** A body (JSON, a form) must have arrived whole within this after its headers; not an upload to the embedded store. */
+  bodySeconds: number;
+  /** A connection on which no byte moves either way for this long is closed, mid-upload too. */
+  idleSeconds: number;
+  /** An idle kept-alive connection between two requests is closed after this. */
+  keepAliveSeconds: number;
 }
 
 export interface S3Config {
@@ -127,14 +142,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const port = read.int('PORT', 8080, 0, 65535);
+  const trustProxy = read.bool('TRUST_PROXY', false);
   const config: AppConfig = {
     app: { name: 'CloudDrive', version: packageVersion() },
     http: {
       host: read.string('HOST', '0.0.0.0'),
       port,
       corsOrigins: read.list('CORS_ORIGINS'),
-      trustProxy: read.bool('TRUST_PROXY', false),
+      trustProxy,
       webDir: resolve(read.string('WEB_DIR', 'apps/web/dist')),
+      timeouts: {
+        headersSeconds: read.int('HTTP_HEADERS_TIMEOUT_SECONDS', 20, 1, 600),
+        bodySeconds: read.int('HTTP_BODY_TIMEOUT_SECONDS', 30, 1, 3600),
+        idleSeconds: read.int('HTTP_IDLE_TIMEOUT_SECONDS', 30, 1, 3600),
+        // Longer than a load balancer's idle timeout (60 s on AWS), or it may reuse a connection being closed.
+        keepAliveSeconds: read.int('HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 65, 1, 3600),
+      },
+      // Behind a proxy every connection comes from the proxy: there the cap would throttle everyone together.
+      maxConnectionsPerIp: read.int('HTTP_MAX_CONNECTIONS_PER_IP', trustProxy ? 0 : 64, 0, 1_000_000),
     },
     dataDir,
     database: {
@@ -246,7 +271,8 @@ function storageConfig(read: EnvReader, port: number): StorageConfig {
       : undefined,
     publicUrl: (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     uploadUrlTtlSeconds: read.int('UPLOAD_URL_TTL_SECONDS', 15 * 60, 60, 7 * 24 * 3600),
-    downloadUrlTtlSeconds: read.int('DOWNLOAD_URL_TTL_SECONDS', 5 * 60, 10, 7 * 24 * 3600),
+    // A URL handed out stays good for its lifetime, even after a revoke or a trash: keep that window short.
+    downloadUrlTtlSeconds: read.int('DOWNLOAD_URL_TTL_SECONDS', 60, 10, 7 * 24 * 3600),
     maxUploadBytes: read.int('MAX_UPLOAD_BYTES', 5 * GIB, 1, 5 * GIB),
   };
 }
@@ -275,7 +301,7 @@ function keptSecrets(dataDir: string, needed: SecretName[], notices: string[]): 
   if (missing.length === 0) return kept;
 
   for (const name of missing) kept[name] = randomBytes(32).toString('base64url');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(kept, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   notices.push(

@@ -2,3 +2,4 @@ export * from './config';
 export * from './config.module';
 export * from './test-environment';
 export * from './aws-secrets';
+export * from './logging';

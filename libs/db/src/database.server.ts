@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { EmbeddedPostgres } from './embedded/embedded-postgres';
+import { keepToOwner } from './embedded/owner-only';
 
 /**
  * PGlite is one session: statements from two connections interleave in it, and the extended protocol's
@@ -22,6 +23,8 @@ export class DatabaseServer implements OnApplicationShutdown {
 
   async url(): Promise<string> {
     if (this.config.database.url) return this.config.database.url;
+    // Before anything of the embedded mode is written: everything under DATA_DIR is this user's alone.
+    keepToOwner(this.config.dataDir);
     this.embedded = new EmbeddedPostgres({
       dataDir: join(this.config.dataDir, 'postgres'),
       maxConnections: EMBEDDED_POOL_SIZE,

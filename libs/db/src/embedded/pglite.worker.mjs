@@ -1,11 +1,18 @@
 // Runs PGlite (PostgreSQL compiled to WebAssembly) on its own thread, so a long query never blocks the
 // API's event loop, and serves it over a Unix socket with the PostgreSQL wire protocol, so the API uses
 // the same `pg` driver and SQL as against a real server. Plain JavaScript: it must load in a bare worker.
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 const { dataDir, socketPath, maxConnections } = workerData;
+
+// Emscripten's file system chmods every file it creates to the mode PostgreSQL asked of its own (0666 at
+// times), past the umask: the database, its write-ahead log among it, stays this user's alone. This thread
+// runs PGlite only, so nothing else sees the change.
+const chmodSync = fs.chmodSync;
+fs.chmodSync = (path, mode) => chmodSync(path, typeof mode === 'number' ? mode & 0o700 : mode);
 
 try {
   const db = await PGlite.create(dataDir ? { dataDir } : {});

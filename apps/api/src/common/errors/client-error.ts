@@ -16,6 +16,11 @@ const MALFORMED: [ErrorCode, string] = ['malformed_request', 'The request is not
 /** The whole HTTP response, as bytes for the socket, that answers an error of Node's HTTP parser. */
 export function clientErrorResponse(error: NodeJS.ErrnoException): string {
   const [code, detail] = CODE_OF_CLIENT_ERROR[error.code ?? ''] ?? MALFORMED;
+  return rawProblemResponse(code, detail);
+}
+
+/** A complete problem+json response written straight on a socket (there is no request to answer through). */
+export function rawProblemResponse(code: ErrorCode, detail: string): string {
   const problem = toProblem(new AppError(code, detail));
   const body = JSON.stringify(problem);
   return [

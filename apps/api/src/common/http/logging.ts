@@ -1,10 +1,9 @@
-import { LoggerService } from '@nestjs/common';
 import { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AppConfig } from '@app/config';
+import { AppConfig, logLineOptions, NestJsonLogger, PinoLike } from '@app/config';
 
 const TRUSTED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -15,16 +14,11 @@ export function requestId(req: IncomingMessage): string {
 }
 
 /**
- * Structured JSON logs through Fastify's own pino: the cheapest path (pino-http as a Nest middleware
- * halved the throughput of small routes). Secrets in headers are never written.
+ * Structured JSON logs through Fastify's own pino, in the shape the workers write too: the cheapest path
+ * (pino-http as a Nest middleware halved the throughput of small routes).
  */
 export function loggerOptions(config: AppConfig): FastifyServerOptions['logger'] {
-  return {
-    level: config.log.level,
-    timestamp: () => `,"time":"${new Date().toISOString()}"`,
-    formatters: { level: (label: string) => ({ level: label }) },
-    redact: ['req.headers.authorization', 'req.headers["x-lambda-secret"]', 'req.headers.cookie'],
-  };
+  return logLineOptions(config.log.level);
 }
 
 /** The logger of the request being served, carried through its async work. */
@@ -60,39 +54,9 @@ export class RequestLogController extends LogController {
   }
 }
 
-type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
-
 /** Nest's logger, writing JSON lines through pino, with the request's id when there is a request. */
-export class JsonLogger implements LoggerService {
-  constructor(private readonly root: FastifyBaseLogger) {}
-
-  log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.write('error', message, rest);
-  }
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.write('warn', message, rest);
-  }
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.write('debug', message, rest);
-  }
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.write('trace', message, rest);
-  }
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.write('fatal', message, rest);
-  }
-
-  /** Nest passes the context (the class name) last; anything between is detail (an error's stack). */
-  private write(level: Level, message: unknown, rest: unknown[]): void {
-    const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
-    const detail = context === undefined ? rest : rest.slice(0, -1);
-    const logger = requestLogger.getStore() ?? this.root;
-    const fields = { context, ...(detail.length > 0 ? { detail } : {}) };
-    if (message instanceof Error) logger[level]({ ...fields, err: message }, message.message);
-    else if (typeof message === 'object' && message !== null) logger[level]({ ...fields, ...message });
-    else logger[level](fields, String(message));
+export class JsonLogger extends NestJsonLogger {
+  protected override target(): PinoLike {
+    return requestLogger.getStore() ?? super.target();
   }
 }

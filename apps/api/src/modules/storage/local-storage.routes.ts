@@ -11,6 +11,7 @@ import {
   QueryValues,
 } from '@app/storage';
 import { sendProblem } from '../../common/errors/problem.filter';
+import { STREAMED_BODY } from '../../common/http/slow-clients';
 import { parseRange } from './byte-range';
 
 /**
@@ -54,6 +55,8 @@ export async function localStorageRoutes(
     method: 'PUT',
     url: `${LOCAL_STORAGE_PATH}*`,
     bodyLimit,
+    // Up to 5 GiB: timed by the idle timeout (a body that stops moving), not by how long it takes in all.
+    config: STREAMED_BODY,
     // Judged on the URL and headers alone, before a byte of the body is read.
     onRequest: async (request, reply) => {
       const declared = Number(request.headers['content-length']);
