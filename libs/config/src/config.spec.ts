@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from './config';
 import { EMBEDDED_TEST_URLS, publishEmbeddedTestUrls, readTestEnvironment } from './test-environment';
@@ -53,6 +53,7 @@ describe('loadConfig', () => {
       expect(config.database).toEqual({ url: undefined, poolSize: 10, migrateOnStart: true, jit: false });
       expect(config.auth.jwtTtlSeconds).toBe(1800);
       expect(config.auth.bcryptCost).toBe(12);
+      expect(config.auth.bcryptThreads).toBe(Math.max(1, availableParallelism() - 1));
       expect(config.quota.defaultBytes).toBe(5368709120);
       expect(config.log.level).toBe('info');
       expect(config.dataDir).toBe(dataDir);
@@ -87,6 +88,7 @@ describe('loadConfig', () => {
         DATABASE_JIT: 'true',
         JWT_TTL_SECONDS: '60',
         BCRYPT_COST: '4',
+        BCRYPT_THREADS: '3',
         USER_QUOTA_BYTES: '0',
         LOG_LEVEL: 'WARN',
       }),
@@ -98,7 +100,13 @@ describe('loadConfig', () => {
       trustProxy: true,
     });
     expect(config.database).toEqual({ url: SERVER_URL, poolSize: 4, migrateOnStart: false, jit: true });
-    expect(config.auth).toEqual({ jwtSecret: SECRET_A, jwtTtlSeconds: 60, bcryptCost: 4, lambdaSecret: SECRET_B });
+    expect(config.auth).toEqual({
+      jwtSecret: SECRET_A,
+      jwtTtlSeconds: 60,
+      bcryptCost: 4,
+      bcryptThreads: 3,
+      lambdaSecret: SECRET_B,
+    });
     expect(config.quota.defaultBytes).toBe(0);
     expect(config.log.level).toBe('warn');
     expect(config.notices).toEqual([]);
@@ -131,6 +139,7 @@ describe('loadConfig', () => {
       ['PORT', '70000'],
       ['BCRYPT_COST', '3'],
       ['BCRYPT_COST', '16'],
+      ['BCRYPT_THREADS', '0'],
       ['JWT_TTL_SECONDS', '10'],
       ['DATABASE_URL', 'mysql://x'],
       ['DATABASE_URL', 'not a url'],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EnvReader } from './env-reader';
 
@@ -32,6 +33,8 @@ export interface AppConfig {
     jwtSecret: string;
     jwtTtlSeconds: number;
     bcryptCost: number;
+    /** Worker threads that hash and compare passwords (off the event loop); more tasks wait for one. */
+    bcryptThreads: number;
     lambdaSecret: string;
   };
   quota: { defaultBytes: number };
@@ -134,6 +137,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jwtSecret: '',
       jwtTtlSeconds: read.int('JWT_TTL_SECONDS', 30 * 60, 60, 7 * 24 * 3600),
       bcryptCost: read.int('BCRYPT_COST', 12, 4, 15),
+      // One core left to the event loop (and PostgreSQL, in the embedded mode).
+      bcryptThreads: read.int('BCRYPT_THREADS', Math.max(1, availableParallelism() - 1), 1, 64),
       lambdaSecret: '',
     },
     quota: { defaultBytes: read.int('USER_QUOTA_BYTES', 5 * GIB, 0, Number.MAX_SAFE_INTEGER) },
