@@ -6,6 +6,8 @@ import { ApiModule } from './api.module';
 import { sendProblem } from './common/errors/problem.filter';
 import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './common/http/logging';
 import { addSecurityHeaders } from './common/http/security-headers';
+import { addRateLimits } from './common/rate-limit/rate-limit.hook';
+import { RateLimits } from './common/rate-limit/rate-limits';
 import { registerLocalStorageRoutes } from './modules/storage/local-storage.routes';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 
@@ -38,11 +40,13 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   fastify.removeContentTypeParser('text/plain');
 
   addSecurityHeaders(fastify);
+  // Before the embedded store's routes are registered, so that they count too.
+  addRateLimits(fastify, app.get(RateLimits), config);
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Location'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'WWW-Authenticate', 'Location'],
       maxAge: 600,
     });
   }

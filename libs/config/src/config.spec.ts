@@ -112,6 +112,63 @@ describe('loadConfig', () => {
     expect(config.notices).toEqual([]);
   });
 
+  it('has rate limits on by default, in memory, with the documented budgets', () => {
+    const config = loadConfig(serverEnv());
+    expect(config.redis).toEqual({ url: undefined });
+    expect(config.rateLimits).toEqual({
+      enabled: true,
+      redisKeyPrefix: 'clouddrive:rate:',
+      api: { points: 1200, windowSeconds: 60 },
+      storage: { points: 3000, windowSeconds: 60 },
+      login: { points: 10, windowSeconds: 60 },
+      loginPerAccount: { points: 5, windowSeconds: 60 },
+      register: { points: 10, windowSeconds: 3600 },
+      upload: { points: 120, windowSeconds: 60 },
+    });
+  });
+
+  it('reads every budget as N/S, the switch, Redis and its key prefix', () => {
+    const config = loadConfig(
+      serverEnv({
+        RATE_LIMITS_ENABLED: 'false',
+        REDIS_URL: 'redis://cache.internal:6379/2',
+        RATE_LIMIT_REDIS_PREFIX: 'drive-a:',
+        RATE_LIMIT_API: '100/10',
+        RATE_LIMIT_STORAGE: '200 / 20',
+        RATE_LIMIT_LOGIN: '3/30',
+        RATE_LIMIT_LOGIN_ACCOUNT: '4/40',
+        RATE_LIMIT_REGISTER: '5/86400',
+        RATE_LIMIT_UPLOAD: '6/60',
+      }),
+    );
+    expect(config.redis.url).toBe('redis://cache.internal:6379/2');
+    expect(config.rateLimits).toEqual({
+      enabled: false,
+      redisKeyPrefix: 'drive-a:',
+      api: { points: 100, windowSeconds: 10 },
+      storage: { points: 200, windowSeconds: 20 },
+      login: { points: 3, windowSeconds: 30 },
+      loginPerAccount: { points: 4, windowSeconds: 40 },
+      register: { points: 5, windowSeconds: 86400 },
+      upload: { points: 6, windowSeconds: 60 },
+    });
+  });
+
+  it.each([['10'], ['0/60'], ['10/0'], ['10/86401'], ['ten/60'], ['10/60s'], ['-1/60']])(
+    'refuses the budget %j, naming the variable and the form',
+    (value) => {
+      expect(configErrorOf(serverEnv({ RATE_LIMIT_LOGIN: value })).problems).toEqual([
+        `RATE_LIMIT_LOGIN must be N/S: N (at least 1) requests per S seconds (1 to 86400), e.g. 10/60 (got ${JSON.stringify(value)})`,
+      ]);
+    },
+  );
+
+  it('refuses a REDIS_URL that is not redis:// or rediss://', () => {
+    expect(configErrorOf(serverEnv({ REDIS_URL: 'http://cache:6379' })).problems).toEqual([
+      'REDIS_URL must be a URL starting with redis:// or rediss:// (got a value that is not)',
+    ]);
+  });
+
   it("splits CORS_ORIGINS on commas and drops blanks: 'a, b,,c'", () => {
     expect(loadConfig(serverEnv({ CORS_ORIGINS: 'a, b,,c' })).http.corsOrigins).toEqual(['a', 'b', 'c']);
   });
@@ -353,13 +410,20 @@ describe('the test environment', () => {
     expect(readTestEnvironment(env).embeddedUrls).toEqual(['postgres://a/x', 'postgres://b/y']);
   });
 
-  it('reads the database URL (trimmed, blank as unset) and the worker id (1 by default)', () => {
-    expect(readTestEnvironment({})).toEqual({ databaseUrl: undefined, embeddedUrls: [], workerId: 1 });
-    expect(readTestEnvironment({ TEST_DATABASE_URL: '  ', JEST_WORKER_ID: '3' })).toEqual({
+  it('reads the database and Redis URLs (trimmed, blank as unset) and the worker id (1 by default)', () => {
+    expect(readTestEnvironment({})).toEqual({
+      databaseUrl: undefined,
+      embeddedUrls: [],
+      workerId: 1,
+      redisUrl: undefined,
+    });
+    expect(readTestEnvironment({ TEST_DATABASE_URL: '  ', TEST_REDIS_URL: ' ', JEST_WORKER_ID: '3' })).toEqual({
       databaseUrl: undefined,
       embeddedUrls: [],
       workerId: 3,
+      redisUrl: undefined,
     });
     expect(readTestEnvironment({ TEST_DATABASE_URL: ' postgres://h/test ' }).databaseUrl).toBe('postgres://h/test');
+    expect(readTestEnvironment({ TEST_REDIS_URL: ' redis://127.0.0.1:6379 ' }).redisUrl).toBe('redis://127.0.0.1:6379');
   });
 });

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { EnvReader } from './env-reader';
+import { EnvReader, RateBudget } from './env-reader';
+
+export type { RateBudget } from './env-reader';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -54,9 +56,32 @@ export interface AppConfig {
     /** The self-hosted workers' HTTP receiver of bucket notifications (`npm run start:workers`). */
     receiver: { port: number; token: string | undefined };
   };
+  /** Shared services; unset ones are replaced by in-process equivalents. */
+  redis: { url: string | undefined };
+  rateLimits: RateLimitsConfig;
   log: { level: LogLevel };
   /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
   notices: string[];
+}
+
+/** Request budgets, counted per client IP (IPv6 per /64) unless said otherwise, in fixed windows. */
+export interface RateLimitsConfig {
+  /** false: no budget at all (the benchmark). */
+  enabled: boolean;
+  /** Prefixes every Redis key of the counters (one Redis may serve several deployments, or test runs). */
+  redisKeyPrefix: string;
+  /** Every API route but /health, and the embedded store's routes. */
+  api: RateBudget;
+  /** The embedded store's presigned PUT and GET (/storage/…). */
+  storage: RateBudget;
+  /** POST /login attempts, failed or not. */
+  login: RateBudget;
+  /** POST /login attempts per account (or unknown login name); a successful one gives its point back. */
+  loginPerAccount: RateBudget;
+  /** POST /user. */
+  register: RateBudget;
+  /** POST /file, POST /files, POST /profile-photo. */
+  upload: RateBudget;
 }
 
 export interface S3Config {
@@ -153,6 +178,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       embedded: read.bool('EMBEDDED_WORKERS', read.raw('S3_BUCKET') === undefined),
       receiver: { port: read.int('WORKERS_PORT', 8081, 0, 65535), token: read.secret('WORKERS_TOKEN', 16) },
     },
+    redis: { url: read.url('REDIS_URL', ['redis:', 'rediss:']) },
+    rateLimits: rateLimitsConfig(read),
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     notices,
   };
@@ -212,6 +239,24 @@ function loadWorkersConfig(env: Record<string, string | undefined>): AppConfig {
   }
   if (problems.length > 0 || !base) throw new ConfigError(problems);
   return { ...base, database: { ...base.database, url: undefined } };
+}
+
+/**
+ * The defaults fit a browser client: a page of 100 uploads is 1 POST /files (api, upload) and 100 PUTs (storage),
+ * and showing 100 previews is 100 API requests and 100 GETs of the store; the login and registration budgets are
+ * what a person needs, far below what guessing passwords needs.
+ */
+function rateLimitsConfig(read: EnvReader): RateLimitsConfig {
+  return {
+    enabled: read.bool('RATE_LIMITS_ENABLED', true),
+    redisKeyPrefix: read.string('RATE_LIMIT_REDIS_PREFIX', 'clouddrive:rate:'),
+    api: read.budget('RATE_LIMIT_API', { points: 1200, windowSeconds: 60 }),
+    storage: read.budget('RATE_LIMIT_STORAGE', { points: 3000, windowSeconds: 60 }),
+    login: read.budget('RATE_LIMIT_LOGIN', { points: 10, windowSeconds: 60 }),
+    loginPerAccount: read.budget('RATE_LIMIT_LOGIN_ACCOUNT', { points: 5, windowSeconds: 60 }),
+    register: read.budget('RATE_LIMIT_REGISTER', { points: 10, windowSeconds: 3600 }),
+    upload: read.budget('RATE_LIMIT_UPLOAD', { points: 120, windowSeconds: 60 }),
+  };
 }
 
 function storageConfig(read: EnvReader, port: number): StorageConfig {

@@ -9,6 +9,8 @@ export interface TestEnvironment {
   embeddedUrls: string[];
   /** This jest worker's number, from 1. */
   workerId: number;
+  /** A Redis server for the suites of shared rate limits; unset: those suites are not collected. */
+  redisUrl: string | undefined;
 }
 
 export const EMBEDDED_TEST_URLS = 'CLOUDDRIVE_TEST_EMBEDDED_URLS';
@@ -18,6 +20,7 @@ export function readTestEnvironment(env: Record<string, string | undefined> = pr
     databaseUrl: env.TEST_DATABASE_URL?.trim() || undefined,
     embeddedUrls: (env[EMBEDDED_TEST_URLS] ?? '').split(' ').filter(Boolean),
     workerId: Number(env.JEST_WORKER_ID ?? '1'),
+    redisUrl: env.TEST_REDIS_URL?.trim() || undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PROBLEM_CONTENT_TYPE } from '@app/contracts';
+import { RateLimited, recordOutcomes } from '../rate-limit/rate-limits';
 import { isExpected, toProblem } from './problem';
 
 const logger = new Logger('Errors');
@@ -10,6 +11,10 @@ export function sendProblem(error: unknown, reply: FastifyReply): void {
   if (!isExpected(error)) logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   const problem = toProblem(error);
   if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer');
+  if (error instanceof RateLimited) {
+    recordOutcomes(reply.request, error.outcomes);
+    void reply.header('Retry-After', String(error.retryAfterSeconds));
+  }
   void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 

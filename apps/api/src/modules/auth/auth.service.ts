@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
 import { User, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { RateLimits } from '../../common/rate-limit/rate-limits';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LoginDto } from './dto/login.dto';
 import { PASSWORD_MAX_BYTES } from './dto/password-length.validator';
@@ -23,6 +24,7 @@ export class AuthService implements OnModuleInit {
     private readonly passwords: PasswordHasher,
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly limits: RateLimits,
   ) {}
 
   onModuleInit(): void {
@@ -41,8 +43,15 @@ export class AuthService implements OnModuleInit {
     return toUserDto(user);
   }
 
+  /**
+   * Every attempt takes a point of its account's budget before the password is checked, so that attempts in
+   * parallel cannot outrun it, and while it is spent the right password is refused too; a right one gives its
+   * point back. An unknown login name has a budget of its own, so a 429 says nothing about who exists.
+   */
   async login(dto: LoginDto): Promise<TokenDto> {
     const user = await this.users.findByLogin(dto.username);
+    const account = user ? `user:${user.id}` : `name:${dto.username.toLowerCase()}`;
+    await this.limits.take('login-account', account);
     // bcrypt reads 72 bytes: a longer password could match on its prefix alone, so it never matches (after
     // the same work as any other attempt).
     const tooLong = Buffer.byteLength(dto.password, 'utf8') > PASSWORD_MAX_BYTES;
@@ -51,6 +60,7 @@ export class AuthService implements OnModuleInit {
     if (!user || tooLong || !matches) {
       throw new AppError('invalid_credentials', 'The username or password is incorrect.');
     }
+    await this.limits.refund('login-account', account);
     const ttl = this.config.auth.jwtTtlSeconds;
     const accessToken = await this.jwt.signAsync({ sub: user.id, jti: randomUUID() }, { expiresIn: ttl });
     return { access_token: accessToken, token_type: 'bearer', expires_in: ttl };
