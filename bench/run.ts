@@ -7,6 +7,10 @@
  * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
  * - sharing: a folder 20 levels deep in a shared tree listed by its recipient and by its owner, and
  *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only).
+ * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
+ *   cost (`npm run bench -- logins` runs this part alone, and prints it only).
+ *
+ * The API runs with RATE_LIMITS_ENABLED=false: the loads are far beyond a client's budgets.
  *
  * The API and the ceiling each run in their own process; autocannon runs here. BENCH_DURATION sets the
  * seconds of each load; BENCH_DATABASE_URL (a PostgreSQL server URL) adds the figures against a real
@@ -79,9 +83,9 @@ interface Load {
   errors: number;
 }
 
-async function load(url: string, headers: Record<string, string> = {}): Promise<Load> {
-  await autocannon({ url, connections: CONNECTIONS, duration: 2, headers }); // warm-up
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+async function load(url: string, headers: Record<string, string> = {}, connections = CONNECTIONS): Promise<Load> {
+  await autocannon({ url, connections, duration: 2, headers }); // warm-up
+  const result = await autocannon({ url, connections, duration: DURATION, headers });
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -238,6 +242,58 @@ async function deepPages(
   return { first: first.p50, thousandth: thousandth.p50 };
 }
 
+interface LoginFigures {
+  alone: Load;
+  beside: Load;
+  loginsPerSecond: number;
+}
+
+/**
+ * GET /verify-token on one connection, p99: alone, then while 8 clients log in one after another without pause
+ * (bcrypt at the API's default cost, on its worker threads). The logins must not hold the event loop.
+ */
+async function loginFigures(url: string): Promise<LoginFigures> {
+  const username = 'bench_logins';
+  const headers = { authorization: `Bearer ${await tokenFor(url, username)}` };
+  const verify = `${url}/verify-token`;
+  console.log(`GET /verify-token, 1 connection, ${DURATION} s, alone and beside 8 concurrent logins…`);
+  const alone = await load(verify, headers, 1);
+  let logging = true;
+  let logins = 0;
+  const began = performance.now();
+  const loginLoop = async (): Promise<void> => {
+    while (logging) {
+      const res = await fetch(`${url}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: 'bench-password' }),
+      });
+      if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
+      logins++;
+    }
+  };
+  const loops = Array.from({ length: 8 }, loginLoop);
+  try {
+    const beside = await load(verify, headers, 1);
+    return { alone, beside, loginsPerSecond: (logins * 1000) / (performance.now() - began) };
+  } finally {
+    logging = false;
+    await Promise.all(loops);
+  }
+}
+
+function loginRows(figures: LoginFigures, database: string): string[][] {
+  const { alone, beside } = figures;
+  return [
+    [
+      `GET /verify-token p99, 1 connection: alone / beside 8 concurrent logins (bcrypt cost 12 on its threads), ${database}`,
+      `${alone.p99} ms / ${beside.p99} ms (${(beside.p99 / Math.max(1, alone.p99)).toFixed(2)}×); ` +
+        `${figures.loginsPerSecond.toFixed(1)} logins/s meanwhile`,
+      'within 2×',
+    ],
+  ];
+}
+
 interface SharingFigures {
   owner: number;
   recipient: number;
@@ -308,11 +364,36 @@ function sharingRows(figures: SharingFigures, database: string): string[][] {
   ];
 }
 
+/** `npm run bench -- logins`: the login figures alone, printed (RESULTS.md keeps the last full run). */
+async function loginsOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  try {
+    const embedded = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
+    const rows = loginRows(await loginFigures(embedded.url), 'embedded PostgreSQL');
+    await stop(embedded);
+    printRows(rows);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The API's environment in every part: request logs off (warn), no reconciler timer, no rate limits. */
+function benchApiEnv(dataDir: string): Record<string, string> {
+  return { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0', RATE_LIMITS_ENABLED: 'false' };
+}
+
+function printRows(rows: string[][]): void {
+  console.log(
+    ['| measure | result | goal |', '| --- | --- | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n'),
+  );
+}
+
 /** `npm run bench -- sharing`: the sharing figures alone, printed (RESULTS.md keeps the last full run). */
 async function sharingOnly(): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
-  const apiEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0' };
+  const apiEnv = benchApiEnv(dataDir);
   const postgres = await benchDatabase();
   const rows: string[][] = [];
   try {
@@ -331,9 +412,7 @@ async function sharingOnly(): Promise<void> {
       rows.push(...sharingRows(await sharingFigures(server.url, 'server'), 'PostgreSQL server'));
       await stop(server);
     }
-    console.log(
-      ['| measure | result | goal |', '| --- | --- | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n'),
-    );
+    printRows(rows);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     await postgres?.drop();
@@ -345,7 +424,7 @@ async function main(): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
   // Request logs off (warn): the figure is the API's, not the log pipe's.
-  const apiEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0' };
+  const apiEnv = benchApiEnv(dataDir);
   const api = ['dist/apps/api/src/main.js'];
   const postgres = await benchDatabase();
   const rows: string[][] = [];
@@ -355,6 +434,7 @@ async function main(): Promise<void> {
     await stop(cold);
     const warm = await start(api, apiEnv, '/health');
     const embeddedVerify = await loadVerifyToken(warm, 'embedded PostgreSQL');
+    const embeddedLogins = await loginFigures(warm.url);
     const embeddedToken = await tokenFor(warm.url);
     console.log('POST /files with 100 files, upload to confirmed (embedded)…');
     const embeddedBatch = await hundredFileRequests(warm.url, embeddedToken, 20);
@@ -386,6 +466,7 @@ async function main(): Promise<void> {
         '',
       ],
       [`bare node:http hello, ${CONNECTIONS} connections (ceiling of the above)`, rate(ceiling), ''],
+      ...loginRows(embeddedLogins, 'embedded PostgreSQL'),
       [
         'POST /files with 100 files, embedded PostgreSQL',
         `p50 ${ms(embeddedBatch.p50)}, p95 ${ms(embeddedBatch.p95)}`,
@@ -480,7 +561,8 @@ function writeResults(rows: string[][]): void {
   console.log('\n' + text);
 }
 
-(process.argv.includes('sharing') ? sharingOnly() : main()).catch((error: unknown) => {
+const part = process.argv.includes('sharing') ? sharingOnly : process.argv.includes('logins') ? loginsOnly : main;
+part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
 import { StorageModule } from '@app/storage';
 import { ProblemFilter } from './common/errors/problem.filter';
+import { RateLimitModule } from './common/rate-limit/rate-limits';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { AuthModule } from './modules/auth/auth.module';
 import { FilesModule } from './modules/files/files.module';
@@ -25,6 +26,7 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         DbModule,
         StorageModule.forRoot(config),
+        RateLimitModule,
         AuthModule,
         FoldersModule,
         FilesModule,

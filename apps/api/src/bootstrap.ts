@@ -10,6 +10,8 @@ import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, req
 import { addSecurityHeaders } from './common/http/security-headers';
 import { refuseDeepBodies } from './common/validation/unsafe-input';
 import { limitSlowClients, serverTimeoutOptions } from './common/http/slow-clients';
+import { addRateLimits } from './common/rate-limit/rate-limit.hook';
+import { RateLimits } from './common/rate-limit/rate-limits';
 import { registerLocalStorageRoutes } from './modules/storage/local-storage.routes';
 import { registerWebApp, storageOrigins } from './modules/web/web-app';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
@@ -48,11 +50,13 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   refuseDeepBodies(fastify);
 
   addSecurityHeaders(fastify, { storageOrigins: await storageOrigins(app.get(ObjectStorage)) });
+  // Before the embedded store's routes are registered, so that they count too.
+  addRateLimits(fastify, app.get(RateLimits), config);
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Location'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'WWW-Authenticate', 'Location'],
       maxAge: 600,
     });
   }

@@ -139,5 +139,9 @@ function description(): string {
     '| code | status |',
     '| --- | --- |',
     ...rows,
+    '',
+    "Every route but `/health` counts against its client's budgets (per IP address; see the README): a spent " +
+      'budget is a 429 `too_many_requests` with `Retry-After`. Responses carry `RateLimit-Policy` and `RateLimit` ' +
+      '(draft-ietf-httpapi-ratelimit-headers), e.g. `"api";q=1200;w=60` and `"api";r=1187;t=42`.',
   ].join('\n');
 }

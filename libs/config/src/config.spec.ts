@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from './config';
 import {
@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       });
       expect(config.auth.jwtTtlSeconds).toBe(1800);
       expect(config.auth.bcryptCost).toBe(12);
+      expect(config.auth.bcryptThreads).toBe(Math.max(1, availableParallelism() - 1));
       expect(config.quota.defaultBytes).toBe(5368709120);
       expect(config.log.level).toBe('info');
       expect(config.storage.downloadUrlTtlSeconds).toBe(60);
@@ -116,6 +117,7 @@ describe('loadConfig', () => {
         DATABASE_WAIT_SECONDS: '2',
         JWT_TTL_SECONDS: '60',
         BCRYPT_COST: '4',
+        BCRYPT_THREADS: '3',
         USER_QUOTA_BYTES: '0',
         LOG_LEVEL: 'WARN',
         WEB_DIR: '/srv/clouddrive-web',
@@ -137,7 +139,13 @@ describe('loadConfig', () => {
       jit: true,
       connectTimeoutMs: 2000,
     });
-    expect(config.auth).toEqual({ jwtSecret: SECRET_A, jwtTtlSeconds: 60, bcryptCost: 4, lambdaSecret: SECRET_B });
+    expect(config.auth).toEqual({
+      jwtSecret: SECRET_A,
+      jwtTtlSeconds: 60,
+      bcryptCost: 4,
+      bcryptThreads: 3,
+      lambdaSecret: SECRET_B,
+    });
     expect(config.quota.defaultBytes).toBe(0);
     expect(config.log.level).toBe('warn');
     expect(config.notices).toEqual([]);
@@ -149,6 +157,63 @@ describe('loadConfig', () => {
     expect(
       loadConfig(serverEnv({ TRUST_PROXY: 'true', HTTP_MAX_CONNECTIONS_PER_IP: '500' })).http.maxConnectionsPerIp,
     ).toBe(500);
+  });
+
+  it('has rate limits on by default, in memory, with the documented budgets', () => {
+    const config = loadConfig(serverEnv());
+    expect(config.redis).toEqual({ url: undefined });
+    expect(config.rateLimits).toEqual({
+      enabled: true,
+      redisKeyPrefix: 'clouddrive:rate:',
+      api: { points: 1200, windowSeconds: 60 },
+      storage: { points: 3000, windowSeconds: 60 },
+      login: { points: 10, windowSeconds: 60 },
+      loginPerAccount: { points: 5, windowSeconds: 60 },
+      register: { points: 10, windowSeconds: 3600 },
+      upload: { points: 120, windowSeconds: 60 },
+    });
+  });
+
+  it('reads every budget as N/S, the switch, Redis and its key prefix', () => {
+    const config = loadConfig(
+      serverEnv({
+        RATE_LIMITS_ENABLED: 'false',
+        REDIS_URL: 'redis://cache.internal:6379/2',
+        RATE_LIMIT_REDIS_PREFIX: 'drive-a:',
+        RATE_LIMIT_API: '100/10',
+        RATE_LIMIT_STORAGE: '200 / 20',
+        RATE_LIMIT_LOGIN: '3/30',
+        RATE_LIMIT_LOGIN_ACCOUNT: '4/40',
+        RATE_LIMIT_REGISTER: '5/86400',
+        RATE_LIMIT_UPLOAD: '6/60',
+      }),
+    );
+    expect(config.redis.url).toBe('redis://cache.internal:6379/2');
+    expect(config.rateLimits).toEqual({
+      enabled: false,
+      redisKeyPrefix: 'drive-a:',
+      api: { points: 100, windowSeconds: 10 },
+      storage: { points: 200, windowSeconds: 20 },
+      login: { points: 3, windowSeconds: 30 },
+      loginPerAccount: { points: 4, windowSeconds: 40 },
+      register: { points: 5, windowSeconds: 86400 },
+      upload: { points: 6, windowSeconds: 60 },
+    });
+  });
+
+  it.each([['10'], ['0/60'], ['10/0'], ['10/86401'], ['ten/60'], ['10/60s'], ['-1/60']])(
+    'refuses the budget %j, naming the variable and the form',
+    (value) => {
+      expect(configErrorOf(serverEnv({ RATE_LIMIT_LOGIN: value })).problems).toEqual([
+        `RATE_LIMIT_LOGIN must be N/S: N (at least 1) requests per S seconds (1 to 86400), e.g. 10/60 (got ${JSON.stringify(value)})`,
+      ]);
+    },
+  );
+
+  it('refuses a REDIS_URL that is not redis:// or rediss://', () => {
+    expect(configErrorOf(serverEnv({ REDIS_URL: 'http://cache:6379' })).problems).toEqual([
+      'REDIS_URL must be a URL starting with redis:// or rediss:// (got a value that is not)',
+    ]);
   });
 
   it("splits CORS_ORIGINS on commas and drops blanks: 'a, b,,c'", () => {
@@ -178,6 +243,7 @@ describe('loadConfig', () => {
       ['PORT', '70000'],
       ['BCRYPT_COST', '3'],
       ['BCRYPT_COST', '16'],
+      ['BCRYPT_THREADS', '0'],
       ['JWT_TTL_SECONDS', '10'],
       ['DATABASE_URL', 'mysql://x'],
       ['DATABASE_URL', 'not a url'],
@@ -403,20 +469,23 @@ describe('the test environment', () => {
     expect(readTestEnvironment(env).embeddedUrls).toEqual(['postgres://a/x', 'postgres://b/y']);
   });
 
-  it('reads the database URL (trimmed, blank as unset) and the worker id (1 by default)', () => {
+  it('reads the database and Redis URLs (trimmed, blank as unset) and the worker id (1 by default)', () => {
     expect(readTestEnvironment({})).toEqual({
       databaseUrl: undefined,
       embeddedUrls: [],
       workerId: 1,
       postgresBinDir: undefined,
+      redisUrl: undefined,
     });
-    expect(readTestEnvironment({ TEST_DATABASE_URL: '  ', JEST_WORKER_ID: '3' })).toEqual({
+    expect(readTestEnvironment({ TEST_DATABASE_URL: '  ', TEST_REDIS_URL: ' ', JEST_WORKER_ID: '3' })).toEqual({
       databaseUrl: undefined,
       embeddedUrls: [],
       workerId: 3,
       postgresBinDir: undefined,
+      redisUrl: undefined,
     });
     expect(readTestEnvironment({ TEST_DATABASE_URL: ' postgres://h/test ' }).databaseUrl).toBe('postgres://h/test');
+    expect(readTestEnvironment({ TEST_REDIS_URL: ' redis://127.0.0.1:6379 ' }).redisUrl).toBe('redis://127.0.0.1:6379');
   });
 
   it('reads where jest.config.js found the PostgreSQL programs', () => {

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { EnvReader } from './env-reader';
+import { EnvReader, RateBudget } from './env-reader';
+
+export type { RateBudget } from './env-reader';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -43,6 +46,8 @@ export interface AppConfig {
     jwtSecret: string;
     jwtTtlSeconds: number;
     bcryptCost: number;
+    /** Worker threads that hash and compare passwords (off the event loop); more tasks wait for one. */
+    bcryptThreads: number;
     lambdaSecret: string;
   };
   quota: { defaultBytes: number };
@@ -67,6 +72,9 @@ export interface AppConfig {
      */
     apiRetryBudgetMs: number;
   };
+  /** Shared services; unset ones are replaced by in-process equivalents. */
+  redis: { url: string | undefined };
+  rateLimits: RateLimitsConfig;
   log: { level: LogLevel };
   /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
   notices: string[];
@@ -81,6 +89,26 @@ export interface HttpTimeouts {
   idleSeconds: number;
   /** An idle kept-alive connection between two requests is closed after this. */
   keepAliveSeconds: number;
+}
+
+/** Request budgets, counted per client IP (IPv6 per /64) unless said otherwise, in fixed windows. */
+export interface RateLimitsConfig {
+  /** false: no budget at all (the benchmark). */
+  enabled: boolean;
+  /** Prefixes every Redis key of the counters (one Redis may serve several deployments, or test runs). */
+  redisKeyPrefix: string;
+  /** Every API route but /health, and the embedded store's routes. */
+  api: RateBudget;
+  /** The embedded store's presigned PUT and GET (/storage/…). */
+  storage: RateBudget;
+  /** POST /login attempts, failed or not. */
+  login: RateBudget;
+  /** POST /login attempts per account (or unknown login name); a successful one gives its point back. */
+  loginPerAccount: RateBudget;
+  /** POST /user. */
+  register: RateBudget;
+  /** POST /file, POST /files, POST /profile-photo. */
+  upload: RateBudget;
 }
 
 export interface S3Config {
@@ -173,6 +201,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jwtSecret: '',
       jwtTtlSeconds: read.int('JWT_TTL_SECONDS', 30 * 60, 60, 7 * 24 * 3600),
       bcryptCost: read.int('BCRYPT_COST', 12, 4, 15),
+      // One core left to the event loop (and PostgreSQL, in the embedded mode).
+      bcryptThreads: read.int('BCRYPT_THREADS', Math.max(1, availableParallelism() - 1), 1, 64),
       lambdaSecret: '',
     },
     quota: { defaultBytes: read.int('USER_QUOTA_BYTES', 5 * GIB, 0, Number.MAX_SAFE_INTEGER) },
@@ -188,6 +218,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       receiver: { port: read.int('WORKERS_PORT', 8081, 0, 65535), token: read.secret('WORKERS_TOKEN', 16) },
       apiRetryBudgetMs: read.int('API_RETRY_BUDGET_MS', 20_000, 1_000, 15 * 60_000),
     },
+    redis: { url: read.url('REDIS_URL', ['redis:', 'rediss:']) },
+    rateLimits: rateLimitsConfig(read),
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     notices,
   };
@@ -248,6 +280,24 @@ function loadWorkersConfig(env: Record<string, string | undefined>): AppConfig {
   }
   if (problems.length > 0 || !base) throw new ConfigError(problems);
   return { ...base, database: { ...base.database, url: undefined } };
+}
+
+/**
+ * The defaults fit a browser client: a page of 100 uploads is 1 POST /files (api, upload) and 100 PUTs (storage),
+ * and showing 100 previews is 100 API requests and 100 GETs of the store; the login and registration budgets are
+ * what a person needs, far below what guessing passwords needs.
+ */
+function rateLimitsConfig(read: EnvReader): RateLimitsConfig {
+  return {
+    enabled: read.bool('RATE_LIMITS_ENABLED', true),
+    redisKeyPrefix: read.string('RATE_LIMIT_REDIS_PREFIX', 'clouddrive:rate:'),
+    api: read.budget('RATE_LIMIT_API', { points: 1200, windowSeconds: 60 }),
+    storage: read.budget('RATE_LIMIT_STORAGE', { points: 3000, windowSeconds: 60 }),
+    login: read.budget('RATE_LIMIT_LOGIN', { points: 10, windowSeconds: 60 }),
+    loginPerAccount: read.budget('RATE_LIMIT_LOGIN_ACCOUNT', { points: 5, windowSeconds: 60 }),
+    register: read.budget('RATE_LIMIT_REGISTER', { points: 10, windowSeconds: 3600 }),
+    upload: read.budget('RATE_LIMIT_UPLOAD', { points: 120, windowSeconds: 60 }),
+  };
 }
 
 function storageConfig(read: EnvReader, port: number): StorageConfig {

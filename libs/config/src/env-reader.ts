@@ -1,3 +1,9 @@
+/** At most `points` requests in each window of `windowSeconds`. */
+export interface RateBudget {
+  points: number;
+  windowSeconds: number;
+}
+
 /**
  * Reads typed values out of an environment, collecting every problem so that start-up
  * reports all wrong variables at once, each by name.
@@ -40,6 +46,19 @@ export class EnvReader {
     if (value === undefined) return fallback;
     if ((allowed as readonly string[]).includes(value)) return value as T;
     return this.fail(name, `one of ${allowed.join(', ')}`, value, fallback);
+  }
+
+  /** A budget written `N/S`: N requests per S seconds. */
+  budget(name: string, fallback: RateBudget): RateBudget {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const match = /^(\d{1,9})\s*\/\s*(\d{1,6})$/.exec(value);
+    const points = Number(match?.[1]);
+    const windowSeconds = Number(match?.[2]);
+    if (!match || points < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
+      return this.fail(name, 'N/S: N (at least 1) requests per S seconds (1 to 86400), e.g. 10/60', value, fallback);
+    }
+    return { points, windowSeconds };
   }
 
   url(name: string, protocols: readonly string[]): string | undefined {

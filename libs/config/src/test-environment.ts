@@ -14,6 +14,8 @@ export interface TestEnvironment {
    * own; found by jest.config.js, which collects those suites only when it found them or TEST_FAULTS=1.
    */
   postgresBinDir: string | undefined;
+  /** A Redis server for the suites of shared rate limits; unset: those suites are not collected. */
+  redisUrl: string | undefined;
 }
 
 export const EMBEDDED_TEST_URLS = 'CLOUDDRIVE_TEST_EMBEDDED_URLS';
@@ -25,6 +27,7 @@ export function readTestEnvironment(env: Record<string, string | undefined> = pr
     embeddedUrls: (env[EMBEDDED_TEST_URLS] ?? '').split(' ').filter(Boolean),
     workerId: Number(env.JEST_WORKER_ID ?? '1'),
     postgresBinDir: env[POSTGRES_BIN_DIR] || undefined,
+    redisUrl: env.TEST_REDIS_URL?.trim() || undefined,
   };
 }
 

@@ -4,8 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig, loadConfig } from '@app/config';
 
+const GENEROUS_RATE_LIMITS = Object.fromEntries(
+  ['API', 'STORAGE', 'LOGIN', 'LOGIN_ACCOUNT', 'REGISTER', 'UPLOAD'].map((name) => [
+    `RATE_LIMIT_${name}`,
+    '1000000/60',
+  ]),
+);
+
 /**
- * A configuration for tests: the given database, fresh secrets, a cheap bcrypt cost, silent logs, a
+ * A configuration for tests: the given database, fresh secrets, a cheap bcrypt cost on one thread, rate limits too generous to reach, silent logs, a
  * temporary data directory, no embedded workers and no reconciler timer; `env` overrides any variable.
  */
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
@@ -22,6 +29,10 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     // A suite is one client making many connections at once (100 uploads in parallel): the suite of slow
     // clients sets a cap of its own.
     HTTP_MAX_CONNECTIONS_PER_IP: '0',
+    // Budgets counted (the code runs) but never spent: every suite logs in and uploads a lot from 127.0.0.1.
+    // The rate-limit suite sets its own.
+    ...GENEROUS_RATE_LIMITS,
+    BCRYPT_THREADS: '1',
     ...env,
   });
 }

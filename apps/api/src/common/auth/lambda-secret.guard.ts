@@ -9,19 +9,27 @@ import { Public } from './public.decorator';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
+/** Whether a request's `X-Lambda-Secret` is the internal secret, compared in constant time. */
+export function lambdaSecretMatcher(secret: string): (request: FastifyRequest) => boolean {
+  const expected = digest(secret);
+  return (request) => {
+    const given = request.headers['x-lambda-secret'];
+    // Digests have one length whatever was sent, so the comparison's time says nothing about the secret.
+    return typeof given === 'string' && timingSafeEqual(digest(given), expected);
+  };
+}
+
 /** The internal endpoints' guard: `X-Lambda-Secret`, compared in constant time; a bearer token does not count. */
 @Injectable()
 export class LambdaSecretGuard implements CanActivate {
-  private readonly expected: Buffer;
+  private readonly matches: (request: FastifyRequest) => boolean;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.expected = digest(config.auth.lambdaSecret);
+    this.matches = lambdaSecretMatcher(config.auth.lambdaSecret);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const given = context.switchToHttp().getRequest<FastifyRequest>().headers['x-lambda-secret'];
-    // Digests have one length whatever was sent, so the comparison's time says nothing about the secret.
-    if (typeof given !== 'string' || !timingSafeEqual(digest(given), this.expected)) {
+    if (!this.matches(context.switchToHttp().getRequest<FastifyRequest>())) {
       throw new AppError('forbidden', 'This endpoint needs the internal secret in X-Lambda-Secret.');
     }
     return true;

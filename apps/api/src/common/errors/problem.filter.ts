@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PROBLEM_CONTENT_TYPE } from '@app/contracts';
+import { RateLimited, recordOutcomes } from '../rate-limit/rate-limits';
 import { isExpected, RETRY_AFTER_SECONDS, toProblem } from './problem';
 
 const logger = new Logger('Errors');
@@ -19,6 +20,10 @@ export function sendProblem(error: unknown, reply: FastifyReply): void {
   }
   if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer');
   if (problem.status === 503) void reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (error instanceof RateLimited) {
+    recordOutcomes(reply.request, error.outcomes);
+    void reply.header('Retry-After', String(error.retryAfterSeconds));
+  }
   void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 

@@ -27,7 +27,7 @@ export class AuthController {
   @Public()
   @Post('user')
   @ApiCreatedResponse({ type: UserDto })
-  @ApiProblems('validation_failed', 'credentials_in_use')
+  @ApiProblems('validation_failed', 'credentials_in_use', 'too_many_requests')
   createUser(@Body() dto: CreateUserDto): Promise<UserDto> {
     return this.auth.createUser(dto);
   }
@@ -41,7 +41,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: TokenDto })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiProblems('validation_failed', 'invalid_credentials')
+  @ApiProblems('validation_failed', 'invalid_credentials', 'too_many_requests')
   login(@Body() dto: LoginDto): Promise<TokenDto> {
     return this.auth.login(dto);
   }

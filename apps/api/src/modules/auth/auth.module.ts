@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DbModule } from '@app/db';
 import { JwtAuthGuard } from '../../common/auth/jwt-auth.guard';
+import { RateLimitModule } from '../../common/rate-limit/rate-limits';
 import { AccountController, AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
@@ -13,6 +14,7 @@ import { PasswordHasher } from './password-hasher';
 @Module({
   imports: [
     DbModule,
+    RateLimitModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],

@@ -3,6 +3,8 @@ import { AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
 import { User, UsersRepository } from '@app/db';
 import type { ObjectStorage } from '@app/storage';
+import { RateLimited, RateLimits } from '../../common/rate-limit/rate-limits';
+import type { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher';
 
@@ -25,15 +27,17 @@ const alice: User = {
 };
 
 describe('AuthService', () => {
-  let users: { findByLogin: jest.Mock; create: jest.Mock };
+  let users: { findByLogin: jest.Mock; create: jest.Mock; findById: jest.Mock; delete: jest.Mock };
   let passwords: { hash: jest.Mock; verify: jest.Mock };
   let jwt: { signAsync: jest.Mock };
+  let limits: { take: jest.Mock; refund: jest.Mock };
   let service: AuthService;
 
   beforeEach(() => {
-    users = { findByLogin: jest.fn(), create: jest.fn() };
+    users = { findByLogin: jest.fn(), create: jest.fn(), findById: jest.fn(), delete: jest.fn() };
     passwords = { hash: jest.fn().mockResolvedValueOnce(DUMMY_HASH), verify: jest.fn() };
     jwt = { signAsync: jest.fn().mockResolvedValue('signed.jwt.token') };
+    limits = { take: jest.fn().mockResolvedValue(undefined), refund: jest.fn().mockResolvedValue(undefined) };
     const config = { auth: { jwtTtlSeconds: TTL }, quota: { defaultBytes: QUOTA } } as unknown as AppConfig;
     service = new AuthService(
       users as unknown as UsersRepository,
@@ -41,6 +45,7 @@ describe('AuthService', () => {
       jwt as unknown as JwtService,
       config,
       {} as ObjectStorage,
+      limits as unknown as RateLimits,
     );
     service.onModuleInit();
   });
@@ -130,6 +135,78 @@ describe('AuthService', () => {
       await service.login({ username: 'alice', password: 'right password' });
       const [first, second] = jwt.signAsync.mock.calls.map(([claims]) => claims.jti);
       expect(first).not.toBe(second);
+    });
+  });
+
+  describe("login's account budget", () => {
+    it('takes a point of the account’s budget before the password is checked, and gives it back when it is right', async () => {
+      users.findByLogin.mockResolvedValue(alice);
+      passwords.verify.mockImplementation(async () => {
+        expect(limits.take).toHaveBeenCalledWith('login-account', `user:${alice.id}`);
+        return true;
+      });
+      await service.login({ username: 'ALICE@example.com', password: 'right password' });
+      expect(passwords.verify).toHaveBeenCalledTimes(1);
+      expect(limits.refund).toHaveBeenCalledWith('login-account', `user:${alice.id}`);
+    });
+
+    it('keeps the point of a wrong password', async () => {
+      users.findByLogin.mockResolvedValue(alice);
+      passwords.verify.mockResolvedValue(false);
+      await loginError('alice', 'wrong');
+      expect(limits.take).toHaveBeenCalledWith('login-account', `user:${alice.id}`);
+      expect(limits.refund).not.toHaveBeenCalled();
+    });
+
+    it('counts an unknown login name under its lower-cased self', async () => {
+      users.findByLogin.mockResolvedValue(null);
+      passwords.verify.mockResolvedValue(false);
+      await loginError('NoBody', 'x');
+      expect(limits.take).toHaveBeenCalledWith('login-account', 'name:nobody');
+    });
+
+    it('refuses even the right password while the budget is spent, without checking it', async () => {
+      users.findByLogin.mockResolvedValue(alice);
+      passwords.verify.mockResolvedValue(true);
+      const spent = new RateLimited([
+        {
+          policy: 'login-account',
+          budget: { points: 5, windowSeconds: 60 },
+          allowed: false,
+          remaining: 0,
+          resetSeconds: 42,
+        },
+      ]);
+      limits.take.mockRejectedValue(spent);
+      await expect(service.login({ username: 'alice', password: 'right password' })).rejects.toBe(spent);
+      expect(spent.retryAfterSeconds).toBe(42);
+      expect(spent.code).toBe('too_many_requests');
+      expect(passwords.verify).not.toHaveBeenCalled();
+      expect(jwt.signAsync).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('the password asked again (deleting the account, changing the password)', () => {
+    const caller = { id: alice.id, username: alice.username } as AuthenticatedUser;
+
+    it('spends the account’s login budget, so a stolen token is no way around it', async () => {
+      users.findById.mockResolvedValue(alice);
+      passwords.verify.mockResolvedValue(false);
+      await expect(service.deleteAccount(caller, { password: 'guess' })).rejects.toMatchObject({
+        code: 'wrong_password',
+      });
+      expect(limits.take).toHaveBeenCalledWith('login-account', `user:${alice.id}`);
+      expect(limits.refund).not.toHaveBeenCalled();
+      expect(users.delete).not.toHaveBeenCalled();
+    });
+
+    it('refuses without checking the password while the budget is spent', async () => {
+      users.findById.mockResolvedValue(alice);
+      const spent = new AppError('too_many_requests', 'Too many attempts.');
+      limits.take.mockRejectedValue(spent);
+      await expect(service.deleteAccount(caller, { password: 'right password' })).rejects.toBe(spent);
+      expect(passwords.verify).not.toHaveBeenCalled();
+      expect(users.delete).not.toHaveBeenCalled();
     });
   });
 

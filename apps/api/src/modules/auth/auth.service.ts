@@ -6,6 +6,7 @@ import { AppError } from '@app/contracts';
 import { User, UsersRepository } from '@app/db';
 import { deleteUnder, ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { RateLimits } from '../../common/rate-limit/rate-limits';
 import { storageFigures } from '../items';
 import { AccountDto, ChangePasswordDto, DeleteAccountDto } from './dto/account.dto';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -28,10 +29,13 @@ export class AuthService implements OnModuleInit {
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly storage: ObjectStorage,
+    private readonly limits: RateLimits,
   ) {}
 
   onModuleInit(): void {
     this.dummyHash = this.passwords.hash(randomBytes(16).toString('hex'));
+    // A server closed before it was ready refuses it: that is no unhandled rejection (a login would still see it).
+    this.dummyHash.catch(() => undefined);
   }
 
   async createUser(dto: CreateUserDto): Promise<UserDto> {
@@ -44,8 +48,15 @@ export class AuthService implements OnModuleInit {
     return toUserDto(user);
   }
 
+  /**
+   * Every attempt takes a point of its account's budget before the password is checked, so that attempts in
+   * parallel cannot outrun it, and while it is spent the right password is refused too; a right one gives its
+   * point back. An unknown login name has a budget of its own, so a 429 says nothing about who exists.
+   */
   async login(dto: LoginDto): Promise<TokenDto> {
     const user = await this.users.findByLogin(dto.username);
+    const account = user ? `user:${user.id}` : `name:${dto.username.toLowerCase()}`;
+    await this.limits.take('login-account', account);
     // bcrypt reads 72 bytes: a longer password could match on its prefix alone, so it never matches (after
     // the same work as any other attempt).
     const tooLong = Buffer.byteLength(dto.password, 'utf8') > PASSWORD_MAX_BYTES;
@@ -54,6 +65,7 @@ export class AuthService implements OnModuleInit {
     if (!user || tooLong || !matches) {
       throw new AppError('invalid_credentials', 'The username or password is incorrect.');
     }
+    await this.limits.refund('login-account', account);
     return this.issueToken(user.id, user.tokenVersion);
   }
 
@@ -94,14 +106,20 @@ export class AuthService implements OnModuleInit {
     }
   }
 
-  /** The account's password, asked again before what cannot be undone by a stolen token alone. */
+  /**
+   * The account's password, asked again before what cannot be undone by a stolen token alone. It spends the
+   * account's login budget like a login does, so a stolen token is no way around the brute-force limit.
+   */
   private async checkPassword(user: AuthenticatedUser, password: string): Promise<void> {
     const account = await this.users.findById(user.id);
     if (!account) throw unauthorized();
+    const budget = `user:${account.id}`;
+    await this.limits.take('login-account', budget);
     const tooLong = Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES;
     if (tooLong || !(await this.passwords.verify(password, account.passwordHash))) {
       throw new AppError('wrong_password', 'The password is incorrect.');
     }
+    await this.limits.refund('login-account', budget);
   }
 
   private async issueToken(userId: string, version: number): Promise<TokenDto> {

@@ -43,6 +43,7 @@ export class FilesController {
     'file_name_conflict',
     'file_too_large',
     'quota_exceeded',
+    'too_many_requests',
   )
   requestUpload(@CurrentUser() user: AuthenticatedUser, @Body() dto: RequestUploadDto): Promise<FileUploadDto> {
     return this.files.requestUpload(user, dto);
@@ -52,7 +53,7 @@ export class FilesController {
   @Post('files')
   @HttpCode(200)
   @ApiOkResponse({ type: UploadResultsDto })
-  @ApiProblems('unauthorized', 'validation_failed')
+  @ApiProblems('unauthorized', 'validation_failed', 'too_many_requests')
   async requestUploads(
     @CurrentUser() user: AuthenticatedUser,
     @Body() dto: RequestUploadsDto,

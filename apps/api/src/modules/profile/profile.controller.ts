@@ -26,7 +26,7 @@ export class ProfileController {
   @HttpCode(200)
   @ApiBody({ type: RequestProfilePhotoDto, required: false })
   @ApiOkResponse({ type: ProfilePhotoUploadDto })
-  @ApiProblems('unauthorized', 'validation_failed', 'file_too_large')
+  @ApiProblems('unauthorized', 'validation_failed', 'file_too_large', 'too_many_requests')
   requestProfilePhotoUpload(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: ProfilePhotoQueryDto,
