@@ -246,6 +246,39 @@ describe('rate limits without TRUST_PROXY', () => {
   });
 });
 
+describe('rate limits behind the proxies TRUST_PROXY lists', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // The test's requests come from 127.0.0.1: that is the listed proxy (a load balancer that appends the address
+    // it saw to X-Forwarded-For).
+    t = await startTestApp({ ...TIGHT, TRUST_PROXY: 'loopback' });
+  });
+  afterAll(() => t.close());
+
+  it('reads the address the proxy saw, whatever the client put before it in X-Forwarded-For', async () => {
+    const client = newAddress();
+    for (let i = 0; i < 3; i++) {
+      const spoofed = `198.51.100.${i + 1}, ${client}`;
+      const res = await t.http
+        .post('/login')
+        .set('X-Forwarded-For', spoofed)
+        .send({ username: `nobody_${i}`, password: 'x' });
+      expectProblem(res, 401, 'invalid_credentials');
+    }
+    const res = await t.http
+      .post('/login')
+      .set('X-Forwarded-For', `198.51.100.99, ${client}`)
+      .send({ username: 'n', password: 'x' });
+    expectLimited(res, 'login');
+    // Another client behind the same proxy has a budget of its own.
+    const other = await t.http
+      .post('/login')
+      .set('X-Forwarded-For', newAddress())
+      .send({ username: 'n', password: 'x' });
+    expectProblem(other, 401, 'invalid_credentials');
+  });
+});
+
 describe('rate limits switched off', () => {
   let t: TestApp;
   beforeAll(async () => {

@@ -230,7 +230,9 @@ export class CloudDriveStack extends Stack {
     const environment: Record<string, string> = {
       NODE_ENV: 'production',
       PORT: '8080',
-      TRUST_PROXY: 'true',
+      // The load balancer's nodes live in the VPC: trust X-Forwarded-For from them only, so that a client cannot
+      // choose the address its rate limits are counted under.
+      TRUST_PROXY: vpc.vpcCidrBlock,
       PUBLIC_URL: apiUrl,
       API_URL: apiUrl,
       CORS_ORIGINS: settings.corsOrigins.join(','),

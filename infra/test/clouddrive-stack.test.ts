@@ -154,7 +154,8 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       );
       expect(env).toMatchObject({
         PORT: '8080',
-        TRUST_PROXY: 'true',
+        // Only the load balancer's nodes, in the VPC, are trusted proxies.
+        TRUST_PROXY: `<${logicalId(template, 'AWS::EC2::VPC')}.CidrBlock>`,
         PUBLIC_URL: 'https://api.drive.example.com',
         API_URL: 'https://api.drive.example.com',
         CORS_ORIGINS: 'https://drive.example.com,https://admin.example.com',

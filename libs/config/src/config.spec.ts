@@ -237,6 +237,22 @@ describe('loadConfig', () => {
     expect(config.database.migrateOnStart).toBe(expected);
   });
 
+  it('reads TRUST_PROXY as a list of the proxies to trust: addresses, CIDR ranges and named ranges', () => {
+    const config = loadConfig(serverEnv({ TRUST_PROXY: '10.0.0.0/16, 192.168.1.7, ::1/128, loopback' }));
+    expect(config.http.trustProxy).toEqual(['10.0.0.0/16', '192.168.1.7', '::1/128', 'loopback']);
+    // Behind a proxy, every connection is the proxy's: no cap per address by default.
+    expect(config.http.maxConnectionsPerIp).toBe(0);
+  });
+
+  it.each(['10.0.0.0/33', 'example.com', '10.0.0/8', '10.0.0.1/8/1', 'everywhere'])(
+    'refuses TRUST_PROXY=%j',
+    (value) => {
+      expect(configErrorOf(serverEnv({ TRUST_PROXY: value })).problems).toEqual([
+        expect.stringMatching(/^TRUST_PROXY must be true, false, or a list of proxy addresses and CIDR ranges/),
+      ]);
+    },
+  );
+
   describe('refuses a wrong value with a ConfigError naming the variable', () => {
     it.each([
       ['PORT', 'abc'],
@@ -248,7 +264,7 @@ describe('loadConfig', () => {
       ['DATABASE_URL', 'mysql://x'],
       ['DATABASE_URL', 'not a url'],
       ['LOG_LEVEL', 'loud'],
-      ['TRUST_PROXY', 'maybe'],
+      ['TRUST_PROXY', 'maybe?'],
       ['DATABASE_MIGRATE_ON_START', 'perhaps'],
       ['JWT_SECRET', 'too-short-secret'],
       ['LAMBDA_SECRET', 'x'.repeat(31)],
@@ -273,7 +289,7 @@ describe('loadConfig', () => {
 
   it('names every wrong variable in one error', () => {
     const error = configErrorOf(
-      serverEnv({ PORT: 'abc', BCRYPT_COST: '3', LOG_LEVEL: 'loud', TRUST_PROXY: 'maybe', USER_QUOTA_BYTES: '-1' }),
+      serverEnv({ PORT: 'abc', BCRYPT_COST: '3', LOG_LEVEL: 'loud', TRUST_PROXY: 'maybe?', USER_QUOTA_BYTES: '-1' }),
     );
     expect(error.problems).toHaveLength(5);
     for (const name of ['PORT', 'BCRYPT_COST', 'LOG_LEVEL', 'TRUST_PROXY', 'USER_QUOTA_BYTES']) {

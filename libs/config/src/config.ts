@@ -16,7 +16,8 @@ export interface AppConfig {
     port: number;
     /** Origins allowed by CORS; `['*']` allows any, `[]` sends no CORS headers. */
     corsOrigins: string[];
-    trustProxy: boolean;
+    /** Trust X-Forwarded-For from any proxy (true), from the proxies listed (addresses, CIDR ranges), or none. */
+    trustProxy: boolean | string[];
     /** The web app's build (index.html and assets/), served at `/`; absent: the API alone. */
     webDir: string;
     /** Slow clients are cut off: each limit in seconds (see README, "Slow clients"). */
@@ -170,7 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const port = read.int('PORT', 8080, 0, 65535);
-  const trustProxy = read.bool('TRUST_PROXY', false);
+  const trustProxy = read.proxies('TRUST_PROXY', false);
   const config: AppConfig = {
     app: { name: 'CloudDrive', version: packageVersion() },
     http: {
@@ -187,7 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         keepAliveSeconds: read.int('HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 65, 1, 3600),
       },
       // Behind a proxy every connection comes from the proxy: there the cap would throttle everyone together.
-      maxConnectionsPerIp: read.int('HTTP_MAX_CONNECTIONS_PER_IP', trustProxy ? 0 : 64, 0, 1_000_000),
+      maxConnectionsPerIp: read.int('HTTP_MAX_CONNECTIONS_PER_IP', trustProxy === false ? 64 : 0, 0, 1_000_000),
     },
     dataDir,
     database: {

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** At most `points` requests in each window of `windowSeconds`. */
 export interface RateBudget {
   points: number;
@@ -39,6 +41,34 @@ export class EnvReader {
     if (['true', '1', 'yes', 'on'].includes(value)) return true;
     if (['false', '0', 'no', 'off'].includes(value)) return false;
     return this.fail(name, 'true or false', value, fallback);
+  }
+
+  /**
+   * A yes/no, or the proxies to trust as a comma-separated list of addresses, CIDR ranges and the names
+   * `loopback`, `linklocal`, `uniquelocal` (a list stops at the first hop it does not name, so a client cannot
+   * pick its own address by sending X-Forwarded-For).
+   */
+  proxies(name: string, fallback: boolean): boolean | string[] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (/^(true|false|1|0|yes|no|on|off)$/i.test(value)) return this.bool(name, fallback);
+    const entries = this.list(name);
+    const named = ['loopback', 'linklocal', 'uniquelocal'];
+    const valid = (entry: string): boolean => {
+      if (named.includes(entry)) return true;
+      const [address, prefix, ...rest] = entry.split('/');
+      const family = isIP(address);
+      const bits = family === 4 ? 32 : 128;
+      return (
+        family !== 0 &&
+        rest.length === 0 &&
+        (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))
+      );
+    };
+    if (!entries.every(valid)) {
+      return this.fail(name, 'true, false, or a list of proxy addresses and CIDR ranges', value, fallback);
+    }
+    return entries;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
