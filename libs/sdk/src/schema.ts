@@ -1025,6 +1025,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
         };
     };
     deleteAccount: {
@@ -1137,6 +1151,20 @@ export interface operations {
                         status?: 422;
                         /** @enum {string} */
                         code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
                     };
                 };
             };
@@ -1767,6 +1795,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
             /** @description `quota_exceeded` */
             507: {
                 headers: {
@@ -1829,6 +1871,20 @@ export interface operations {
                         status?: 422;
                         /** @enum {string} */
                         code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
                     };
                 };
             };
@@ -2264,6 +2320,20 @@ export interface operations {
                         status?: 422;
                         /** @enum {string} */
                         code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
                     };
                 };
             };
