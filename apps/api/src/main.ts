@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@app/config';
+import { AppConfig, ConfigError, loadConfig } from '@app/config';
 import { Logger } from '@nestjs/common';
 import { createApiApp } from './bootstrap';
 
@@ -19,8 +19,13 @@ async function main(): Promise<void> {
   await app.listen(config.http.port, config.http.host);
   logger.log(
     `CloudDrive ${config.app.version} listening on ${await app.getUrl()} ` +
-      `(database: ${config.database.url ? 'PostgreSQL' : `embedded, in ${config.dataDir}`}); docs at /docs`,
+      `(database: ${databaseLabel(config)}); docs at /docs`,
   );
+}
+
+function databaseLabel(config: AppConfig): string {
+  if (config.database.secret) return `PostgreSQL, credentials from ${config.database.secret.arn}`;
+  return config.database.url ? 'PostgreSQL' : `embedded, in ${config.dataDir}`;
 }
 
 void main();

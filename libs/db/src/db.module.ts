@@ -21,7 +21,7 @@ class DatabaseServerModule {}
       inject: [DatabaseServer, APP_CONFIG],
       useFactory: async (server: DatabaseServer, config: AppConfig) =>
         dataSourceOptions(
-          await server.url(),
+          await server.connection(),
           server.isEmbedded ? { ...config.database, poolSize: EMBEDDED_POOL_SIZE } : config.database,
         ),
     }),

@@ -19,7 +19,13 @@ interface OpenDatabase {
 async function openDatabase(): Promise<OpenDatabase> {
   const database: TestDatabase = await createTestDatabase();
   const dataSource = new DataSource(
-    dataSourceOptions(database.url, { url: database.url, poolSize: 2, migrateOnStart: true, jit: false }),
+    dataSourceOptions(database.url, {
+      url: database.url,
+      secret: undefined,
+      poolSize: 2,
+      migrateOnStart: true,
+      jit: false,
+    }),
   );
   await dataSource.initialize();
   return {
