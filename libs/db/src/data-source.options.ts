@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { TlsOptions } from 'node:tls';
 import { DataSource, DataSourceOptions, MigrationExecutor } from 'typeorm';
-import { AppConfig, DatabaseSecretConfig, SecretFetcher } from '@app/config';
-import { DatabaseCredentials, DatabaseSecret, clientReportingRefusals } from './database-credentials';
+import { AppConfig, DatabaseSecretConfig } from '@app/config';
+import {
+  DatabaseCredentials,
+  DatabaseCredentialsOptions,
+  DatabaseSecret,
+  clientReportingRefusals,
+} from './database-credentials';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { SnakeNamingStrategy } from './naming.strategy';
@@ -29,9 +34,9 @@ export async function configuredConnection(database: AppConfig['database']): Pro
 /** Reads the secret once (a wrong or unreadable one stops start-up, naming it) and the CA bundle. */
 export async function secretConnection(
   config: DatabaseSecretConfig,
-  fetchSecret?: SecretFetcher,
+  options: DatabaseCredentialsOptions = {},
 ): Promise<SecretConnection> {
-  const credentials = new DatabaseCredentials(config.arn, { fetchSecret });
+  const credentials = new DatabaseCredentials(config.arn, options);
   return { endpoint: await credentials.current(), credentials, ssl: tlsOptions(config) };
 }
 
