@@ -456,6 +456,12 @@ export class CloudDriveStack extends Stack {
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
     new CfnOutput(this, 'LambdaSecretArn', { value: lambdaSecret.secretArn });
+    if (database.credentials) {
+      new CfnOutput(this, 'DatabaseSecretArn', {
+        value: database.credentials.secretArn,
+        description: 'The RDS credentials, rotated every 30 days (aws secretsmanager rotate-secret to rotate now)',
+      });
+    }
     // What `aws ecs run-task` needs for the one-off migration task (README).
     new CfnOutput(this, 'ClusterName', { value: api.cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: api.service.serviceName });

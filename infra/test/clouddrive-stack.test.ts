@@ -571,9 +571,10 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
     });
   });
 
-  it('outputs the API URL and the bucket', () => {
+  it('outputs the API URL, the bucket and the database credentials’ secret', () => {
     template.hasOutput('ApiUrl', { Value: 'https://api.drive.example.com' });
     expect(render(template.findOutputs('BucketName').BucketName.Value)).toBe(`<${filesBucket}>`);
+    expect(render(template.findOutputs('DatabaseSecretArn').DatabaseSecretArn.Value)).toBe(`<${databaseSecret}>`);
   });
 });
 
