@@ -40,7 +40,7 @@ export async function secretConnection(
   return { endpoint: await credentials.current(), credentials, ssl: tlsOptions(config) };
 }
 
-/** libpq's sslmode, as node-postgres reads it from a URL: verify-full checks the chain and the host name. */
+/** sslmode as libpq means it: require encrypts without checking; verify-full checks the chain and the host name. */
 function tlsOptions({ sslMode, sslRootCert }: DatabaseSecretConfig): TlsOptions | false {
   if (sslMode === 'disable') return false;
   if (sslMode === 'require') return { rejectUnauthorized: false };
