@@ -49,7 +49,7 @@ async function freePort(): Promise<number> {
  */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir();
-  const dir = mkdtempSync(join(tmpdir(), 'clouddrive-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), 'clouddrive-private-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
