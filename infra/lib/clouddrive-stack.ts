@@ -614,7 +614,13 @@ export class CloudDriveStack extends Stack {
       vpcSubnets: { subnetType: withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED },
       excludeCharacters: URL_UNSAFE,
     });
-    credentials.addRotationSchedule('Rotation', { hostedRotation: rotation, automaticallyAfter: DATABASE_ROTATION });
+    credentials.addRotationSchedule('Rotation', {
+      hostedRotation: rotation,
+      automaticallyAfter: DATABASE_ROTATION,
+      // Not while the deploy that adds or changes the schedule runs: tasks of the previous release may still be
+      // serving (those before DATABASE_SECRET_ARN held the password in DATABASE_URL).
+      rotateImmediatelyOnUpdate: false,
+    });
     instance.connections.allowDefaultPortFrom(rotation, 'the rotation of its password');
     endpoint?.connections.allowDefaultPortFrom(rotation, 'the rotation of the database password');
 

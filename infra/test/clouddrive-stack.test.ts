@@ -530,6 +530,8 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
       expect(render(rotation().SecretId)).toBe(`<${databaseSecret}>`);
       expect(rotation().RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
+      // The first rotation comes a period after the deploy, not during it (tasks of the previous release may run).
+      expect(rotation().RotateImmediatelyOnUpdate).toBe(false);
       expect(rotation().HostedRotationLambda).toMatchObject({ RotationType: 'PostgreSQLSingleUser' });
       expect(template.toJSON().Transform).toBe('AWS::SecretsManager-2024-09-16');
       // The attachment is what adds the instance's host and port to the secret (the tasks connect with them).
