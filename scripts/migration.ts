@@ -9,24 +9,31 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@app/config';
-import { EmbeddedPostgres, dataSourceOptions, pendingSchemaChanges, runMigrations } from '@app/db';
+import {
+  EmbeddedPostgres,
+  configuredConnection,
+  dataSourceOptions,
+  pendingSchemaChanges,
+  runMigrations,
+} from '@app/db';
 
 const MIGRATIONS_DIR = join(__dirname, '..', 'libs', 'db', 'src', 'migrations');
 
 async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
-  // Migrations need no secrets: an operator can run them with DATABASE_URL alone.
+  // Migrations need no secrets: an operator can run them with DATABASE_URL (or DATABASE_SECRET_ARN) alone.
   const unused = 'not-used-by-migrations-'.padEnd(32, 'x');
   const config = loadConfig({ JWT_SECRET: unused, LAMBDA_SECRET: unused, ...process.env });
+  const configured = await configuredConnection(config.database);
   const embedded =
-    config.database.url === undefined
+    configured === undefined
       ? new EmbeddedPostgres({
           dataDir: command === 'run' ? join(config.dataDir, 'postgres') : undefined,
           maxConnections: config.database.poolSize,
         })
       : undefined;
-  const url = config.database.url ?? (await embedded!.start());
-  const dataSource = await new DataSource(dataSourceOptions(url, config.database)).initialize();
+  const connection = configured ?? (await embedded!.start());
+  const dataSource = await new DataSource(dataSourceOptions(connection, config.database)).initialize();
   try {
     const applied = await runMigrations(dataSource);
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');

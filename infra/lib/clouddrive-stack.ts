@@ -50,8 +50,17 @@ export const PREFIXES = {
 /** Not the default 6379: a scan of the VPC's usual ports finds nothing (and cdk-nag's AEC5 asks for it). */
 const REDIS_PORT = 6380;
 
-/** Characters left out of the generated database password, so that it goes into a URL as it is. */
+/**
+ * Characters left out of the generated and the rotated database passwords, so that a person can put one in a URL
+ * as it is (psql); the secret was generated with this set, and changing it would replace the secret.
+ */
 const URL_UNSAFE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^.';
+
+/** The database's user, and its database's name. */
+const DATABASE_USER = 'clouddrive';
+
+/** How often Secrets Manager rotates the database password. */
+const DATABASE_ROTATION = Duration.days(30);
 
 export interface CloudDriveStackProps extends StackProps {
   settings: Settings;
@@ -161,7 +170,7 @@ export class CloudDriveStack extends Stack {
     }
 
     // ---- database
-    const database = this.database(vpc, settings);
+    const database = this.database(vpc, settings, withNat);
 
     // ---- the API: Fargate tasks behind an HTTPS load balancer
     const certificate = acm.Certificate.fromCertificateArn(this, 'Certificate', settings.certificateArn);
@@ -208,7 +217,7 @@ export class CloudDriveStack extends Stack {
         secrets: {
           JWT_SECRET: ecs.Secret.fromSecretsManager(jwtSecret),
           LAMBDA_SECRET: ecs.Secret.fromSecretsManager(lambdaSecret),
-          DATABASE_URL: ecs.Secret.fromSecretsManager(database.urlSecret),
+          ...(database.urlSecret ? { DATABASE_URL: ecs.Secret.fromSecretsManager(database.urlSecret) } : {}),
         },
       },
     });
@@ -242,6 +251,7 @@ export class CloudDriveStack extends Stack {
       EMBEDDED_WORKERS: 'false',
       DATABASE_MIGRATE_ON_START: String(settings.migrateOnStart),
       DATABASE_POOL_SIZE: String(settings.databasePoolSize),
+      ...database.environment,
     };
     for (const [name, value] of Object.entries(environment)) container.addEnvironment(name, value);
 
@@ -282,6 +292,16 @@ export class CloudDriveStack extends Stack {
       new iam.PolicyStatement({ sid: 'FilesBucket', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
     );
     database.allowFrom?.(api.service);
+    if (database.credentials) {
+      // The rotated credentials, read by the API itself (not by ECS at start): that one secret only.
+      api.taskDefinition.addToTaskRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadDatabaseCredentials',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [database.credentials.secretArn],
+        }),
+      );
+    }
     const redis = settings.redis ? this.redis(vpc, settings.redis.nodeType, api.service) : undefined;
     if (redis) container.addSecret('REDIS_URL', ecs.Secret.fromSecretsManager(redis.urlSecret));
 
@@ -438,6 +458,12 @@ export class CloudDriveStack extends Stack {
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
     new CfnOutput(this, 'LambdaSecretArn', { value: lambdaSecret.secretArn });
+    if (database.credentials) {
+      new CfnOutput(this, 'DatabaseSecretArn', {
+        value: database.credentials.secretArn,
+        description: 'The RDS credentials, rotated every 30 days (aws secretsmanager rotate-secret to rotate now)',
+      });
+    }
     // What `aws ecs run-task` needs for the one-off migration task (README).
     new CfnOutput(this, 'ClusterName', { value: api.cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: api.service.serviceName });
@@ -518,17 +544,29 @@ export class CloudDriveStack extends Stack {
     );
   }
 
+  /**
+   * The database. External: its URL secret, given to the tasks by ECS. RDS: the instance, whose generated
+   * credentials secret Secrets Manager rotates every 30 days (the hosted single-user rotation function, in the
+   * VPC); the tasks read that secret themselves (DATABASE_SECRET_ARN) whenever a new connection may need the new
+   * password, so a rotation needs neither a deploy nor a restart.
+   */
   private database(
     vpc: ec2.IVpc,
     settings: Settings,
+    withNat: boolean,
   ): {
-    urlSecret: secretsmanager.ISecret;
+    urlSecret?: secretsmanager.ISecret;
+    credentials?: secretsmanager.ISecret;
+    environment: Record<string, string>;
     instance?: rds.DatabaseInstance;
     allowFrom?: (peer: ec2.IConnectable) => void;
   } {
     const config = settings.database;
     if (config.mode === 'external') {
-      return { urlSecret: secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseUrl', config.urlSecretArn) };
+      return {
+        urlSecret: secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseUrl', config.urlSecretArn),
+        environment: {},
+      };
     }
     const instance = new rds.DatabaseInstance(this, 'Database', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 }),
@@ -536,8 +574,10 @@ export class CloudDriveStack extends Stack {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       multiAz: config.multiAz,
-      databaseName: 'clouddrive',
-      credentials: rds.Credentials.fromGeneratedSecret('clouddrive', { excludeCharacters: URL_UNSAFE }),
+      // The same as the user name: the secret has no dbname, and the API then connects to the user's name (libpq's
+      // default database).
+      databaseName: DATABASE_USER,
+      credentials: rds.Credentials.fromGeneratedSecret(DATABASE_USER, { excludeCharacters: URL_UNSAFE }),
       storageEncrypted: true,
       storageType: rds.StorageType.GP3,
       allocatedStorage: 20,
@@ -556,36 +596,56 @@ export class CloudDriveStack extends Stack {
     cfnInstance.cfnOptions.updateReplacePolicy = settings.retainData
       ? CfnDeletionPolicy.RETAIN
       : CfnDeletionPolicy.SNAPSHOT;
-    // DATABASE_URL, assembled by CloudFormation from the generated secret's fields (dynamic references: the password
-    // never appears in the template). The password has no character that needs escaping in a URL.
-    const field = (name: string) => instance.secret!.secretValueFromJson(name).unsafeUnwrap();
-    const url = Fn.join('', [
-      'postgres://',
-      field('username'),
-      ':',
-      field('password'),
-      '@',
-      instance.dbInstanceEndpointAddress,
-      ':',
-      instance.dbInstanceEndpointPort,
-      // verify-full: the server's certificate is checked against the RDS CA bundle the image carries.
-      `/clouddrive?sslmode=${config.sslMode}${config.sslMode.startsWith('verify') ? `&sslrootcert=${RDS_CA_BUNDLE_PATH}` : ''}`,
-    ]);
-    const urlSecret = new secretsmanager.Secret(this, 'DatabaseUrl', {
-      description: 'CloudDrive DATABASE_URL, built from the RDS instance and its generated credentials',
-      secretStringValue: SecretValue.unsafePlainText(url),
+
+    // The secret holds host, port, username and password (its attachment to the instance adds the first two).
+    const credentials = instance.secret!;
+    // The rotation function changes the password in the database, then in the secret: it reaches both from the
+    // VPC, through the NAT gateways or, without them, from the isolated subnets through an interface endpoint.
+    // Its private DNS name is the VPC's Secrets Manager: the tasks (ECS's secrets, DATABASE_SECRET_ARN) reach it
+    // there too, so it admits them as well (allowFrom).
+    const endpoint = withNat
+      ? undefined
+      : vpc.addInterfaceEndpoint('SecretsManagerEndpoint', {
+          service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+          subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          privateDnsEnabled: true,
+          open: false,
+        });
+    const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
+      vpc,
+      vpcSubnets: { subnetType: withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED },
+      excludeCharacters: URL_UNSAFE,
     });
+    credentials.addRotationSchedule('Rotation', {
+      hostedRotation: rotation,
+      automaticallyAfter: DATABASE_ROTATION,
+      // Not while the deploy that adds or changes the schedule runs: tasks of the previous release may still be
+      // serving (those before DATABASE_SECRET_ARN held the password in DATABASE_URL).
+      rotateImmediatelyOnUpdate: false,
+    });
+    instance.connections.allowDefaultPortFrom(rotation, 'the rotation of its password');
+    endpoint?.connections.allowDefaultPortFrom(rotation, 'the rotation of the database password');
+
     return {
-      urlSecret,
+      credentials,
+      environment: {
+        DATABASE_SECRET_ARN: credentials.secretArn,
+        DATABASE_SSL_MODE: config.sslMode,
+        // verify-full: the server's certificate is checked against the RDS CA bundle the image carries.
+        ...(config.sslMode === 'verify-full' ? { DATABASE_SSL_ROOT_CERT: RDS_CA_BUNDLE_PATH } : {}),
+      },
       instance,
-      allowFrom: (peer) => instance.connections.allowDefaultPortFrom(peer, 'the API tasks'),
+      allowFrom: (peer) => {
+        instance.connections.allowDefaultPortFrom(peer, 'the API tasks');
+        endpoint?.connections.allowDefaultPortFrom(peer, 'the API tasks');
+      },
     };
   }
 
   /**
    * Valkey on ElastiCache for the API's rate limits: a primary and a replica in the isolated subnets (failover
    * across the two AZs), TLS in transit with an AUTH token, reachable from the tasks only; REDIS_URL (rediss://)
-   * assembled in a secret from the generated token, as DATABASE_URL is.
+   * assembled in a secret from the generated token.
    */
   private redis(
     vpc: ec2.IVpc,

@@ -3,15 +3,14 @@ import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { Settings } from './settings';
 
-/** Why each secret is not rotated by Secrets Manager, by its construct id. */
+/**
+ * Why each secret is not rotated by Secrets Manager, by its construct id. The RDS credentials are (the stack's
+ * rotation schedule): only secrets without one need a reason here.
+ */
 const UNROTATED_SECRETS: Record<string, string> = {
   JwtSecret: 'JWT_SECRET signs the access tokens: rotating it logs every user out; rotate by hand (README) when needed',
   LambdaSecret:
     'LAMBDA_SECRET is shared by the tasks and the functions, which read it at start: rotated by hand (README)',
-  Secret:
-    'The RDS credentials: DATABASE_URL is assembled from them at deploy time, so an automatic rotation would ' +
-    'break the tasks’ connections; rotated by hand with a deploy (README)',
-  DatabaseUrl: 'Derived from the RDS credentials at deploy time; it changes with them',
   RedisToken: 'The Valkey AUTH token: REDIS_URL is assembled from it at deploy time; rotated by hand with a deploy',
   RedisUrl: 'Derived from the Valkey AUTH token at deploy time; it changes with it',
 };
@@ -95,7 +94,9 @@ export function suppressNagFindings(stack: Stack, settings: Settings): void {
     ]);
   }
 
-  for (const secret of stack.node.findAll().filter((c) => c instanceof secretsmanager.Secret)) {
+  const rotated = (secret: IConstruct) =>
+    secret.node.findAll().some((c) => c instanceof secretsmanager.RotationSchedule);
+  for (const secret of stack.node.findAll().filter((c) => c instanceof secretsmanager.Secret && !rotated(c))) {
     const reason = UNROTATED_SECRETS[secret.node.id];
     if (!reason) throw new Error(`nag suppressions: no reason for the secret ${secret.node.path}`);
     suppress(secret, [{ id: 'AwsSolutions-SMG4', reason }]);

@@ -135,11 +135,16 @@ export function readSettings(context: Context): Settings {
     database = { mode, urlSecretArn: urlSecretArn ?? '' };
   } else {
     if (mode !== 'rds') problems.push('database must be rds or external');
+    const sslMode = text('databaseSslMode') ?? 'verify-full';
+    // The API's DATABASE_SSL_MODE takes these (verify-full with the RDS CA bundle the image ships).
+    if (!['disable', 'require', 'verify-full'].includes(sslMode)) {
+      problems.push('databaseSslMode must be verify-full, require or disable');
+    }
     database = {
       mode: 'rds',
       instanceType: text('databaseInstanceType') ?? 't4g.micro',
       multiAz: bool('databaseMultiAz', true),
-      sslMode: text('databaseSslMode') ?? 'verify-full',
+      sslMode,
     };
   }
 

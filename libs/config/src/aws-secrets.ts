@@ -1,7 +1,8 @@
 /** Reads one Secrets Manager secret's string value. */
 export type SecretFetcher = (secretId: string) => Promise<string>;
 
-const fetchFromSecretsManager: SecretFetcher = async (secretId) => {
+/** Secrets Manager's current value of a secret (credentials and region from the SDK's default chain). */
+export const readSecretString: SecretFetcher = async (secretId) => {
   const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({});
   try {
@@ -19,7 +20,7 @@ const fetchFromSecretsManager: SecretFetcher = async (secretId) => {
  */
 export async function withSecretsFromAws(
   env: Record<string, string | undefined> = process.env,
-  fetchSecret: SecretFetcher = fetchFromSecretsManager,
+  fetchSecret: SecretFetcher = readSecretString,
 ): Promise<Record<string, string | undefined>> {
   const arn = env.LAMBDA_SECRET_ARN?.trim();
   if (!arn || env.LAMBDA_SECRET) return env;

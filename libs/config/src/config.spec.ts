@@ -68,6 +68,7 @@ describe('loadConfig', () => {
       });
       expect(config.database).toEqual({
         url: undefined,
+        secret: undefined,
         poolSize: 10,
         migrateOnStart: true,
         jit: false,
@@ -134,6 +135,7 @@ describe('loadConfig', () => {
     });
     expect(config.database).toEqual({
       url: SERVER_URL,
+      secret: undefined,
       poolSize: 4,
       migrateOnStart: false,
       jit: true,
@@ -335,6 +337,58 @@ describe('loadConfig', () => {
       expect(config.auth.lambdaSecret).toBe(SECRET_B);
       expect(config.notices).toEqual([]);
       expect(existsSync(join(env.DATA_DIR, 'secrets.json'))).toBe(false);
+    });
+  });
+
+  describe('with DATABASE_SECRET_ARN set (credentials read from Secrets Manager, rotated)', () => {
+    const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:clouddrive/db-AbCdEf';
+    const secretEnv = (env: Record<string, string> = {}) => {
+      const { DATABASE_URL: _url, ...rest } = serverEnv(env);
+      return { DATABASE_SECRET_ARN: ARN, ...rest };
+    };
+
+    it('is a server, not the embedded database: verify-full TLS with Node’s CAs unless told otherwise', () => {
+      const config = loadConfig(secretEnv());
+      expect(config.database).toMatchObject({
+        url: undefined,
+        secret: { arn: ARN, sslMode: 'verify-full', sslRootCert: undefined },
+      });
+      expect(config.notices).toEqual([]);
+    });
+
+    it('takes the TLS mode and the CA bundle', () => {
+      const config = loadConfig(
+        secretEnv({ DATABASE_SSL_MODE: 'verify-full', DATABASE_SSL_ROOT_CERT: '/app/deploy/rds-ca-bundle.crt' }),
+      );
+      expect(config.database.secret).toEqual({
+        arn: ARN,
+        sslMode: 'verify-full',
+        sslRootCert: '/app/deploy/rds-ca-bundle.crt',
+      });
+      expect(loadConfig(secretEnv({ DATABASE_SSL_MODE: 'disable' })).database.secret?.sslMode).toBe('disable');
+    });
+
+    it('requires JWT_SECRET and LAMBDA_SECRET, as a URL does', () => {
+      const error = configErrorOf({ DATA_DIR: tempDir(), DATABASE_SECRET_ARN: ARN });
+      expect(error.problems).toEqual([
+        'JWT_SECRET must be set when DATABASE_SECRET_ARN is set',
+        'LAMBDA_SECRET must be set when DATABASE_SECRET_ARN is set',
+      ]);
+    });
+
+    it('refuses it with DATABASE_URL, an unknown TLS mode, a CA without verify-full, TLS settings without it', () => {
+      expect(configErrorOf({ ...secretEnv(), DATABASE_URL: SERVER_URL }).problems).toEqual([
+        'DATABASE_URL and DATABASE_SECRET_ARN exclude each other: set one',
+      ]);
+      expect(configErrorOf(secretEnv({ DATABASE_SSL_MODE: 'prefer' })).problems).toEqual([
+        expect.stringMatching(/^DATABASE_SSL_MODE must be one of disable, require, verify-full/),
+      ]);
+      expect(
+        configErrorOf(secretEnv({ DATABASE_SSL_MODE: 'require', DATABASE_SSL_ROOT_CERT: '/ca.pem' })).problems,
+      ).toEqual(['DATABASE_SSL_ROOT_CERT needs DATABASE_SSL_MODE=verify-full (nothing else checks a CA)']);
+      expect(configErrorOf(serverEnv({ DATABASE_SSL_ROOT_CERT: '/ca.pem' })).problems).toEqual([
+        'DATABASE_SECRET_ARN must be set for DATABASE_SSL_ROOT_CERT (a URL has its own sslmode)',
+      ]);
     });
   });
 

@@ -28,8 +28,15 @@ export interface AppConfig {
   /** Absolute directory for everything the embedded mode keeps: the database, generated secrets. */
   dataDir: string;
   database: {
-    /** A PostgreSQL URL, or undefined for the embedded PostgreSQL (PGlite) under `dataDir`. */
+    /**
+     * A PostgreSQL URL, or undefined for the embedded PostgreSQL (PGlite) under `dataDir` (unless `secret` is set).
+     */
     url: string | undefined;
+    /**
+     * Instead of a URL: the Secrets Manager secret holding the connection (an RDS credentials secret's JSON), read
+     * again when the password may have been rotated, and how TLS to that server is checked.
+     */
+    secret: DatabaseSecretConfig | undefined;
     poolSize: number;
     migrateOnStart: boolean;
     /**
@@ -112,6 +119,18 @@ export interface RateLimitsConfig {
   upload: RateBudget;
 }
 
+/** The libpq `sslmode` values the secret's connection supports: no TLS, TLS unverified, TLS verified. */
+export const DATABASE_SSL_MODES = ['disable', 'require', 'verify-full'] as const;
+export type DatabaseSslMode = (typeof DATABASE_SSL_MODES)[number];
+
+export interface DatabaseSecretConfig {
+  /** ARN (or name) of the secret: JSON with host, port, dbname, username and password. */
+  arn: string;
+  sslMode: DatabaseSslMode;
+  /** A PEM file of the CAs that verify-full trusts; unset: Node's own. */
+  sslRootCert: string | undefined;
+}
+
 export interface S3Config {
   bucket: string;
   region: string;
@@ -160,14 +179,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const read = new EnvReader(env);
   const dataDir = resolve(read.string('DATA_DIR', './data'));
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
-  const embedded = read.raw('DATABASE_URL') === undefined;
+  const databaseSecret = databaseSecretConfig(read);
+  const embedded = read.raw('DATABASE_URL') === undefined && databaseSecret === undefined;
 
   let jwtSecret = read.secret('JWT_SECRET', SECRET_MIN_LENGTH);
   let lambdaSecret = read.secret('LAMBDA_SECRET', SECRET_MIN_LENGTH);
   const notices: string[] = [];
   if (!embedded) {
-    if (read.raw('JWT_SECRET') === undefined) read.require('JWT_SECRET', 'when DATABASE_URL is set');
-    if (read.raw('LAMBDA_SECRET') === undefined) read.require('LAMBDA_SECRET', 'when DATABASE_URL is set');
+    const when = databaseSecret ? 'when DATABASE_SECRET_ARN is set' : 'when DATABASE_URL is set';
+    if (read.raw('JWT_SECRET') === undefined) read.require('JWT_SECRET', when);
+    if (read.raw('LAMBDA_SECRET') === undefined) read.require('LAMBDA_SECRET', when);
   }
 
   const port = read.int('PORT', 8080, 0, 65535);
@@ -193,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     database: {
       url: databaseUrl,
+      secret: databaseSecret,
       poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
       migrateOnStart: read.bool('DATABASE_MIGRATE_ON_START', true),
       jit: read.bool('DATABASE_JIT', false),
@@ -299,6 +321,29 @@ function rateLimitsConfig(read: EnvReader): RateLimitsConfig {
     register: read.budget('RATE_LIMIT_REGISTER', { points: 10, windowSeconds: 3600 }),
     upload: read.budget('RATE_LIMIT_UPLOAD', { points: 120, windowSeconds: 60 }),
   };
+}
+
+/**
+ * DATABASE_SECRET_ARN and its TLS settings (which a URL would carry as sslmode and sslrootcert). The URL and the
+ * secret exclude each other: which one the API used would otherwise be a guess.
+ */
+function databaseSecretConfig(read: EnvReader): DatabaseSecretConfig | undefined {
+  const arn = read.raw('DATABASE_SECRET_ARN');
+  const sslMode = read.oneOf('DATABASE_SSL_MODE', DATABASE_SSL_MODES, 'verify-full');
+  const sslRootCert = read.raw('DATABASE_SSL_ROOT_CERT');
+  if (arn === undefined) {
+    for (const name of ['DATABASE_SSL_MODE', 'DATABASE_SSL_ROOT_CERT']) {
+      if (read.raw(name) !== undefined) read.require('DATABASE_SECRET_ARN', `for ${name} (a URL has its own sslmode)`);
+    }
+    return undefined;
+  }
+  if (read.raw('DATABASE_URL') !== undefined) {
+    read.problems.push('DATABASE_URL and DATABASE_SECRET_ARN exclude each other: set one');
+  }
+  if (sslRootCert !== undefined && sslMode !== 'verify-full') {
+    read.problems.push('DATABASE_SSL_ROOT_CERT needs DATABASE_SSL_MODE=verify-full (nothing else checks a CA)');
+  }
+  return { arn, sslMode, sslRootCert };
 }
 
 function storageConfig(read: EnvReader, port: number): StorageConfig {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { DatabaseConnection, configuredConnection } from './data-source.options';
 import { EmbeddedPostgres } from './embedded/embedded-postgres';
 import { keepToOwner } from './embedded/owner-only';
 
@@ -18,11 +19,11 @@ export class DatabaseServer implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   get isEmbedded(): boolean {
-    return this.config.database.url === undefined;
+    return this.config.database.url === undefined && this.config.database.secret === undefined;
   }
 
-  async url(): Promise<string> {
-    if (this.config.database.url) return this.config.database.url;
+  async connection(): Promise<DatabaseConnection> {
+    const configured = await configuredConnection(this.config.database);
     // Before anything of the embedded mode is written: everything under DATA_DIR is this user's alone.
     keepToOwner(this.config.dataDir);
     this.embedded = new EmbeddedPostgres({

@@ -21,7 +21,7 @@ class DatabaseServerModule {}
       inject: [DatabaseServer, APP_CONFIG],
       useFactory: async (server: DatabaseServer, config: AppConfig) =>
         dataSourceOptions(
-          await server.url(),
+          await server.connection(),
           server.isEmbedded
             ? // PGlite cannot go down: waiting for its one connection is waiting in line, never for a dead server.
               { ...config.database, poolSize: EMBEDDED_POOL_SIZE, connectTimeoutMs: 0 }

@@ -1,4 +1,5 @@
 export * from './data-source.options';
+export * from './database-credentials';
 export * from './database.server';
 export * from './db.module';
 export * from './embedded/embedded-postgres';

@@ -21,6 +21,7 @@ async function openDatabase(): Promise<OpenDatabase> {
   const dataSource = new DataSource(
     dataSourceOptions(database.url, {
       url: database.url,
+      secret: undefined,
       poolSize: 2,
       migrateOnStart: true,
       jit: false,

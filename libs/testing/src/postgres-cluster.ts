@@ -3,6 +3,7 @@ import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { readTestEnvironment } from '@app/config';
 import { freePort } from './free-port';
 
@@ -11,7 +12,8 @@ const run = promisify(execFile);
 /**
  * A PostgreSQL cluster of a test's own (initdb in a temporary directory, its own free port), which the test
  * may stop and start again: the real server going away under the API. As root (initdb refuses to run as
- * root) its programs run as the `postgres` user, which owns the directory.
+ * root) its programs run as the `postgres` user, which owns the directory. With `passwords`, TCP connections must
+ * give the role's password (scram-sha-256; the shared server trusts 127.0.0.1, where any password would pass).
  */
 export class PostgresCluster {
   private constructor(
@@ -21,7 +23,9 @@ export class PostgresCluster {
     private readonly asUser: string | undefined,
   ) {}
 
-  /** Where the cluster listens (trust authentication, user postgres). */
+  readonly host = '127.0.0.1';
+
+  /** Where the cluster listens, as user postgres (without a password unless the cluster checks them). */
   get url(): string {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
   }
@@ -31,7 +35,7 @@ export class PostgresCluster {
   }
 
   /** Makes the cluster and starts it. */
-  static async create(): Promise<PostgresCluster> {
+  static async create({ passwords = false }: { passwords?: boolean } = {}): Promise<PostgresCluster> {
     const bin = readTestEnvironment().postgresBinDir;
     if (!bin) {
       throw new Error(
@@ -48,7 +52,8 @@ export class PostgresCluster {
       chownSync(dir, uid, gid);
     }
     const cluster = new PostgresCluster(bin, dir, await freePort(), root ? 'postgres' : undefined);
-    await cluster.exec('initdb', ['-D', cluster.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+    const auth = passwords ? ['--auth-local=trust', '--auth-host=scram-sha-256'] : ['-A', 'trust'];
+    await cluster.exec('initdb', ['-D', cluster.dataDir, '-U', 'postgres', ...auth, '-E', 'UTF8', '--no-sync']);
     await cluster.start();
     return cluster;
   }
@@ -74,6 +79,13 @@ export class PostgresCluster {
       '-o',
       options,
     ]);
+  }
+
+  /** A superuser session over the cluster's own Unix socket (always trusted): for roles and passwords. */
+  async admin(database = 'postgres'): Promise<Client> {
+    const client = new Client({ host: this.dir, port: this.port, user: 'postgres', database });
+    await client.connect();
+    return client;
   }
 
   /** Stops it as an operator would (`-m fast`: sessions are ended with 57P01, in-flight transactions roll back). */
