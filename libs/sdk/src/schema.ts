@@ -71,8 +71,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Logs out: every token of the account stops working at once, this one and those of other devices (tokens are
-         *     revoked by a per-account version, not one by one). Log in again for a new one.
+         * Logs out of this session: the token this request carries stops working at once; the account's other tokens
+         *     (other devices, other tabs) keep working. With `{"everywhere": true}` every token of the account stops
+         *     working, this one included. The body may be left out. Log in again for a new token.
          */
         post: operations["logout"];
         delete?: never;
@@ -504,6 +505,13 @@ export interface components {
              * @description When the token expires.
              */
             expires_at: string;
+        };
+        LogoutDto: {
+            /**
+             * @description Ends every session of the account, on every device, rather than only the one whose token this request carries
+             *     (default false).
+             */
+            everywhere?: boolean;
         };
         AccountDto: {
             /**
@@ -1025,6 +1033,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
         };
     };
     deleteAccount: {
@@ -1140,6 +1162,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
         };
     };
     verifyToken: {
@@ -1182,7 +1218,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LogoutDto"];
+            };
+        };
         responses: {
             204: {
                 headers: {
@@ -1201,6 +1241,20 @@ export interface operations {
                         status?: 401;
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 422;
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };
@@ -1767,6 +1821,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
             /** @description `quota_exceeded` */
             507: {
                 headers: {
@@ -1829,6 +1897,20 @@ export interface operations {
                         status?: 422;
                         /** @enum {string} */
                         code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
                     };
                 };
             };
@@ -2264,6 +2346,20 @@ export interface operations {
                         status?: 422;
                         /** @enum {string} */
                         code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
                     };
                 };
             };
