@@ -1,8 +1,13 @@
 /**
  * The account's own routes: GET /user, POST /logout, PUT /user/password, DELETE /user. Revoked tokens get 401 at
- * once; a deleted account leaves no row, no share and no object behind, and its name can be taken again.
+ * once (logging out ends one session, or every one when asked); a deleted account leaves no row, no share and no
+ * object behind, and its name can be taken again.
  */
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { ObjectStorage, objectKeys } from '@app/storage';
+import { Reconciler } from '../apps/api/src/modules/reconciler/reconciler.service';
 import { expectProblem, expectStatus, expectValidationError } from './support/drive-files';
 import { newSharingDrive } from './support/sharing';
 import { startTestApp, TestApp } from './support/test-app';
@@ -54,26 +59,91 @@ describe('the account', () => {
   });
 
   describe('POST /logout', () => {
-    it('ends the token at once, and the account’s other tokens with it; logging in again works', async () => {
+    /** The account's two sessions: the token it registered with and one from a second login (another device). */
+    const twoSessions = async () => {
       const drive = await newSharingDrive(t);
       const other = (await logIn(drive.account.username, drive.account.password).expect(200)).body.access_token;
-      expectStatus(await verify(drive.account.token), 200);
+      for (const token of [drive.account.token, other]) expectStatus(await verify(token), 200);
+      return { drive, other: other as string };
+    };
+    const expectRefused = async (token: string) => {
+      const res = await verify(token);
+      expectProblem(res, 401, 'unauthorized');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+    };
+
+    it('ends the token it is called with at once; the account’s other tokens keep working', async () => {
+      const { drive, other } = await twoSessions();
 
       expectStatus(await t.http.post('/logout').set(drive.auth), 204);
-      for (const token of [drive.account.token, other]) {
-        const res = await verify(token);
-        expectProblem(res, 401, 'unauthorized');
-        expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
-      }
-      expectProblem(await t.http.post('/logout').set(drive.auth), 401, 'unauthorized');
+
+      await expectRefused(drive.account.token);
       expectProblem(await t.http.get('/drive').set(drive.auth), 401, 'unauthorized');
+      expectProblem(await t.http.post('/logout').set(drive.auth), 401, 'unauthorized');
+      expectStatus(await verify(other), 200);
+      expectStatus(await t.http.get('/drive').set(bearer(other)), 200);
 
       const again = (await logIn(drive.account.username, drive.account.password).expect(200)).body.access_token;
       expectStatus(await verify(again), 200);
     });
 
+    it('takes an empty JSON body, or everywhere: false, as this session only', async () => {
+      const { drive, other } = await twoSessions();
+      expectStatus(await t.http.post('/logout').set(drive.auth).send({}), 204);
+      await expectRefused(drive.account.token);
+
+      expectStatus(await t.http.post('/logout').set(bearer(other)).send({ everywhere: false }), 204);
+      await expectRefused(other);
+    });
+
+    it('with everywhere: true ends every token of the account, this one and the others', async () => {
+      const { drive, other } = await twoSessions();
+      const stranger = await newSharingDrive(t);
+
+      expectStatus(await t.http.post('/logout').set(drive.auth).send({ everywhere: true }), 204);
+
+      for (const token of [drive.account.token, other]) await expectRefused(token);
+      expectStatus(await verify(stranger.account.token), 200);
+      const again = (await logIn(drive.account.username, drive.account.password).expect(200)).body.access_token;
+      expectStatus(await verify(again), 200);
+    });
+
+    it('refuses a body it cannot read, and logs nothing out', async () => {
+      const drive = await newSharingDrive(t);
+      expectValidationError(await t.http.post('/logout').set(drive.auth).send({ everywhere: 'yes' }), 'everywhere');
+      expectValidationError(await t.http.post('/logout').set(drive.auth).send([true]), 'body');
+      expectStatus(await verify(drive.account.token), 200);
+    });
+
+    it('keeps a logged-out token refused until it expires; then the reconciler forgets it', async () => {
+      const drive = await newSharingDrive(t);
+      const db = t.app.get(DataSource);
+      const jti = randomUUID();
+      const issued = Math.floor(Date.now() / 1000);
+      const token = new JwtService({ secret: t.config.auth.jwtSecret }).sign(
+        { sub: drive.account.id, jti, ver: 0, iat: issued, exp: issued + 600 },
+        { algorithm: 'HS256' },
+      );
+      expectStatus(await verify(token), 200);
+      expectStatus(await t.http.post('/logout').set(bearer(token)), 204);
+      const revoked = () => db.query('SELECT expires_at FROM revoked_tokens WHERE jti = $1', [jti]);
+      expect(await revoked()).toEqual([{ expires_at: new Date((issued + 600) * 1000) }]);
+
+      // A pass before the token expires keeps its revocation: the token is still valid by its signature.
+      await t.app.get(Reconciler).run(new Date((issued + 599) * 1000));
+      expect(await revoked()).toHaveLength(1);
+      await expectRefused(token);
+      expectStatus(await verify(drive.account.token), 200);
+
+      // Once it has expired, the signature check refuses it and the row goes.
+      const report = await t.app.get(Reconciler).run(new Date((issued + 601) * 1000));
+      expect(report.revocationsForgotten).toBeGreaterThanOrEqual(1);
+      expect(await revoked()).toEqual([]);
+    });
+
     it('needs a token', async () => {
       expectProblem(await t.http.post('/logout'), 401, 'unauthorized');
+      expectProblem(await t.http.post('/logout').send({ everywhere: true }), 401, 'unauthorized');
     });
   });
 

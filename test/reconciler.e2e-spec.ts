@@ -440,6 +440,7 @@ describe('the reconciler does each thing once', () => {
       orphansDeleted: 1,
       previewsAbandoned: 0,
       partsRemoved: 0,
+      revocationsForgotten: 0,
     });
     await expectSettled(t, work);
 
@@ -452,6 +453,7 @@ describe('the reconciler does each thing once', () => {
       orphansDeleted: 0,
       previewsAbandoned: 0,
       partsRemoved: 0,
+      revocationsForgotten: 0,
     });
     await expectSettled(t, work);
   });
@@ -479,6 +481,7 @@ describe('the reconciler does each thing once', () => {
       orphansDeleted: 0,
       previewsAbandoned: 0,
       partsRemoved: 0,
+      revocationsForgotten: 0,
     });
   });
 });

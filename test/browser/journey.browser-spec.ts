@@ -201,7 +201,7 @@ describe('the web app in a browser', () => {
     await page.locator('header [data-testid=avatar-photo]').waitFor({ timeout: 30000 });
     await expectAccessible(page, '10-account');
 
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.goto('/bin');

@@ -71,8 +71,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Logs out: every token of the account stops working at once, this one and those of other devices (tokens are
-         *     revoked by a per-account version, not one by one). Log in again for a new one.
+         * Logs out of this session: the token this request carries stops working at once; the account's other tokens
+         *     (other devices, other tabs) keep working. With `{"everywhere": true}` every token of the account stops
+         *     working, this one included. The body may be left out. Log in again for a new token.
          */
         post: operations["logout"];
         delete?: never;
@@ -504,6 +505,13 @@ export interface components {
              * @description When the token expires.
              */
             expires_at: string;
+        };
+        LogoutDto: {
+            /**
+             * @description Ends every session of the account, on every device, rather than only the one whose token this request carries
+             *     (default false).
+             */
+            everywhere?: boolean;
         };
         AccountDto: {
             /**
@@ -1210,7 +1218,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LogoutDto"];
+            };
+        };
         responses: {
             204: {
                 headers: {
@@ -1229,6 +1241,20 @@ export interface operations {
                         status?: 401;
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 422;
+                        /** @enum {string} */
+                        code?: "validation_failed";
                     };
                 };
             };

@@ -16,13 +16,22 @@ export async function logIn(username: string, password: string): Promise<void> {
   session.set({ token: token.access_token, username: verified.username });
 }
 
+/** Ends this session: the server revokes this token only, and the session ends here in any case. */
 export async function logOut(): Promise<void> {
   try {
-    // Revokes the account's tokens on the server; the session ends here in any case.
     await api.POST('/logout');
   } finally {
     session.set(null);
   }
+}
+
+/**
+ * Ends every session of the account, on every device. Unlike logOut, a failure is reported and this session kept:
+ * the person must not believe their other devices were signed out when they were not.
+ */
+export async function logOutEverywhere(): Promise<void> {
+  await unwrap(api.POST('/logout', { body: { everywhere: true } }));
+  session.set(null);
 }
 
 /** The API answers a new token: every earlier one, this session's too, stops working. */

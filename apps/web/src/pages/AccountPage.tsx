@@ -1,6 +1,6 @@
 import { type ChangeEvent, type FormEvent, useRef, useState } from 'react';
 import { putUpload } from '@app/sdk';
-import { changePassword, deleteAccount } from '../api/account';
+import { changePassword, deleteAccount, logOutEverywhere } from '../api/account';
 import { api, messageOf, unwrap } from '../api/client';
 import { session } from '../api/session';
 import { Avatar } from '../components/Avatar';
@@ -127,6 +127,36 @@ function PasswordForm() {
   );
 }
 
+function Sessions() {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const logOutAll = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      await logOutEverywhere();
+      navigate('/signin', true);
+    } catch (caught) {
+      setError(messageOf(caught));
+      setBusy(false);
+    }
+  };
+  return (
+    <Section title="Sessions">
+      <div className="flex max-w-sm flex-col gap-3">
+        <p className="text-sm text-slate-600">
+          Log out signs out this browser only. To sign out on every device and browser, this one included, log out
+          everywhere.
+        </p>
+        <ErrorText error={error} />
+        <Button icon="logout" onClick={() => void logOutAll()} disabled={busy} className="self-start">
+          Log out everywhere
+        </Button>
+      </div>
+    </Section>
+  );
+}
+
 function DeleteAccount() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -168,6 +198,7 @@ export function AccountPage() {
       <h1 className="px-2 text-lg font-semibold">Account</h1>
       <ProfilePhoto username={username} />
       <PasswordForm />
+      <Sessions />
       <DeleteAccount />
     </div>
   );

@@ -1,12 +1,14 @@
 import { Item } from './item.entity';
 import { ProfilePhoto } from './profile-photo.entity';
+import { RevokedToken } from './revoked-token.entity';
 import { Share } from './share.entity';
 import { User } from './user.entity';
 
 export * from './item.entity';
 export * from './profile-photo.entity';
+export * from './revoked-token.entity';
 export * from './share.entity';
 export { User };
 
 /** Every entity, listed explicitly so bundles and tests need no file globs. */
-export const ENTITIES = [User, Item, Share, ProfilePhoto];
+export const ENTITIES = [User, Item, Share, ProfilePhoto, RevokedToken];

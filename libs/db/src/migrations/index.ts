@@ -6,6 +6,7 @@ import { AddPendingPreviewIndex1795843000000 } from './1795843000000-AddPendingP
 import { AddTokenVersion1796076372609 } from './1796076372609-AddTokenVersion';
 import { PinUploadedObjects1796076603225 } from './1796076603225-PinUploadedObjects';
 import { AddUnconfirmedFilesIndex1796080000000 } from './1796080000000-AddUnconfirmedFilesIndex';
+import { RevokeTokens1796081165910 } from './1796081165910-RevokeTokens';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AddTokenVersion1796076372609,
   PinUploadedObjects1796076603225,
   AddUnconfirmedFilesIndex1796080000000,
+  RevokeTokens1796081165910,
 ];

@@ -15,6 +15,8 @@ export interface UserIdentity {
   id: string;
   username: string;
   tokenVersion: number;
+  /** Whether the token asked about was logged out (is in revoked_tokens). */
+  revoked: boolean;
 }
 
 const CREDENTIAL_INDEXES = new Set(['users_username_lower_key', 'users_email_key']);
@@ -43,16 +45,42 @@ export class UsersRepository {
     return this.users.findOneBy({ id });
   }
 
-  /** Who the id is, if they still exist: the check behind every authenticated request, so one lean query. */
-  async findIdentity(id: string): Promise<UserIdentity | null> {
+  /**
+   * Who the id is, if they still exist, and whether the token `jti` was logged out: the check behind every
+   * authenticated request, so one lean query (one round trip, both primary-key lookups).
+   */
+  async findIdentity(id: string, jti: string): Promise<UserIdentity | null> {
     const rows: UserIdentity[] = await this.dataSource.query(
-      'SELECT id, username, token_version AS "tokenVersion" FROM users WHERE id = $1',
-      [id],
+      `SELECT id, username, token_version AS "tokenVersion",
+              EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS revoked
+         FROM users WHERE id = $1`,
+      [id, jti],
     );
     return rows[0] ?? null;
   }
 
-  /** Ends every token issued so far (they carry an older version); answers the new version, or null without a user. */
+  /**
+   * Ends one token (logging out of one session), kept until it would have expired anyway. Revoking it again is no
+   * error; a user who no longer exists has no token to revoke (the foreign key would refuse the row).
+   */
+  async revokeToken(userId: string, jti: string, expiresAt: Date): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO revoked_tokens (jti, user_id, expires_at) SELECT $2, id, $3 FROM users WHERE id = $1
+       ON CONFLICT (jti) DO NOTHING`,
+      [userId, jti, expiresAt],
+    );
+  }
+
+  /** Forgets up to `limit` revoked tokens that expired before `now` (they are refused as expired); answers how many. */
+  async forgetExpiredRevocations(now: Date, limit: number): Promise<number> {
+    const [, affected] = (await this.dataSource.query(
+      `DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens WHERE expires_at < $1 LIMIT $2)`,
+      [now, limit],
+    )) as [unknown, number];
+    return affected;
+  }
+
+  /** Ends every token issued so far, every session of the account (they carry an older version); answers the new version, or null without a user. */
   async revokeTokens(id: string): Promise<number | null> {
     const [rows] = (await this.dataSource.query(
       'UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING token_version AS version',

@@ -5,7 +5,8 @@ import type { FastifyRequest } from 'fastify';
 export interface AuthenticatedUser {
   id: string;
   username: string;
-  /** When the token presented expires. */
+  /** The token presented: its `jti` (what logging out revokes) and when it expires. */
+  tokenId: string;
   tokenExpiresAt: Date;
 }
 

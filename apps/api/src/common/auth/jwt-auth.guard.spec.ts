@@ -38,7 +38,7 @@ describe('JwtAuthGuard', () => {
 
   describe('handleRequest', () => {
     it('answers with the user the strategy found', () => {
-      const user = { id: 'u1', username: 'alice', tokenExpiresAt: new Date() };
+      const user = { id: 'u1', username: 'alice', tokenId: 'j1', tokenExpiresAt: new Date() };
       expect(guard.handleRequest(null, user)).toBe(user);
     });
 

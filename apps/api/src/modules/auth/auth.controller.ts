@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -10,10 +11,12 @@ import {
 import { CurrentUser, AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { Public } from '../../common/auth/public.decorator';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { OptionalBody } from '../../common/validation/optional-body';
 import { AuthService } from './auth.service';
 import { AccountDto, ChangePasswordDto, DeleteAccountDto } from './dto/account.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LoginDto } from './dto/login.dto';
+import { LogoutDto } from './dto/logout.dto';
 import { TokenStatusDto } from './dto/token-status.dto';
 import { TokenDto } from './dto/token.dto';
 import { UserDto } from './dto/user.dto';
@@ -56,16 +59,18 @@ export class AuthController {
   }
 
   /**
-   * Logs out: every token of the account stops working at once, this one and those of other devices (tokens are
-   * revoked by a per-account version, not one by one). Log in again for a new one.
+   * Logs out of this session: the token this request carries stops working at once; the account's other tokens
+   * (other devices, other tabs) keep working. With `{"everywhere": true}` every token of the account stops
+   * working, this one included. The body may be left out. Log in again for a new token.
    */
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth('bearer')
+  @ApiBody({ type: LogoutDto, required: false })
   @ApiNoContentResponse()
-  @ApiProblems('unauthorized')
-  logout(@CurrentUser() user: AuthenticatedUser): Promise<void> {
-    return this.auth.logout(user);
+  @ApiProblems('unauthorized', 'validation_failed')
+  logout(@CurrentUser() user: AuthenticatedUser, @OptionalBody() dto: LogoutDto): Promise<void> {
+    return this.auth.logout(user, dto.everywhere ?? false);
   }
 }
 

@@ -249,7 +249,7 @@ describe('AuthService', () => {
 
   it('verifyToken describes the token’s user and expiry', () => {
     const tokenExpiresAt = new Date('2026-11-27T10:30:00.000Z');
-    expect(service.verifyToken({ id: alice.id, username: 'alice', tokenExpiresAt })).toEqual({
+    expect(service.verifyToken({ id: alice.id, username: 'alice', tokenId: 'a-jti', tokenExpiresAt })).toEqual({
       status: 'valid',
       user_id: alice.id,
       username: 'alice',

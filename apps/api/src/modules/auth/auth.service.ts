@@ -69,9 +69,13 @@ export class AuthService implements OnModuleInit {
     return this.issueToken(user.id, user.tokenVersion);
   }
 
-  /** Every token of the account stops working at once: tokens are not tracked one by one, the version is. */
-  async logout(user: AuthenticatedUser): Promise<void> {
-    await this.users.revokeTokens(user.id);
+  /**
+   * Ends the session of the token presented (revoked by its jti until it expires), or, `everywhere`, every token
+   * of the account at once (by raising the account's token version).
+   */
+  async logout(user: AuthenticatedUser, everywhere: boolean): Promise<void> {
+    if (everywhere) await this.users.revokeTokens(user.id);
+    else await this.users.revokeToken(user.id, user.tokenId, user.tokenExpiresAt);
   }
 
   async account(user: AuthenticatedUser): Promise<AccountDto> {

@@ -17,8 +17,9 @@ export interface TokenClaims {
 }
 
 /**
- * Verifies the bearer token (HS256 only, unexpired), that its user still exists and that it was issued under their
- * current token version (logging out or changing the password raises it): one primary-key lookup.
+ * Verifies the bearer token (HS256 only, unexpired), that its user still exists, that it was issued under their
+ * current token version (logging out everywhere or changing the password raises it) and that it was not logged out
+ * itself (revoked_tokens): one query.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -37,9 +38,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: Partial<TokenClaims>): Promise<AuthenticatedUser | false> {
-    if (typeof claims.sub !== 'string' || !isUuid(claims.sub) || typeof claims.exp !== 'number') return false;
-    const user = await this.users.findIdentity(claims.sub);
-    if (!user || user.tokenVersion !== (claims.ver ?? 0)) return false;
-    return { id: user.id, username: user.username, tokenExpiresAt: new Date(claims.exp * 1000) };
+    const { sub, jti, exp } = claims;
+    // Every token issued has a UUID jti: one without could not be logged out alone, so it is not accepted.
+    if (typeof sub !== 'string' || !isUuid(sub) || typeof jti !== 'string' || !isUuid(jti)) return false;
+    if (typeof exp !== 'number') return false;
+    const user = await this.users.findIdentity(sub, jti);
+    if (!user || user.revoked || user.tokenVersion !== (claims.ver ?? 0)) return false;
+    return { id: user.id, username: user.username, tokenId: jti, tokenExpiresAt: new Date(exp * 1000) };
   }
 }

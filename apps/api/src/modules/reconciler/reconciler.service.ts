@@ -14,6 +14,8 @@ export interface ReconcileReport {
   previewsAbandoned: number;
   /** Temporary files of uploads cut off by a crash (the embedded store's). */
   partsRemoved: number;
+  /** Logged-out tokens forgotten once expired (the signature check refuses them from then on). */
+  revocationsForgotten: number;
 }
 
 /** How long an upload is left alone after its URL was handed out, so the event has a chance first. */
@@ -24,6 +26,8 @@ const BATCH = 100;
  * over a few minutes), so only a preview no worker will finish is given up on.
  */
 const PREVIEW_DEADLINE_MS = 60 * 60_000;
+/** Expired revoked tokens forgotten per run: rows are tiny, and a busy day's logouts should not pile up. */
+const REVOCATION_BATCH = 10_000;
 /** Objects looked at per run when hunting orphans; the scan resumes where it stopped. */
 const ORPHAN_SCAN_PAGE = 1000;
 
@@ -32,7 +36,7 @@ const ORPHAN_SCAN_PAGE = 1000;
  * without an event are confirmed, uploads that never arrived are forgotten and their quota freed, old trash
  * is purged, objects no row points at are removed, previews no worker finished are called failed, and the
  * parts of uploads a crash cut off are removed (at start too). Every step is conditional on the row's state, so
- * two replicas running it at once do each thing once.
+ * two replicas running it at once do each thing once. Logged-out tokens are forgotten once they have expired.
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -78,7 +82,16 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const orphansDeleted = await this.removeOrphans(now);
       const previewsAbandoned = await this.items.abandonPreviews(new Date(now.getTime() - PREVIEW_DEADLINE_MS), BATCH);
       const partsRemoved = await this.removeStaleParts(now);
-      const report = { confirmed, expired, purged, orphansDeleted, previewsAbandoned, partsRemoved };
+      const revocationsForgotten = await this.users.forgetExpiredRevocations(now, REVOCATION_BATCH);
+      const report = {
+        confirmed,
+        expired,
+        purged,
+        orphansDeleted,
+        previewsAbandoned,
+        partsRemoved,
+        revocationsForgotten,
+      };
       if (Object.values(report).some((count) => count > 0)) this.logger.log(`Reconciled: ${JSON.stringify(report)}`);
       return report;
     } catch (error) {
