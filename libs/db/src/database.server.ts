@@ -24,6 +24,7 @@ export class DatabaseServer implements OnApplicationShutdown {
 
   async connection(): Promise<DatabaseConnection> {
     const configured = await configuredConnection(this.config.database);
+    if (configured) return configured;
     // Before anything of the embedded mode is written: everything under DATA_DIR is this user's alone.
     keepToOwner(this.config.dataDir);
     this.embedded = new EmbeddedPostgres({

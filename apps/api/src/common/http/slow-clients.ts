@@ -61,12 +61,13 @@ export function timeBodies(fastify: FastifyInstance, { bodySeconds }: HttpTimeou
  * Refuses connections beyond `max` open ones from one client address (closed as soon as they are accepted,
  * before a byte is read): one client cannot hold every socket. The address is the TCP peer's, never a header.
  */
-export function limitConnectionsPerClient(server: Server, max: number): void {
+export function limitConnectionsPerClient(server: Server, max: number, { exemptLoopback = false } = {}): void {
   if (max <= 0) return;
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     // An IPv4 client on a dual-stack socket is ::ffff:a.b.c.d: one client, whichever way it came.
     const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (exemptLoopback && isLoopback(address)) return;
     const count = open.get(address) ?? 0;
     if (count >= max) {
       socket.destroy();
@@ -84,5 +85,13 @@ export function limitConnectionsPerClient(server: Server, max: number): void {
 /** All the limits on slow or greedy clients that live outside Fastify's options. */
 export function limitSlowClients(fastify: FastifyInstance, config: AppConfig): void {
   timeBodies(fastify, config.http.timeouts);
-  limitConnectionsPerClient(fastify.server, config.http.maxConnectionsPerIp);
+  // The embedded workers call the API over loopback, one connection per confirmation in flight: a burst of uploads
+  // must not have their confirmations refused (their events are not delivered again).
+  limitConnectionsPerClient(fastify.server, config.http.maxConnectionsPerIp, {
+    exemptLoopback: config.workers.embedded,
+  });
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
 }
