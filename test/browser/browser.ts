@@ -60,3 +60,23 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTEFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: false });
 }
+
+export interface Person {
+  username: string;
+  email: string;
+  password: string;
+}
+
+/** Signs up through the app's form; resolves once the drive shows. */
+export async function signUp(target: Page, user: Person): Promise<void> {
+  await target.goto('/signup');
+  await target.getByRole('textbox', { name: 'Username' }).fill(user.username);
+  await target.getByRole('textbox', { name: 'Email' }).fill(user.email);
+  await target.getByLabel('Password').fill(user.password);
+  await target.getByRole('button', { name: 'Sign up' }).click();
+  await target.getByRole('navigation', { name: 'Breadcrumb' }).waitFor();
+}
+
+/** The listing's row of the item of that name. */
+export const row = (target: Page, name: string) =>
+  target.getByRole('row', { name: new RegExp(`^${name.replace(/[.()]/g, '\\$&')}\\b`) });
