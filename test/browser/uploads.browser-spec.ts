@@ -108,6 +108,13 @@ describe('uploads in the web app', () => {
     await page.getByLabel('Files to upload').setInputFiles(file('', 'big.bin', Buffer.alloc(20 * 1024 * 1024, 1)));
     await task('big.bin').getByText('Uploading').waitFor();
     expect(held).toBe(true);
+    // The listing, loaded again meanwhile, has it among its uploads: shown once, in the panel.
+    await page.getByRole('button', { name: 'New folder' }).click();
+    await page.getByRole('dialog', { name: 'New folder' }).getByRole('textbox', { name: 'Folder name' }).fill('Inbox');
+    await page.getByRole('dialog', { name: 'New folder' }).getByRole('button', { name: 'Create' }).click();
+    await row(page, 'Inbox').waitFor();
+    expect((await root()).uploads).toEqual(['big.bin']);
+    expect(await unfinished().count()).toBe(0);
     await task('big.bin').getByRole('button', { name: 'Cancel big.bin' }).click();
     await task('big.bin').getByText('Cancelled').waitFor();
     // Its pending upload is deleted as it is cancelled (else it would hold the name for minutes).
@@ -117,7 +124,7 @@ describe('uploads in the web app', () => {
       await page.waitForTimeout(100);
     }
     await page.reload();
-    expect(await root()).toEqual({ files: { 'elsewhere.txt': 12 }, uploads: [] });
+    expect(await root()).toEqual({ files: { Inbox: null, 'elsewhere.txt': 12 }, uploads: [] });
     expect(await row(page, 'big.bin').count()).toBe(0);
     expect(await unfinished().count()).toBe(0);
   });
