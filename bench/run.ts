@@ -353,8 +353,8 @@ async function webOnly(): Promise<void> {
       { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0' },
       '/health',
     );
-    const rows = webRows(await webFigures(api.url));
-    await stop(api);
+    // Stopped even when a figure fails: the API is a process of its own.
+    const rows = webRows(await webFigures(api.url).finally(() => stop(api)));
     writeResults(rows);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
