@@ -6,7 +6,9 @@
  * - GET /verify-token at 32 connections, beside a bare node:http server measured in the same run (the ceiling);
  * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
  * - sharing: a folder 20 levels deep in a shared tree listed by its recipient and by its owner, and
- *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only).
+ *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only);
+ * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
+ *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
  *   cost (`npm run bench -- logins` runs this part alone, and prints it only).
  *
@@ -25,6 +27,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
+import { webFigures, webRows } from './web';
 
 const ROOT = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -419,6 +422,24 @@ async function sharingOnly(): Promise<void> {
   }
 }
 
+/** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
+async function webOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  try {
+    const api = await start(
+      ['dist/apps/api/src/main.js'],
+      { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0' },
+      '/health',
+    );
+    // Stopped even when a figure fails: the API is a process of its own.
+    const rows = webRows(await webFigures(api.url).finally(() => stop(api)));
+    writeResults(rows);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   console.log('Building…');
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -443,6 +464,7 @@ async function main(): Promise<void> {
     const previewReady = await uploadToPreviewReady(warm.url, embeddedToken, 15);
     console.log('Sharing (embedded)…');
     const embeddedSharing = await sharingFigures(warm.url, 'embedded');
+    const web = await webFigures(warm.url);
     await stop(warm);
     console.log('Previews and profile photos, one core…');
     const media = await measureMediaInChild();
@@ -479,6 +501,7 @@ async function main(): Promise<void> {
       ],
       ...mediaRows(media, previewReady),
       ...sharingRows(embeddedSharing, 'embedded PostgreSQL'),
+      ...webRows(web),
     );
 
     if (postgres) {
@@ -542,7 +565,28 @@ async function main(): Promise<void> {
 const rate = (l: Load) =>
   `${Math.round(l.requestsPerSecond).toLocaleString('en')} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms${l.errors ? `, ${l.errors} errors` : ''}`;
 
-function writeResults(rows: string[][]): void {
+/** RESULTS.md's rows as they are now: a measure measured again takes its old row's place; the others stay. */
+function mergedRows(fresh: string[][]): string[][] {
+  let old: string[][] = [];
+  try {
+    old = readFileSync(join(ROOT, 'bench', 'RESULTS.md'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| measure ') && !line.startsWith('| --- '))
+      .map((line) => line.slice(2, -2).split(' | '));
+  } catch {
+    // None yet.
+  }
+  const byMeasure = new Map(fresh.map((row) => [row[0], row]));
+  const merged = old.map((row) => {
+    const again = byMeasure.get(row[0]);
+    byMeasure.delete(row[0]);
+    return again ?? row;
+  });
+  return [...merged, ...byMeasure.values()];
+}
+
+function writeResults(fresh: string[][]): void {
+  const rows = mergedRows(fresh);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const machine = `${cpus().length} × ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
   const table = ['| measure | result | goal |', '| --- | --- | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)];
@@ -561,7 +605,13 @@ function writeResults(rows: string[][]): void {
   console.log('\n' + text);
 }
 
-const part = process.argv.includes('sharing') ? sharingOnly : process.argv.includes('logins') ? loginsOnly : main;
+const part = process.argv.includes('sharing')
+  ? sharingOnly
+  : process.argv.includes('logins')
+    ? loginsOnly
+    : process.argv.includes('web')
+      ? webOnly
+      : main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

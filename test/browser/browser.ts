@@ -44,8 +44,12 @@ interface AxeViolation {
 /** axe-core's serious and critical violations on the page as it is now (evaluated, so the CSP stays strict). */
 export async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
+  // Typed without the DOM library: bench/web.ts, compiled for Node, uses these helpers too.
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: unknown[] }> } }).axe;
+    const { axe, document } = globalThis as unknown as {
+      axe: { run: (context: unknown) => Promise<{ violations: unknown[] }> };
+      document: unknown;
+    };
     return (await axe.run(document)).violations;
   });
   return (violations as AxeViolation[])
@@ -60,3 +64,23 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTEFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: false });
 }
+
+export interface Person {
+  username: string;
+  email: string;
+  password: string;
+}
+
+/** Signs up through the app's form; resolves once the drive shows. */
+export async function signUp(target: Page, user: Person): Promise<void> {
+  await target.goto('/signup');
+  await target.getByRole('textbox', { name: 'Username' }).fill(user.username);
+  await target.getByRole('textbox', { name: 'Email' }).fill(user.email);
+  await target.getByLabel('Password').fill(user.password);
+  await target.getByRole('button', { name: 'Sign up' }).click();
+  await target.getByRole('navigation', { name: 'Breadcrumb' }).waitFor();
+}
+
+/** The listing's row of the item of that name. */
+export const row = (target: Page, name: string) =>
+  target.getByRole('row', { name: new RegExp(`^${name.replace(/[.()]/g, '\\$&')}\\b`) });

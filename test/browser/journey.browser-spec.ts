@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { newUserBody } from '@app/testing';
 import { startServerProcess, ServerProcess } from '../support/server-process';
 import { freePort } from '@app/testing';
-import { launchChromium, screenshot, seriousViolations, watchPage } from './browser';
+import { launchChromium, row, screenshot, seriousViolations, signUp, watchPage } from './browser';
 
 const HUES = [210, 340, 130, 35, 265, 180, 10, 95];
 
@@ -75,18 +75,6 @@ describe('the web app in a browser', () => {
     await screenshot(target, name);
     expect([name, await seriousViolations(target)]).toEqual([name, []]);
   }
-
-  async function signUp(target: Page, user: typeof alice): Promise<void> {
-    await target.goto('/signup');
-    await target.getByRole('textbox', { name: 'Username' }).fill(user.username);
-    await target.getByRole('textbox', { name: 'Email' }).fill(user.email);
-    await target.getByLabel('Password').fill(user.password);
-    await target.getByRole('button', { name: 'Sign up' }).click();
-    await target.getByRole('navigation', { name: 'Breadcrumb' }).waitFor();
-  }
-
-  const row = (target: Page, name: string) =>
-    target.getByRole('row', { name: new RegExp(`^${name.replace('.', '\\.')}\\b`) });
 
   it('signs up, and the sign-up and empty drive screens are accessible', async () => {
     await page.goto('/');

@@ -1,5 +1,5 @@
 import { type DragEvent, type ReactNode, useState } from 'react';
-import type { Item } from '@app/sdk';
+import type { Item, Listing as ListingData } from '@app/sdk';
 import { formatBytes, formatDate } from '../lib/format';
 import { Link } from '../lib/router';
 import { folderPath } from '../routes';
@@ -189,5 +189,58 @@ export function Listing(props: ListingProps) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+export type UnconfirmedFile = ListingData['uploads'][number];
+
+/**
+ * Files of the folder whose first upload is awaited or failed, started elsewhere (another tab, another device, a
+ * closed tab): they hold their names until deleted. Each can be cancelled or deleted at once.
+ */
+export function UnfinishedUploads({
+  files,
+  onDelete,
+}: {
+  files: UnconfirmedFile[];
+  onDelete: (file: UnconfirmedFile) => void;
+}) {
+  if (files.length === 0) return null;
+  return (
+    <section
+      aria-label="Unfinished uploads"
+      className="overflow-hidden rounded-xl border border-amber-200 bg-amber-50/60"
+    >
+      <ul className="divide-y divide-amber-100">
+        {files.map((file) => {
+          const failed = file.upload_status === 'failed';
+          return (
+            <li key={file.id} data-item-id={file.id} className="flex items-center gap-3 py-2 pr-2 pl-4 text-sm">
+              <Icon
+                name={failed ? 'close' : 'upload'}
+                className={`size-4 shrink-0 ${failed ? 'text-red-600' : 'text-amber-600'}`}
+              />
+              <span className="min-w-0 flex-1 truncate font-medium text-slate-800" title={file.name}>
+                {file.name}
+              </span>
+              <span className="hidden text-xs whitespace-nowrap text-slate-500 sm:inline">
+                {formatBytes(file.size_in_bytes)}
+              </span>
+              <span className={`text-xs whitespace-nowrap ${failed ? 'text-red-700' : 'text-slate-600'}`}>
+                {failed ? 'Upload failed' : 'Uploading…'}
+              </span>
+              <button
+                type="button"
+                onClick={() => onDelete(file)}
+                aria-label={`${failed ? 'Delete' : 'Cancel'} ${file.name}`}
+                className="rounded-md px-2 py-1 text-xs font-medium text-slate-700 hover:bg-amber-100"
+              >
+                {failed ? 'Delete' : 'Cancel'}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }

@@ -20,6 +20,8 @@ export interface UploadTask {
   state: UploadState;
   error?: string;
   upload?: Upload;
+  /** The pending file's id once announced (GET /drive's `uploads` lists it too: shown once, here). */
+  fileId?: string;
   conflict?: 'Keep' | 'Replace';
   xhr?: XMLHttpRequest;
 }
@@ -54,7 +56,7 @@ class UploadManager {
   private emitScheduled = false;
   /** Asked once per batch when names are taken; set by the UI. */
   askConflict: (names: string[]) => Promise<ConflictChoice> = async () => 'Keep';
-  /** Called when a file's bytes are in storage (the listing may show it soon). */
+  /** Called when a file's bytes are in storage, or a cancelled one's upload is deleted (the listing changes soon). */
   onUploaded = new Set<(parentId: string | null) => void>();
 
   subscribe = (listener: () => void): (() => void) => {
@@ -138,6 +140,16 @@ class UploadManager {
   cancel(task: UploadTask): void {
     if (task.state === 'uploading') task.xhr?.abort();
     else if (task.state === 'queued' || task.state === 'preparing') this.settle(task, 'cancelled');
+    else return;
+    this.forget(task);
+  }
+
+  /** Deletes a cancelled file's pending upload: a new file holds its name until then (a Replace's file is the existing one: kept). */
+  private forget(task: UploadTask): void {
+    if (!task.fileId || task.conflict === 'Replace') return;
+    void api
+      .DELETE('/file/{file_id}', { params: { path: { file_id: task.fileId } } })
+      .then(() => this.onUploaded.forEach((listener) => listener(task.parentId)));
   }
 
   /** Sends a failed file again: its presigned URL while it is valid, else a new one. */
@@ -189,6 +201,8 @@ class UploadManager {
         const { results } = await unwrap(api.POST('/files', { body: { files } }));
         for (const result of results) {
           const task = chunk[result.index];
+          task.fileId = result.upload ? result.file?.id : task.fileId;
+          if (task.state === 'cancelled') this.forget(task);
           if (task.state !== 'preparing') continue;
           if (result.upload) {
             task.upload = result.upload;

@@ -1,9 +1,18 @@
-import { type ChangeEvent, type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
+import {
+  type ChangeEvent,
+  type DragEvent,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import type { Item, Listing as ListingData } from '@app/sdk';
 import { api, messageOf, unwrap } from '../api/client';
 import { ImageDialog, MoveDialog, moveItem, NewFolderDialog, RenameDialog, ShareDialog } from '../components/dialogs';
 import { Icon } from '../components/icons';
-import { ITEM_MIME, Listing, useFolderDrop } from '../components/Listing';
+import { ITEM_MIME, Listing, UnfinishedUploads, useFolderDrop } from '../components/Listing';
 import { Button, ErrorText, IconButton, Spinner } from '../components/ui';
 import { emit } from '../lib/events';
 import { isImage } from '../lib/format';
@@ -189,6 +198,13 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
 
   const sentinel = useEndlessScroll(!!cursor, loadMore);
 
+  // Uploads of this tab are in the upload panel: listed there only.
+  const batch = useSyncExternalStore(uploads.subscribe, uploads.snapshot);
+  const unfinished = useMemo(() => {
+    const here = new Set(batch.tasks.map((task) => task.fileId));
+    return (listing?.uploads ?? []).filter((file) => !here.has(file.id));
+  }, [listing, batch.tasks]);
+
   const act = async (action: () => Promise<void>) => {
     try {
       await action();
@@ -341,6 +357,13 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
       </div>
 
       <ErrorText error={error} />
+
+      <UnfinishedUploads
+        files={unfinished}
+        onDelete={(file) =>
+          void act(() => unwrap(api.DELETE('/file/{file_id}', { params: { path: { file_id: file.id } } })))
+        }
+      />
 
       {listing === null && loading ? (
         <Spinner />
