@@ -427,11 +427,7 @@ async function webOnly(): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
   try {
-    const api = await start(
-      ['dist/apps/api/src/main.js'],
-      { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0' },
-      '/health',
-    );
+    const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
     // Stopped even when a figure fails: the API is a process of its own.
     const rows = webRows(await webFigures(api.url).finally(() => stop(api)));
     writeResults(rows);
