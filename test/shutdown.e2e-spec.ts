@@ -113,7 +113,10 @@ describe('stopping the API', () => {
         expect(await portIsFree(url)).toBe(false);
         if (group) process.kill(-npm.pid!, signal);
         else npm.kill(signal);
-        expect(await exited).toBe(0);
+        // SIGTERM to npm: it passes the signal on and exits as the program did (0). Ctrl-C reaches npm too, and
+        // whether npm ends by the program's code or by the signal (as shells expect of Ctrl-C) depends on which
+        // it handles first: what matters is that the program stopped, and stopped cleanly (it exits 0 on SIGINT).
+        expect(group ? [0, 'SIGINT'] : [0]).toContain(await exited);
         expect(isAlive(Number(pid))).toBe(false);
         expect(await portIsFree(url)).toBe(true);
       } finally {
