@@ -24,7 +24,9 @@ export interface World {
 
 /** Two users with folders, files (confirmed and pending), trash and shares both ways. */
 export async function makeWorld(t: TestApp, generation: number, users?: [Account, Account]): Promise<World> {
-  const [owner, friend] = users ?? [await registerAndLogin(t.http), await registerAndLogin(t.http)];
+  // The same two people from one world to the next, logged in afresh (a fuzzed POST /logout may have ended a
+  // token); someone a fuzzed request deleted or gave a new password is replaced by a new account.
+  const [owner, friend] = await Promise.all([0, 1].map((i) => logInAgain(t, users?.[i])));
   const mine = new WorkerlessDrive(t, owner);
   const theirs = new WorkerlessDrive(t, friend);
   const tag = `g${generation}`;
@@ -108,4 +110,12 @@ export async function makeWorld(t: TestApp, generation: number, users?: [Account
     upload: { path: local(pending.upload.url), headers: pending.upload.headers, size: 5 },
     download: { path: local(download.body.url) },
   };
+}
+
+async function logInAgain(t: TestApp, account: Account | undefined): Promise<Account> {
+  if (account) {
+    const res = await t.http.post('/login').send({ username: account.username, password: account.password });
+    if (res.status === 200) return { ...account, token: res.body.access_token };
+  }
+  return registerAndLogin(t.http);
 }
