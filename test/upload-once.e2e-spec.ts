@@ -108,7 +108,8 @@ describe.each([
   beforeAll(async () => {
     store = await start();
   });
-  afterAll(() => store?.close());
+  // Closing stops the workers' thread and drops the test's schema: slow on a loaded PostgreSQL server (seen > 30 s).
+  afterAll(() => store?.close(), 120_000);
   afterEach(() => {
     expect(store.failures).toEqual([]);
   });
@@ -309,7 +310,8 @@ describe('the embedded store serves a file’s confirmed bytes only', () => {
   beforeAll(async () => {
     store = await embeddedStore();
   });
-  afterAll(() => store?.close());
+  // Closing stops the workers' thread and drops the test's schema: slow on a loaded PostgreSQL server (seen > 30 s).
+  afterAll(() => store?.close(), 120_000);
 
   it('pins downloads to the confirmed ETag: bytes put at the key behind the API’s back are never served', async () => {
     const drive = await newSharingDrive(store.t);
