@@ -54,6 +54,8 @@ describe('the Dockerfile', () => {
     expect(copies).toEqual([
       'package.json package-lock.json ./',
       '--from=build /app/dist ./dist',
+      // The web app's build, which the API serves at /.
+      '--from=build /app/apps/web/dist ./apps/web/dist',
       'deploy/healthcheck.cjs deploy/migrate.cjs ./deploy/',
       '--from=build /app/rds-ca-bundle.crt ./deploy/',
     ]);
