@@ -1,22 +1,10 @@
 import { S3Client, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
-import { createServer } from 'node:net';
 import { DatabaseError } from 'pg-protocol';
 import { Client } from 'pg';
 import { QueryFailedError } from 'typeorm';
+import { freePort } from '@app/testing';
 import { AppError } from './app-error';
 import { isUnavailable } from './unavailable';
-
-/** A local port nobody listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 const pgError = (code: string, message: string) => {
@@ -29,7 +17,7 @@ const s3Error = (name: string, httpStatusCode: number) =>
 
 describe('isUnavailable', () => {
   it('knows node-postgres failing to reach a server that is down (a real connect)', async () => {
-    const client = new Client({ host: '127.0.0.1', port: await closedPort(), user: 'nobody' });
+    const client = new Client({ host: '127.0.0.1', port: await freePort(), user: 'nobody' });
     const error = await client.connect().then(
       () => undefined,
       (failure: unknown) => failure,
@@ -39,7 +27,7 @@ describe('isUnavailable', () => {
 
   it('knows the AWS SDK failing to reach an S3 server that is down (a real request)', async () => {
     const s3 = new S3Client({
-      endpoint: `http://127.0.0.1:${await closedPort()}`,
+      endpoint: `http://127.0.0.1:${await freePort()}`,
       region: 'us-east-1',
       forcePathStyle: true,
       credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
