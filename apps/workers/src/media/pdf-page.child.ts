@@ -33,7 +33,8 @@ function load(): Promise<{ pdfjs: PdfJs; canvas: Canvas; fonts: string }> {
 async function render(request: PdfPageRequest): Promise<PdfPageReply> {
   const { pdfjs, canvas, fonts } = await load();
   const task = pdfjs.getDocument({
-    data: request.pdf,
+    // pdf.js wants a plain Uint8Array (a Buffer is refused): a view of the same bytes.
+    data: new Uint8Array(request.pdf.buffer, request.pdf.byteOffset, request.pdf.byteLength),
     // No JavaScript: fonts and functions are interpreted, never compiled with eval; XFA forms are not run.
     isEvalSupported: false,
     enableXfa: false,
