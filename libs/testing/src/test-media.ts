@@ -66,7 +66,11 @@ export async function encodeClip({
   height?: number;
   fps?: number;
   keyframeSeconds?: number;
-  audio?: boolean;
+  /**
+   * A sound track: a tone (AAC, Opus in WebM), or 'uncompressed': 8 channels of noise as 32-bit PCM at 96 kHz,
+   * 3 MB a second, which makes a clip as large as a camera's in no time (MOV and MKV only).
+   */
+  audio?: boolean | 'uncompressed';
   /** MP4/MOV: the index (moov) first; by default it is at the end, as most cameras write it. */
   fastStart?: boolean;
 }): Promise<Buffer> {
@@ -79,11 +83,19 @@ export async function encodeClip({
   const args = [
     ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'],
     ...['-f', 'lavfi', '-i', `color=c=blue:s=${width}x${height}:d=${seconds}:r=${fps}`],
-    ...(audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`] : []),
+    ...(audio === 'uncompressed'
+      ? ['-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:r=96000,pan=7.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0|c6=c0|c7=c0`]
+      : audio
+        ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`]
+        : []),
     ...['-vf', `drawbox=c=red:t=fill:enable='gte(t,${(seconds * 0.05).toFixed(3)})'`],
     ...codec,
     ...['-g', String(Math.max(1, Math.round(keyframeSeconds * fps))), '-pix_fmt', 'yuv420p'],
-    ...(audio ? ['-c:a', container === 'webm' ? 'libopus' : 'aac'] : []),
+    ...(audio === 'uncompressed'
+      ? ['-c:a', 'pcm_s32le']
+      : audio
+        ? ['-c:a', container === 'webm' ? 'libopus' : 'aac']
+        : []),
     ...(fastStart ? ['-movflags', '+faststart'] : []),
     file,
   ];
