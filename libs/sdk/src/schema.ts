@@ -569,6 +569,12 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /** @description A video's length in seconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_seconds: number | null;
+            /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_width: number | null;
+            /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_height: number | null;
             /**
              * @description The caller's permission on it.
              * @enum {string}
@@ -619,6 +625,12 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /** @description A video's length in seconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_seconds: number | null;
+            /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_width: number | null;
+            /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_height: number | null;
             /**
              * @description The caller's permission on it.
              * @enum {string}
@@ -796,6 +808,12 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /** @description A video's length in seconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_seconds: number | null;
+            /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_width: number | null;
+            /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_height: number | null;
             /**
              * @description The caller's permission on it.
              * @enum {string}
