@@ -49,11 +49,21 @@ export class PdfRenderer implements OnModuleDestroy {
   private async render(pdf: Uint8Array): Promise<RenderedPage> {
     if (pdf.length === 0) throw new ImageError('corrupt', 'An empty file is not a PDF');
     const child = this.start();
-    await child.ready;
+    // While a PDF is being rendered, its channel keeps the process alive (a Lambda handler awaits nothing else).
+    child.process.channel?.ref();
+    try {
+      await child.ready;
+      return await this.ask(child.process, pdf);
+    } finally {
+      child.process.channel?.unref();
+    }
+  }
+
+  private async ask(child: ChildProcess, pdf: Uint8Array): Promise<RenderedPage> {
     const reply = await new Promise<PdfPageReply>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
-        child.process.off('message', onMessage).off('exit', onExit);
+        child.off('message', onMessage).off('exit', onExit);
       };
       const onMessage = (message: PdfPageReply): void => {
         done();
@@ -61,7 +71,7 @@ export class PdfRenderer implements OnModuleDestroy {
       };
       const onExit = (code: number | null, signal: string | null): void => {
         done();
-        this.forget(child.process);
+        this.forget(child);
         reject(new ImageError('corrupt', `The PDF renderer ended (${signal ?? `exit ${code}`})`));
       };
       const timer = setTimeout(() => {
@@ -69,8 +79,8 @@ export class PdfRenderer implements OnModuleDestroy {
         this.stop();
         reject(new ImageError('unsupported', `The first page took longer than ${PDF_TIMEOUT_MS / 1000} s`));
       }, PDF_TIMEOUT_MS);
-      child.process.on('message', onMessage).on('exit', onExit);
-      child.process.send({ pdf, edge: IMAGE_EDGE } satisfies PdfPageRequest);
+      child.on('message', onMessage).on('exit', onExit);
+      child.send({ pdf, edge: IMAGE_EDGE } satisfies PdfPageRequest);
     });
     if (!reply.ok) throw new ImageError(reply.reason, reply.message);
     return { width: reply.width, height: reply.height, pixels: reply.pixels };
@@ -89,7 +99,7 @@ export class PdfRenderer implements OnModuleDestroy {
       process.once('message', () => resolve());
       process.once('exit', (code) => reject(new Error(`The PDF renderer did not start (exit ${code})`)));
     });
-    // Nothing waits on the child for the worker to exit.
+    // Between PDFs, nothing waits on the child for the worker to exit.
     process.unref();
     process.channel?.unref();
     ready.catch(() => this.forget(process));

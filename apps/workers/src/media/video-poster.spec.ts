@@ -74,6 +74,9 @@ describe('VideoPoster (ffmpeg over HTTP ranges)', () => {
     // twice) plus what the sockets held when it hung up: a fraction of the file.
     expect(server!.ranges.every((range) => range !== undefined)).toBe(true);
     expect(server!.bytesSent()).toBeLessThan(clip.length / 3);
+    // The relay counts what it passed on to ffmpeg: no more than storage sent.
+    expect(frame.bytesRead).toBeLessThanOrEqual(server!.bytesSent());
+    expect(frame.bytesRead).toBeGreaterThan(0);
   }, 60_000);
 
   it('calls bytes that are no video corrupt, and a type it does not read unsupported', async () => {
@@ -81,6 +84,11 @@ describe('VideoPoster (ffmpeg over HTTP ranges)', () => {
     await expect(posters.poster(url, 'video/mp4')).rejects.toMatchObject({ name: 'ImageError', reason: 'corrupt' });
     await expect(posters.poster(url, 'video/webm')).rejects.toMatchObject({ name: 'ImageError', reason: 'corrupt' });
     await expect(posters.poster(url, 'video/x-msvideo')).rejects.toMatchObject({ reason: 'unsupported' });
+  });
+
+  it('reads a presigned URL by its host name (Node resolves it; the static ffmpeg cannot)', async () => {
+    const url = (await serve(await encodeClip({ seconds: 2 }))).replace('127.0.0.1', 'localhost');
+    expect((await posters.poster(url, 'video/mp4')).width).toBe(320);
   });
 
   it('opens nothing but HTTP(S): a file path or another protocol is refused', async () => {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { IMAGE_EDGE } from '@app/contracts';
 import { ImageError } from './image-resizer';
+import { withRangeRelay } from './range-relay';
 
 /** The video types the workers make a poster frame of, and the ffmpeg demuxer each is read with (never guessed). */
 export const VIDEO_DEMUXERS: Readonly<Record<string, string>> = {
@@ -21,6 +22,8 @@ const MAX_FRAME_PIXELS = 40_000_000;
 /** Each ffmpeg run is killed after this long; a stalled HTTP read gives up sooner (rw_timeout). */
 const RUN_TIMEOUT_MS = 20_000;
 const READ_TIMEOUT_US = 10_000_000;
+/** At most this much of a video is read from storage for its poster (ffmpeg's requests are cut past it). */
+const MAX_READ_BYTES = 256 * 1024 * 1024;
 /** ffmpeg's own report (stderr) and a poster (stdout) are read up to these sizes. */
 const MAX_REPORT_BYTES = 256 * 1024;
 const MAX_POSTER_BYTES = 8 * 1024 * 1024;
@@ -35,6 +38,8 @@ export interface VideoFacts {
 export interface VideoPosterFrame extends VideoFacts {
   /** A PNG of the poster frame, inside 400×400. */
   png: Buffer;
+  /** What was read of the video from storage, in bytes. */
+  bytesRead: number;
 }
 
 /** The ffmpeg binary of the npm package for this platform (`@ffmpeg-installer/<os>-<arch>`). */
@@ -44,17 +49,26 @@ export function ffmpegPath(): string {
 
 /**
  * Poster frames with ffmpeg, read from storage through a presigned GET: ffmpeg asks for the ranges it needs (the
- * index, then the frames around the poster's time), never the whole file. Only HTTP(S) may be opened (a playlist
- * or a reference inside the file cannot reach a local file or another protocol), the demuxer is the one the
- * sniffed type names, and every run is killed after 20 s.
+ * index, then the frames around the poster's time), never the whole file, through a loopback relay (see
+ * withRangeRelay) that fetches each range from the presigned URL and stops past 256 MB. ffmpeg may open nothing
+ * but HTTP (a playlist or a reference inside the file cannot reach a local file or another protocol), the demuxer
+ * is the one the sniffed type names, and every run is killed after 20 s.
  */
 @Injectable()
 export class VideoPoster {
-  private readonly binary = ffmpegPath();
+  /** Found on first use: a function that never sees a video (profile photos) ships no ffmpeg. */
+  private binary?: string;
 
   async poster(url: string, contentType: string): Promise<VideoPosterFrame> {
     const demuxer = VIDEO_DEMUXERS[contentType];
     if (!demuxer) throw new ImageError('unsupported', `No poster frames of ${contentType}`);
+    const { result, bytesRelayed } = await withRangeRelay(url, MAX_READ_BYTES, (local) =>
+      this.posterOf(local, demuxer),
+    );
+    return { ...result, bytesRead: bytesRelayed };
+  }
+
+  private async posterOf(url: string, demuxer: string): Promise<Omit<VideoPosterFrame, 'bytesRead'>> {
     const facts = await this.probe(url, demuxer);
     const at =
       facts.durationSeconds !== null && facts.durationSeconds >= SHORT_CLIP_SECONDS
@@ -68,9 +82,10 @@ export class VideoPoster {
   }
 
   /** Duration and frame size, from what ffmpeg reports of its input. */
-  async probe(url: string, demuxer: string): Promise<VideoFacts> {
+  private async probe(url: string, demuxer: string): Promise<VideoFacts> {
     // With no output named ffmpeg only describes its input, and exits 1.
-    const { report } = await this.run([...this.input(url, demuxer)], true);
+    const { report, code } = await this.run([...this.input(url, demuxer)], true);
+    if (!report.trim()) throw new ImageError('corrupt', `ffmpeg described nothing (exit ${code})`);
     return parseReport(report);
   }
 
@@ -88,14 +103,18 @@ export class VideoPoster {
 
   private input(url: string, demuxer: string): string[] {
     return [
-      ...['-protocol_whitelist', 'http,https,tcp,tls', '-rw_timeout', String(READ_TIMEOUT_US)],
+      ...['-protocol_whitelist', 'http,tcp', '-rw_timeout', String(READ_TIMEOUT_US)],
       ...['-threads', '1', '-f', demuxer, '-i', url],
     ];
   }
 
-  private run(args: string[], probe = false): Promise<{ stdout: Buffer; report: string; code: number | null }> {
+  private run(
+    args: string[],
+    probe = false,
+  ): Promise<{ stdout: Buffer; report: string; code: number | string | null }> {
     const loglevel = probe ? 'info' : 'error';
     return new Promise((resolve, reject) => {
+      this.binary ??= ffmpegPath();
       const child = spawn(this.binary, ['-hide_banner', '-nostdin', '-loglevel', loglevel, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -123,10 +142,10 @@ export class VideoPoster {
         clearTimeout(timer);
         reject(error);
       });
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         clearTimeout(timer);
         if (failure) reject(failure);
-        else resolve({ stdout: Buffer.concat(out), report, code });
+        else resolve({ stdout: Buffer.concat(out), report, code: code ?? signal });
       });
     });
   }
