@@ -7,6 +7,8 @@
  * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
  * - sharing: a folder 20 levels deep in a shared tree listed by its recipient and by its owner, and
  *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only);
+ * - PDF and video previews (bench/media-documents.ts): beside pdftoppm and the ffmpeg command line on the same
+ *   files (`npm run bench -- media` runs this part alone, and merges its rows into RESULTS.md).
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
@@ -27,6 +29,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
+import { documentRows, measureDocuments } from './media-documents';
 import { webFigures, webRows } from './web';
 
 const ROOT = join(__dirname, '..');
@@ -436,6 +439,11 @@ async function webOnly(): Promise<void> {
   }
 }
 
+/** `npm run bench -- media`: the PDF and video previews beside pdftoppm and ffmpeg; merged into RESULTS.md. */
+async function mediaOnly(): Promise<void> {
+  writeResults(documentRows(await measureDocuments()));
+}
+
 async function main(): Promise<void> {
   console.log('Building…');
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -607,7 +615,9 @@ const part = process.argv.includes('sharing')
     ? loginsOnly
     : process.argv.includes('web')
       ? webOnly
-      : main;
+      : process.argv.includes('media')
+        ? mediaOnly
+        : main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
