@@ -5,7 +5,7 @@
  * on one core (taskset -c 0), one file after another; peak memory is the largest resident set of the measuring
  * process and everything it started (the PDF renderer's child, ffmpeg), from getrusage.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,15 +106,18 @@ async function measure(
   return timed(VIDEO_RUNS, () => run(testFfmpeg(), [...args, '-i', url, ...tail]));
 }
 
-/** Runs one side in a fresh process on core 0, under a wrapper that reports the tree's peak RSS (KiB). */
-function side(name: string, dir: string, url: string): Measured & { size?: string; bytesRead?: number } {
+/**
+ * Runs one side in a fresh process on core 0, under a wrapper that reports the tree's peak RSS (KiB). Not
+ * synchronously: s3rver, in this process, serves the clip meanwhile.
+ */
+async function side(name: string, dir: string, url: string): Promise<Measured & { size?: string; bytesRead?: number }> {
   const wrapper =
     'import resource, subprocess, sys\n' +
     'out = subprocess.run(sys.argv[1:], check=True, stdout=subprocess.PIPE).stdout.decode()\n' +
     'print(out.strip().split("\\n")[-1])\n' +
     'print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)';
   const command = [process.execPath, '-r', '@swc-node/register', 'bench/media-documents.ts', name, dir, url];
-  const out = execFileSync('python3', ['-c', wrapper, 'taskset', '-c', '0', ...command], {
+  const { stdout: out } = await promisify(execFile)('python3', ['-c', wrapper, 'taskset', '-c', '0', ...command], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
@@ -166,10 +169,10 @@ export async function measureDocuments(): Promise<DocumentFigures> {
     const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: 'bench', Key: 'clip.mp4' }), {
       expiresIn: 3600,
     });
-    const pdf = side('pdf', dir, url);
-    const pdftoppm = side('pdftoppm', dir, url);
-    const ours = side('video', dir, url);
-    const ffmpeg = side('ffmpeg', dir, url);
+    const pdf = await side('pdf', dir, url);
+    const pdftoppm = await side('pdftoppm', dir, url);
+    const ours = await side('video', dir, url);
+    const ffmpeg = await side('ffmpeg', dir, url);
     return {
       pdf: { bytes: readFileSync(join(dir, 'document.pdf')).length, ours: pdf, pdftoppm, size: pdf.size ?? '' },
       video: { bytes: video.length, ours, ffmpeg, size: ours.size ?? '', bytesRead: ours.bytesRead ?? 0 },

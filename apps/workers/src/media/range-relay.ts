@@ -21,6 +21,7 @@ export async function withRangeRelay<T>(
   const path = `/${randomUUID()}`;
   let relayed = 0;
   const server = createServer((request, response) => {
+    relay(request, response).catch(() => response.destroy());
   });
 
   async function relay(request: IncomingMessage, response: ServerResponse): Promise<void> {

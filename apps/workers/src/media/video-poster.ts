@@ -19,8 +19,8 @@ const POSTER_AT = 0.1;
 const SHORT_CLIP_SECONDS = 1;
 /** A video whose frames are larger than this is not decoded (8K is 33 MP). */
 const MAX_FRAME_PIXELS = 40_000_000;
-/** Each ffmpeg run is killed after this long; a stalled HTTP read gives up sooner (rw_timeout). */
-const RUN_TIMEOUT_MS = 20_000;
+/** A poster's ffmpeg runs (probe, frame, first frame) share this time, then are killed; a stalled read gives up sooner. */
+const POSTER_TIMEOUT_MS = 20_000;
 const READ_TIMEOUT_US = 10_000_000;
 /** At most this much of a video is read from storage for its poster (ffmpeg's requests are cut past it). */
 const MAX_READ_BYTES = 256 * 1024 * 1024;
@@ -52,7 +52,7 @@ export function ffmpegPath(): string {
  * index, then the frames around the poster's time), never the whole file, through a loopback relay (see
  * withRangeRelay) that fetches each range from the presigned URL and stops past 256 MB. ffmpeg may open nothing
  * but HTTP (a playlist or a reference inside the file cannot reach a local file or another protocol), the demuxer
- * is the one the sniffed type names, and every run is killed after 20 s.
+ * is the one the sniffed type names, and its runs are killed 20 s after the poster was asked for.
  */
 @Injectable()
 export class VideoPoster {
@@ -62,41 +62,46 @@ export class VideoPoster {
   async poster(url: string, contentType: string): Promise<VideoPosterFrame> {
     const demuxer = VIDEO_DEMUXERS[contentType];
     if (!demuxer) throw new ImageError('unsupported', `No poster frames of ${contentType}`);
+    const deadline = Date.now() + POSTER_TIMEOUT_MS;
     const { result, bytesRelayed } = await withRangeRelay(url, MAX_READ_BYTES, (local) =>
-      this.posterOf(local, demuxer),
+      this.posterOf(local, demuxer, deadline),
     );
     return { ...result, bytesRead: bytesRelayed };
   }
 
-  private async posterOf(url: string, demuxer: string): Promise<Omit<VideoPosterFrame, 'bytesRead'>> {
-    const facts = await this.probe(url, demuxer);
+  private async posterOf(url: string, demuxer: string, deadline: number): Promise<Omit<VideoPosterFrame, 'bytesRead'>> {
+    const facts = await this.probe(url, demuxer, deadline);
     const at =
       facts.durationSeconds !== null && facts.durationSeconds >= SHORT_CLIP_SECONDS
         ? facts.durationSeconds * POSTER_AT
         : 0;
     // Past the mark, only keyframes are decoded: the first one there is the poster. A clip without one after
     // the mark (a single keyframe at the start) gets its first frame.
-    const png = (at > 0 ? await this.frame(url, demuxer, at) : null) ?? (await this.frame(url, demuxer, 0));
+    const png =
+      (at > 0 ? await this.frame(url, demuxer, at, deadline) : null) ?? (await this.frame(url, demuxer, 0, deadline));
     if (!png) throw new ImageError('corrupt', 'ffmpeg decoded no frame');
     return { ...facts, png };
   }
 
   /** Duration and frame size, from what ffmpeg reports of its input. */
-  private async probe(url: string, demuxer: string): Promise<VideoFacts> {
+  private async probe(url: string, demuxer: string, deadline: number): Promise<VideoFacts> {
     // With no output named ffmpeg only describes its input, and exits 1.
-    const { report, code } = await this.run([...this.input(url, demuxer)], true);
+    const { report, code } = await this.run([...this.input(url, demuxer)], deadline, true);
     if (!report.trim()) throw new ImageError('corrupt', `ffmpeg described nothing (exit ${code})`);
     return parseReport(report);
   }
 
-  private async frame(url: string, demuxer: string, at: number): Promise<Buffer | null> {
+  private async frame(url: string, demuxer: string, at: number, deadline: number): Promise<Buffer | null> {
     const scale = `scale=w='min(${IMAGE_EDGE},iw)':h='min(${IMAGE_EDGE},ih)':force_original_aspect_ratio=decrease`;
-    const { stdout, code, report } = await this.run([
-      ...(at > 0 ? ['-skip_frame', 'nokey', '-ss', at.toFixed(3)] : []),
-      ...this.input(url, demuxer),
-      ...['-map', '0:v:0', '-an', '-sn', '-dn', '-frames:v', '1', '-vf', scale, '-filter_threads', '1'],
-      ...['-c:v', 'png', '-compression_level', '1', '-f', 'image2pipe', 'pipe:1'],
-    ]);
+    const { stdout, code, report } = await this.run(
+      [
+        ...(at > 0 ? ['-skip_frame', 'nokey', '-ss', at.toFixed(3)] : []),
+        ...this.input(url, demuxer),
+        ...['-map', '0:v:0', '-an', '-sn', '-dn', '-frames:v', '1', '-vf', scale, '-filter_threads', '1'],
+        ...['-c:v', 'png', '-compression_level', '1', '-f', 'image2pipe', 'pipe:1'],
+      ],
+      deadline,
+    );
     if (code !== 0) throw new ImageError('corrupt', lastLine(report));
     return stdout.length > 0 ? stdout : null;
   }
@@ -110,6 +115,7 @@ export class VideoPoster {
 
   private run(
     args: string[],
+    deadline: number,
     probe = false,
   ): Promise<{ stdout: Buffer; report: string; code: number | string | null }> {
     const loglevel = probe ? 'info' : 'error';
@@ -127,8 +133,8 @@ export class VideoPoster {
         child.kill('SIGKILL');
       };
       const timer = setTimeout(
-        () => stop(new ImageError('unsupported', 'ffmpeg took longer than 20 s')),
-        RUN_TIMEOUT_MS,
+        () => stop(new ImageError('unsupported', `The poster frame took longer than ${POSTER_TIMEOUT_MS / 1000} s`)),
+        Math.max(0, deadline - Date.now()),
       );
       child.stdout.on('data', (chunk: Buffer) => {
         outBytes += chunk.length;
