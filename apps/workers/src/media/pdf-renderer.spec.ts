@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { BLUE, fixturePath, pdfDocument, RED, Rgb } from '@app/testing';
-import { ImageError } from './image-resizer';
 import { PDF_TIMEOUT_MS, PdfRenderer } from './pdf-renderer';
 
 /** The colour at the middle of a rendered page. */
