@@ -17,6 +17,7 @@ import { PdfRenderer } from '../apps/workers/src/media/pdf-renderer';
 import { VideoPoster } from '../apps/workers/src/media/video-poster';
 import { startS3rver } from '../libs/testing/src/s3rver';
 import { pdfDocument, testFfmpeg } from '@app/testing';
+import { timed } from './media';
 
 const ROOT = join(__dirname, '..');
 const PDF_RUNS = 30;
@@ -36,18 +37,6 @@ export interface Measured extends Timing {
 export interface DocumentFigures {
   pdf: { bytes: number; ours: Measured; pdftoppm: Measured; size: string };
   video: { bytes: number; ours: Measured; ffmpeg: Measured; size: string; bytesRead: number };
-}
-
-async function timed(times: number, work: () => Promise<unknown>, warmup = 2): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await work();
-  const taken: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const began = performance.now();
-    await work();
-    taken.push(performance.now() - began);
-  }
-  taken.sort((a, b) => a - b);
-  return { p50: taken[Math.floor(times / 2)], p95: taken[Math.min(times - 1, Math.floor(times * 0.95))] };
 }
 
 /** In the measuring process (pinned to one core by its parent): one side of the comparison, as JSON on stdout. */
@@ -192,7 +181,7 @@ export function documentRows(figures: DocumentFigures): string[][] {
   const { pdf, video } = figures;
   return [
     [
-      `Preview of a 50-page PDF's first page (${mib(pdf.bytes)}, pdf-lib; ${pdf.size} JPEG), one core`,
+      `Preview of a 50-page PDF's first page (${(pdf.bytes / 1024).toFixed(0)} KiB, pdf-lib; ${pdf.size} JPEG), one core`,
       `${line(pdf.ours)}; ${(pdf.ours.p50 / pdf.pdftoppm.p50).toFixed(2)}× pdftoppm`,
       'within 1.2× of pdftoppm',
     ],

@@ -22,6 +22,8 @@ const MAX_FRAME_PIXELS = 40_000_000;
 /** A poster's ffmpeg runs (probe, frame, first frame) share this time, then are killed; a stalled read gives up sooner. */
 const POSTER_TIMEOUT_MS = 20_000;
 const READ_TIMEOUT_US = 10_000_000;
+/** What ffmpeg reads of a video to learn its streams, before seeking. */
+const PROBE_BYTES = 64 * 1024;
 /** At most this much of a video is read from storage for its poster (ffmpeg's requests are cut past it). */
 const MAX_READ_BYTES = 256 * 1024 * 1024;
 /** ffmpeg's own report (stderr) and a poster (stdout) are read up to these sizes. */
@@ -109,6 +111,9 @@ export class VideoPoster {
   private input(url: string, demuxer: string): string[] {
     return [
       ...['-protocol_whitelist', 'http,tcp', '-rw_timeout', String(READ_TIMEOUT_US)],
+      // The container's header says what a poster needs (size, duration, codec): ffmpeg's default probing would
+      // read and decode up to 5 MB more on every run, most of the time a poster takes.
+      ...['-probesize', String(PROBE_BYTES), '-analyzeduration', '0'],
       ...['-threads', '1', '-f', demuxer, '-i', url],
     ];
   }
