@@ -4,7 +4,16 @@ import sharp from 'sharp';
 import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
 import { ImageResizer, MAX_PREVIEW_SOURCE_BYTES } from '../media/image-resizer';
-import { alphaPngImage, jpegImage, pixelFloodPng, svgBytes, truncatedJpeg } from '@app/testing';
+import {
+  alphaPngImage,
+  encodeClip,
+  jpegImage,
+  pdfDocument,
+  pixelFloodPng,
+  rangeServer,
+  svgBytes,
+  truncatedJpeg,
+} from '@app/testing';
 import { PdfRenderer } from '../media/pdf-renderer';
 import { VideoPoster } from '../media/video-poster';
 import { PreviewMaker } from './make-preview';
@@ -17,7 +26,9 @@ const SOURCE = objectKeys.file(OWNER, FILE);
 const PREVIEW = objectKeys.preview(OWNER, FILE);
 
 describe('PreviewMaker', () => {
-  let storage: { read: jest.Mock; write: jest.Mock; delete: jest.Mock; head: jest.Mock };
+  const pdfs = new PdfRenderer();
+  afterAll(() => pdfs.onModuleDestroy());
+  let storage: { read: jest.Mock; write: jest.Mock; delete: jest.Mock; head: jest.Mock; presignDownload: jest.Mock };
   let api: { confirmFilePreview: jest.Mock };
   let maker: PreviewMaker;
   let warnings: jest.SpyInstance;
@@ -28,6 +39,7 @@ describe('PreviewMaker', () => {
       write: jest.fn().mockResolvedValue(undefined),
       delete: jest.fn().mockResolvedValue(undefined),
       head: jest.fn(),
+      presignDownload: jest.fn(),
     };
     // The API answers with the file's current object: by default, the one the preview was made from.
     api = {
@@ -40,7 +52,7 @@ describe('PreviewMaker', () => {
     maker = new PreviewMaker(
       storage as unknown as ObjectStorage,
       new ImageResizer(),
-      new PdfRenderer(),
+      pdfs,
       new VideoPoster(),
       api as unknown as ApiClient,
     );
@@ -270,6 +282,70 @@ describe('PreviewMaker', () => {
       await expect(make(await truncatedJpeg())).resolves.toBe('failed');
       expect(storage.head).not.toHaveBeenCalled();
       expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('PDFs and videos', () => {
+    it('renders a PDF’s first page (read whole, like an image) and confirms it with its size only', async () => {
+      const pdf = await pdfDocument({ pages: 2 });
+      storage.read.mockResolvedValue(pdf);
+
+      await expect(maker.make(TARGET, SOURCE, pdf.length, 'application/pdf')).resolves.toBe('ready');
+
+      const [key, body, contentType] = storage.write.mock.calls[0] as [string, Buffer, string];
+      expect([key, contentType]).toEqual([PREVIEW, 'image/jpeg']);
+      expect(await sharp(body).metadata()).toMatchObject({ format: 'jpeg', width: 309, height: 400 });
+      expect(api.confirmFilePreview).toHaveBeenCalledWith({
+        file_id: FILE,
+        status: 'ready',
+        width: 309,
+        height: 400,
+        object_key: SOURCE,
+      });
+    });
+
+    it('makes a video’s poster through a presigned GET, whatever its size, and confirms its duration and frame size', async () => {
+      const server = await rangeServer(await encodeClip({ seconds: 3, width: 640, height: 480 }));
+      try {
+        storage.head.mockResolvedValue({ key: SOURCE, sizeBytes: 10 * 1024 ** 3 });
+        storage.presignDownload.mockResolvedValue({
+          method: 'GET',
+          url: server.url,
+          headers: {},
+          expiresAt: new Date(),
+        });
+
+        await expect(maker.make(TARGET, SOURCE, 10 * 1024 ** 3, 'video/mp4')).resolves.toBe('ready');
+
+        expect(storage.read).not.toHaveBeenCalled();
+        expect(storage.presignDownload).toHaveBeenCalledWith(expect.objectContaining({ key: SOURCE }));
+        const body = api.confirmFilePreview.mock.calls[0][0] as Record<string, unknown>;
+        expect({ ...body, duration_seconds: Math.round(body.duration_seconds as number) }).toEqual({
+          file_id: FILE,
+          status: 'ready',
+          width: 400,
+          height: 300,
+          duration_seconds: 3,
+          media_width: 640,
+          media_height: 480,
+          object_key: SOURCE,
+        });
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('answers gone for a video whose object went, without asking ffmpeg', async () => {
+      storage.head.mockResolvedValue(null);
+      await expect(maker.make(TARGET, SOURCE, 1000, 'video/webm')).resolves.toBe('gone');
+      expect(storage.presignDownload).not.toHaveBeenCalled();
+      expect(api.confirmFilePreview).not.toHaveBeenCalled();
+    });
+
+    it('calls a type it does not preview unsupported, reading nothing', async () => {
+      await expect(maker.make(TARGET, SOURCE, 1000, 'text/plain')).resolves.toBe('unsupported');
+      expect(storage.read).not.toHaveBeenCalled();
+      expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
     });
   });
 });
