@@ -600,6 +600,23 @@ function writeResults(fresh: string[][]): void {
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), text);
   console.log('\n' + text);
+  showInReadme(table);
+}
+
+/** The README's benchmark table is the latest run's: the table after its "The latest run:" line, replaced. */
+function showInReadme(table: string[]): void {
+  const path = join(ROOT, 'README.md');
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const start = lines.findIndex((line) => line.trimEnd().endsWith('The latest run:')) + 2;
+  if (start < 2 || !lines[start]?.startsWith('|')) {
+    console.warn('README.md: no benchmark table found after "The latest run:"; left as it was');
+    return;
+  }
+  let end = start;
+  while (lines[end]?.startsWith('|')) end++;
+  lines.splice(start, end - start, ...table);
+  writeFileSync(path, lines.join('\n'));
+  execSync('npx prettier --write README.md', { cwd: ROOT, stdio: 'ignore' });
 }
 
 const part = process.argv.includes('sharing')
