@@ -6,7 +6,9 @@ import { StorageModule } from '@app/storage';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { RateLimitModule } from './common/rate-limit/rate-limits';
 import { AppValidationPipe } from './common/validation/validation.pipe';
+import { ArchivesModule } from './modules/archives/archives.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { BatchModule } from './modules/batch/batch.module';
 import { FilesModule } from './modules/files/files.module';
 import { FoldersModule } from './modules/folders/folders.module';
 import { InternalModule } from './modules/internal/internal.module';
@@ -29,10 +31,12 @@ export class ApiModule {
         RateLimitModule,
         AuthModule,
         FoldersModule,
+        ArchivesModule,
         FilesModule,
         ProfileModule,
         InternalModule,
         TrashModule,
+        BatchModule,
         SharingModule,
         ReconcilerModule,
         HealthModule,
