@@ -80,7 +80,7 @@ describe('PDF and video previews: GET /image-preview/{id}, made by the embedded 
         content_type: 'application/pdf',
         preview_status: 'ready',
         preview_ready: true,
-        duration_seconds: null,
+        duration_ms: null,
         media_width: null,
         media_height: null,
       });
@@ -114,9 +114,9 @@ describe('PDF and video previews: GET /image-preview/{id}, made by the embedded 
           red: true,
         });
         const listed = await drive.listed(item.id);
-        expect({ ...listed, duration_seconds: Math.round(listed!.duration_seconds!) }).toMatchObject({
+        expect({ ...listed, duration_ms: Math.round(listed!.duration_ms! / 1000) }).toMatchObject({
           preview_status: 'ready',
-          duration_seconds: 6,
+          duration_ms: 6,
           media_width: 640,
           media_height: 360,
         });

@@ -26,7 +26,7 @@ export interface Item {
   parent_folder_id: string | null;
   preview_ready: boolean;
   preview_status: string;
-  duration_seconds: number | null;
+  duration_ms: number | null;
   media_width: number | null;
   media_height: number | null;
   owner: { id: string; username: string };

@@ -19,7 +19,7 @@ export function expectProblem(res: Answer, status: number, code: string): void {
 export const ITEM_KEYS = [
   'content_type',
   'created_at',
-  'duration_seconds',
+  'duration_ms',
   'id',
   'kind',
   'last_interaction',

@@ -49,9 +49,9 @@ export const PROFILE_PHOTO_TYPES: ReadonlySet<string> = new Set([
 
 /** The side of the square a preview fits inside, and of a profile photo. */
 export const IMAGE_EDGE = 400;
-/** Bounds of what is recorded of a video: a side in pixels (16K), a length in seconds (a year). */
+/** Bounds of what is recorded of a video: a side in pixels (16K), a length in milliseconds (an integer column's). */
 export const MAX_MEDIA_SIDE = 16_384;
-export const MAX_MEDIA_DURATION_SECONDS = 366 * 24 * 3600;
+export const MAX_MEDIA_DURATION_MS = 2_147_483_647;
 /** The largest profile photo accepted for upload. */
 export const PROFILE_PHOTO_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -73,8 +73,8 @@ export interface FilePreviewConfirmation {
   height?: number;
   /** The file's object the preview was made from; a preview of bytes since replaced changes nothing. */
   object_key?: string;
-  /** A video's length and frame size (as shown), read while its poster frame was made. */
-  duration_seconds?: number;
+  /** A video's length in milliseconds and frame size (as shown), read while its poster frame was made. */
+  duration_ms?: number;
   media_width?: number;
   media_height?: number;
 }

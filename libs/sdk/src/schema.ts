@@ -681,8 +681,8 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
-            /** @description A video's length in seconds, once its poster frame is ready; null otherwise (and for folders). */
-            duration_seconds: number | null;
+            /** @description A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_ms: number | null;
             /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
             media_width: number | null;
             /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
@@ -737,8 +737,8 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
-            /** @description A video's length in seconds, once its poster frame is ready; null otherwise (and for folders). */
-            duration_seconds: number | null;
+            /** @description A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_ms: number | null;
             /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
             media_width: number | null;
             /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
@@ -934,8 +934,8 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
-            /** @description A video's length in seconds, once its poster frame is ready; null otherwise (and for folders). */
-            duration_seconds: number | null;
+            /** @description A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_ms: number | null;
             /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
             media_width: number | null;
             /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */

@@ -320,12 +320,12 @@ describe('PreviewMaker', () => {
         expect(storage.read).not.toHaveBeenCalled();
         expect(storage.presignDownload).toHaveBeenCalledWith(expect.objectContaining({ key: SOURCE }));
         const body = api.confirmFilePreview.mock.calls[0][0] as Record<string, unknown>;
-        expect({ ...body, duration_seconds: Math.round(body.duration_seconds as number) }).toEqual({
+        expect({ ...body, duration_ms: Math.round((body.duration_ms as number) / 1000) }).toEqual({
           file_id: FILE,
           status: 'ready',
           width: 400,
           height: 300,
-          duration_seconds: 3,
+          duration_ms: 3,
           media_width: 640,
           media_height: 480,
           object_key: SOURCE,

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   FilePreviewConfirmation,
   isUnavailable,
+  MAX_MEDIA_DURATION_MS,
   PreviewConfirmed,
   PreviewOutcome,
   PreviewSource,
@@ -20,7 +21,7 @@ const VIDEO_URL_SECONDS = 300;
 /** A rendered preview, and what was learnt of the file on the way (a video's length and frame size). */
 interface MadePreview {
   image: RenderedImage;
-  facts?: Pick<FilePreviewConfirmation, 'duration_seconds' | 'media_width' | 'media_height'>;
+  facts?: Pick<FilePreviewConfirmation, 'duration_ms' | 'media_width' | 'media_height'>;
 }
 
 /** What became of a preview: an outcome the API recorded, or `gone` when the file went meanwhile. */
@@ -118,7 +119,7 @@ export class PreviewMaker {
       return {
         image: await this.resizer.preview(frame.png),
         facts: {
-          ...(frame.durationSeconds === null ? {} : { duration_seconds: frame.durationSeconds }),
+          ...durationOf(frame.durationSeconds),
           media_width: frame.width,
           media_height: frame.height,
         },
@@ -130,4 +131,10 @@ export class PreviewMaker {
     const page = await this.pdfs.firstPage(bytes);
     return { image: await this.resizer.previewOfPixels(page.pixels, page.width, page.height) };
   }
+}
+
+/** A duration as the API records it (whole milliseconds); none when ffmpeg knew none or it is beyond the column. */
+function durationOf(seconds: number | null): { duration_ms?: number } {
+  const ms = seconds === null ? NaN : Math.round(seconds * 1000);
+  return Number.isFinite(ms) && ms <= MAX_MEDIA_DURATION_MS ? { duration_ms: ms } : {};
 }

@@ -135,9 +135,9 @@ export class Item {
   @Column({ type: 'smallint', nullable: true })
   previewHeight: number | null;
 
-  /** A video's length in seconds, and its frame size as shown: learnt when its poster frame is made. */
-  @Column({ type: 'double precision', nullable: true })
-  durationSeconds: number | null;
+  /** A video's length in milliseconds, and its frame size as shown: learnt when its poster frame is made. */
+  @Column({ type: 'integer', nullable: true })
+  durationMs: number | null;
 
   @Column({ type: 'integer', nullable: true })
   mediaWidth: number | null;

@@ -340,7 +340,7 @@ export class ItemsRepository {
               upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
               upload_requested_by = NULL,
               preview_status = $4, preview_width = NULL, preview_height = NULL,
-              duration_seconds = NULL, media_width = NULL, media_height = NULL, updated_at = now()
+              duration_ms = NULL, media_width = NULL, media_height = NULL, updated_at = now()
         WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
       [id, upload.sizeBytes, upload.contentType, upload.previewStatus, upload.etag, upload.versionId],
     );
@@ -358,14 +358,14 @@ export class ItemsRepository {
       width: number | null;
       height: number | null;
       objectKey: string | null;
-      durationSeconds: number | null;
+      durationMs: number | null;
       mediaWidth: number | null;
       mediaHeight: number | null;
     },
   ): Promise<boolean> {
     const [, affected] = await this.dataSource.query(
       `UPDATE items SET preview_status = $2, preview_width = $3, preview_height = $4,
-              duration_seconds = $6, media_width = $7, media_height = $8
+              duration_ms = $6, media_width = $7, media_height = $8
         WHERE id = $1 AND kind = 'file' AND upload_status = 'confirmed' AND preview_status = 'pending'
           AND ($5::varchar IS NULL OR object_key = $5)`,
       [
@@ -374,7 +374,7 @@ export class ItemsRepository {
         preview.width,
         preview.height,
         preview.objectKey,
-        preview.durationSeconds,
+        preview.durationMs,
         preview.mediaWidth,
         preview.mediaHeight,
       ],

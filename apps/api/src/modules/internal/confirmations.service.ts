@@ -158,7 +158,7 @@ export class ConfirmationsService {
       width: ready ? dto.width! : null,
       height: ready ? dto.height! : null,
       objectKey: dto.object_key ?? null,
-      durationSeconds: ready ? (dto.duration_seconds ?? null) : null,
+      durationMs: ready ? (dto.duration_ms ?? null) : null,
       mediaWidth: ready ? (dto.media_width ?? null) : null,
       mediaHeight: ready ? (dto.media_height ?? null) : null,
     });

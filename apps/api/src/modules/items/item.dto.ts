@@ -31,9 +31,9 @@ export class ItemDto {
   preview_ready: boolean;
   @ApiProperty({ enum: ['none', 'pending', 'ready', 'failed', 'unsupported'] })
   preview_status: 'none' | 'pending' | 'ready' | 'failed' | 'unsupported';
-  /** A video's length in seconds, once its poster frame is ready; null otherwise (and for folders). */
-  @ApiProperty({ type: Number, nullable: true })
-  duration_seconds: number | null;
+  /** A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+  @ApiInteger({ nullable: true })
+  duration_ms: number | null;
   /** A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
   @ApiInteger({ nullable: true })
   media_width: number | null;

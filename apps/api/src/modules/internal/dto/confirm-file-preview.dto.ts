@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import {
   IMAGE_EDGE,
-  MAX_MEDIA_DURATION_SECONDS,
+  MAX_MEDIA_DURATION_MS,
   MAX_MEDIA_SIDE,
   type PreviewOutcome,
   type PreviewStatus,
@@ -40,12 +40,13 @@ export class ConfirmFilePreviewDto {
   @MaxLength(200)
   object_key?: string;
 
-  /** A video's length in seconds, read while its poster frame was made. */
+  /** A video's length in milliseconds, read while its poster frame was made. */
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @IsInt()
   @Min(0)
-  @Max(MAX_MEDIA_DURATION_SECONDS)
-  duration_seconds?: number;
+  @Max(MAX_MEDIA_DURATION_MS)
+  @ApiInteger({ required: false, minimum: 0, maximum: MAX_MEDIA_DURATION_MS })
+  duration_ms?: number;
 
   /** A video's frame width in pixels, as shown (after its rotation). */
   @IsOptional()

@@ -1,10 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class AddMediaFacts1796090927781 implements MigrationInterface {
-  name = 'AddMediaFacts1796090927781';
+export class AddMediaFacts1796094480095 implements MigrationInterface {
+  name = 'AddMediaFacts1796094480095';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "items" ADD "duration_seconds" double precision`);
+    await queryRunner.query(`ALTER TABLE "items" ADD "duration_ms" integer`);
     await queryRunner.query(`ALTER TABLE "items" ADD "media_width" integer`);
     await queryRunner.query(`ALTER TABLE "items" ADD "media_height" integer`);
   }
@@ -12,6 +12,6 @@ export class AddMediaFacts1796090927781 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "items" DROP COLUMN "media_height"`);
     await queryRunner.query(`ALTER TABLE "items" DROP COLUMN "media_width"`);
-    await queryRunner.query(`ALTER TABLE "items" DROP COLUMN "duration_seconds"`);
+    await queryRunner.query(`ALTER TABLE "items" DROP COLUMN "duration_ms"`);
   }
 }
