@@ -1,0 +1,139 @@
+/**
+ * A transfer's progress. On a terminal: a bar per file in flight and one for the whole job with its speed and
+ * time left (cli-progress), on stderr, with failures printed above them. Otherwise: a plain line per file on
+ * stdout, or a JSON line with --json; the bars never reach a pipe.
+ */
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { formatBytes, type Output } from './output';
+
+export interface TransferTotals {
+  files: number;
+  bytes: number;
+}
+
+/** What became of one file: printed as a line, or a JSON line with `event`. */
+export interface TransferEvent extends Record<string, unknown> {
+  event: string;
+  path: string;
+}
+
+const NAME_WIDTH = 28;
+
+function shortName(name: string): string {
+  return name.length <= NAME_WIDTH ? name.padEnd(NAME_WIDTH) : '…' + name.slice(name.length - NAME_WIDTH + 1);
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--';
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole}s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`;
+  return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export class Progress {
+  private readonly startedAt = performance.now();
+  private totals: TransferTotals = { files: 0, bytes: 0 };
+  private doneFiles = 0;
+  private bytes = 0;
+  private readonly bars?: MultiBar;
+  private total?: SingleBar;
+  private readonly fileBars = new Map<string, { bar: SingleBar; bytes: number }>();
+
+  constructor(
+    private readonly output: Output,
+    private readonly verb: string,
+  ) {
+    if (output.interactive && !output.options.quiet) {
+      this.bars = new MultiBar(
+        { stream: process.stderr, hideCursor: true, clearOnComplete: false, fps: 8, autopadding: true },
+        Presets.shades_classic,
+      );
+    }
+  }
+
+  /** The job's size, once known (the files still to send: those already there are not counted). */
+  begin(totals: TransferTotals): void {
+    this.totals = totals;
+    this.total = this.bars?.create(Math.max(totals.bytes, 1), 0, this.totalPayload(), {
+      format: `${shortName(this.verb)} |{bar}| {percentage}% | {files} | {moved} | {speed} | {left} left`,
+    });
+  }
+
+  /** Bytes moved so far, the speed since the start, and the time left at that speed. */
+  figures(): { bytes: number; seconds: number; bytesPerSecond: number; secondsLeft: number } {
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const bytesPerSecond = seconds > 0 ? this.bytes / seconds : 0;
+    const secondsLeft = bytesPerSecond > 0 ? (this.totals.bytes - this.bytes) / bytesPerSecond : Infinity;
+    return { bytes: this.bytes, seconds, bytesPerSecond, secondsLeft };
+  }
+
+  private totalPayload(): Record<string, string> {
+    const { bytesPerSecond, secondsLeft } = this.figures();
+    return {
+      files: `${this.doneFiles}/${this.totals.files} files`,
+      moved: `${formatBytes(this.bytes)}/${formatBytes(this.totals.bytes)}`,
+      speed: `${formatBytes(bytesPerSecond)}/s`,
+      left: duration(secondsLeft),
+    };
+  }
+
+  started(key: string, name: string, size: number): void {
+    if (!this.bars) return;
+    const bar = this.bars.create(Math.max(size, 1), 0, { moved: formatBytes(0) }, {
+      format: `${shortName(name)} |{bar}| {percentage}% | {moved}`,
+    });
+    this.fileBars.set(key, { bar, bytes: 0 });
+  }
+
+  advanced(key: string, bytes: number): void {
+    this.bytes += bytes;
+    if (!this.bars) return;
+    const file = this.fileBars.get(key);
+    if (file) {
+      file.bytes += bytes;
+      file.bar.update(file.bytes, { moved: formatBytes(file.bytes) });
+    }
+    this.total?.update(this.bytes, this.totalPayload());
+  }
+
+  /** Bytes counted for a try that failed and will be sent again. */
+  rewound(key: string, bytes: number): void {
+    this.bytes -= bytes;
+    const file = this.fileBars.get(key);
+    if (file) {
+      file.bytes = 0;
+      file.bar.update(0, { moved: formatBytes(0) });
+    }
+  }
+
+  /** A file's bytes are all sent (or it is given up): its bar goes, the job's count moves. */
+  done(key: string): void {
+    this.doneFiles++;
+    const file = this.fileBars.get(key);
+    if (file) this.bars?.remove(file.bar);
+    this.fileBars.delete(key);
+    this.total?.update(this.bytes, this.totalPayload());
+  }
+
+  /**
+   * What became of a file: a JSON line with --json, a plain line off a terminal; on a terminal, failures only
+   * (above the bars while they run), the summary telling the rest.
+   */
+  report(event: TransferEvent, human: () => string): void {
+    if (!this.output.interactive) this.output.event(event, human);
+    else if (event.event === 'failed') {
+      if (this.bars && !this.stopped) this.bars.log(human() + '\n');
+      else process.stderr.write(human() + '\n');
+    }
+  }
+
+  private stopped = false;
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.total?.update(this.bytes, this.totalPayload());
+    this.bars?.stop();
+  }
+}
