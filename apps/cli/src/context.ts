@@ -2,7 +2,7 @@
  * What every command starts from: the global options, the environment, the saved session, and an SDK client
  * that retries transient failures and sends the token.
  */
-import { readCliEnvironment, type CliEnvironment } from '@app/config';
+import { readCliEnvironment, type CliEnvironment } from '@app/config/cli';
 import { createCloudDriveClient, type CloudDriveClient } from '@app/sdk';
 import { CliError, EXIT } from './errors';
 import { retryingFetch } from './http';

@@ -74,7 +74,8 @@ export function describeError(error: unknown): { problem: Record<string, unknown
     const problem = { ...error.problem, status: error.status, code: error.code, detail: error.detail };
     return { problem, exitCode: exitCodeOfStatus(error.status) };
   }
-  if (error instanceof CliError) return { problem: { code: error.code, detail: error.detail }, exitCode: error.exitCode };
+  if (error instanceof CliError)
+    return { problem: { code: error.code, detail: error.detail }, exitCode: error.exitCode };
   if (error instanceof NetworkError) {
     return { problem: { code: 'network_error', detail: error.message }, exitCode: EXIT.unavailable };
   }

@@ -45,7 +45,11 @@ export class Journal {
 
   /** This API's entries, by file id. */
   entries(): Map<string, JournalEntry> {
-    return new Map(this.readAll().filter((entry) => entry.api === this.api).map((entry) => [entry.file_id, entry]));
+    return new Map(
+      this.readAll()
+        .filter((entry) => entry.api === this.api)
+        .map((entry) => [entry.file_id, entry]),
+    );
   }
 
   add(entries: Omit<JournalEntry, 'api'>[]): void {

@@ -55,7 +55,7 @@ export function program(): Command {
     .option('--url <url>', 'the API (default: CLOUDDRIVE_URL, else the URL of the saved session)')
     .option('--json', 'print JSON: one document, or JSON lines for transfers and ls -R')
     .option('-q, --quiet', 'print only errors and summaries')
-    .showHelpAfterError()
+    .showHelpAfterError('(clouddrive --help, or clouddrive <command> --help, for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -70,8 +70,14 @@ export function program(): Command {
     .description('end the session and forget the saved token')
     .option('--everywhere', "end every session of the account, other machines' too")
     .action(run((ctx, options: { everywhere?: boolean }) => logout(ctx, options)));
-  cli.command('whoami').description('who the token belongs to, and until when').action(run((ctx) => whoami(ctx)));
-  cli.command('quota').description('storage used and available').action(run((ctx) => quota(ctx)));
+  cli
+    .command('whoami')
+    .description('who the token belongs to, and until when')
+    .action(run((ctx) => whoami(ctx)));
+  cli
+    .command('quota')
+    .description('storage used and available')
+    .action(run((ctx) => quota(ctx)));
 
   cli
     .command('ls')
@@ -93,13 +99,21 @@ export function program(): Command {
     .addOption(concurrencyOption())
     .option('--no-wait', 'end once the bytes are stored, without waiting for the workers to confirm them')
     .addOption(
-      new Option('--wait-timeout <seconds>', 'how long to wait for confirmations').argParser(positiveInt(86_400)).default(120),
+      new Option('--wait-timeout <seconds>', 'how long to wait for confirmations')
+        .argParser(positiveInt(86_400))
+        .default(120),
     )
     .action(
-      run((ctx, paths: string[], options: { conflict: ConflictPolicy; concurrency: number; wait: boolean; waitTimeout: number }) => {
-        const { sources, destination } = splitDestination(paths, 'upload');
-        return upload(ctx, sources, destination, options);
-      }),
+      run(
+        (
+          ctx,
+          paths: string[],
+          options: { conflict: ConflictPolicy; concurrency: number; wait: boolean; waitTimeout: number },
+        ) => {
+          const { sources, destination } = splitDestination(paths, 'upload');
+          return upload(ctx, sources, destination, options);
+        },
+      ),
     );
   cli
     .command('download')
@@ -136,8 +150,11 @@ export function program(): Command {
     .option('-r, --recursive', 'folders too, with all in them')
     .action(run((ctx, paths: string[], options: { recursive?: boolean }) => rm(ctx, paths, options)));
 
-  const trash = cli.command('trash').description("the trash: ls, restore, rm, empty");
-  trash.command('ls').description('what is in the trash').action(run((ctx) => trashLs(ctx)));
+  const trash = cli.command('trash').description('the trash: ls, restore, rm, empty');
+  trash
+    .command('ls')
+    .description('what is in the trash')
+    .action(run((ctx) => trashLs(ctx)));
   trash
     .command('restore')
     .description('put entries back where they were')
@@ -160,20 +177,31 @@ export function program(): Command {
     .argument('<path>')
     .argument('<user>', 'username or e-mail')
     .addOption(new Option('-p, --permission <permission>', 'view, or edit').choices(['view', 'edit']).default('view'))
-    .action(run((ctx, path: string, user: string, options: { permission: 'view' | 'edit' }) => share(ctx, path, user, options)));
+    .action(
+      run((ctx, path: string, user: string, options: { permission: 'view' | 'edit' }) =>
+        share(ctx, path, user, options),
+      ),
+    );
   cli
     .command('unshare')
     .description("end a user's access (the owner), or leave a share (a recipient, naming no user)")
     .argument('<path>')
     .argument('[user]')
     .option('--all', "end every user's access")
-    .action(run((ctx, path: string, user: string | undefined, options: { all?: boolean }) => unshare(ctx, path, user, options)));
+    .action(
+      run((ctx, path: string, user: string | undefined, options: { all?: boolean }) =>
+        unshare(ctx, path, user, options),
+      ),
+    );
   cli
     .command('shares')
     .description('the grants on one of your files or folders')
     .argument('<path>')
     .action(run((ctx, path: string) => shares(ctx, path)));
-  cli.command('shared').description('what others share with you').action(run((ctx) => shared(ctx)));
+  cli
+    .command('shared')
+    .description('what others share with you')
+    .action(run((ctx) => shared(ctx)));
   cli
     .command('preview')
     .description("save an image's preview (JPEG, or WebP with transparency)")
@@ -185,7 +213,10 @@ export function program(): Command {
     .action(run((ctx, path: string, options: { output?: string; timeout: number }) => preview(ctx, path, options)));
 
   const ops = cli.command('ops').description("operators' commands: health, and the workers' callbacks (LAMBDA_SECRET)");
-  ops.command('health').description('liveness and readiness (exit 9 when not ready)').action(run((ctx) => health(ctx)));
+  ops
+    .command('health')
+    .description('liveness and readiness (exit 9 when not ready)')
+    .action(run((ctx) => health(ctx)));
   ops
     .command('confirm-upload')
     .description("confirm an upload's bytes, as the worker does (POST /confirm-file-upload)")
@@ -217,11 +248,18 @@ export function program(): Command {
     .argument('<user-id>')
     .requiredOption('--status <status>', 'ready or rejected')
     .option('--extension <ext>', 'jpg or webp; with ready')
-    .action(run((ctx, id: string, options: { status: string; extension?: string }) => confirmProfilePhoto(ctx, id, options)));
+    .action(
+      run((ctx, id: string, options: { status: string; extension?: string }) => confirmProfilePhoto(ctx, id, options)),
+    );
 
   // Subcommands share the parent's output settings and exit handling.
   for (const command of [cli, ...cli.commands, ...trash.commands, ...ops.commands]) {
-    command.exitOverride().configureOutput({ outputError: (text, write) => write(text) }).showHelpAfterError();
+    command
+      .exitOverride()
+      .configureOutput({ outputError: (text, write) => write(text) })
+      .showHelpAfterError(
+        `(clouddrive ${command.name() === 'clouddrive' ? '' : command.name() + ' '}--help for usage)`,
+      );
   }
   return cli;
 }

@@ -4,17 +4,12 @@
  * stdout, or a JSON line with --json; the bars never reach a pipe.
  */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { describeError, EXIT } from './errors';
 import { formatBytes, type Output } from './output';
 
 export interface TransferTotals {
   files: number;
   bytes: number;
-}
-
-/** What became of one file: printed as a line, or a JSON line with `event`. */
-export interface TransferEvent extends Record<string, unknown> {
-  event: string;
-  path: string;
 }
 
 const NAME_WIDTH = 28;
@@ -31,7 +26,11 @@ function duration(seconds: number): string {
   return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+const SUMMARY_WORDS: Record<string, string> = { exists: 'already there' };
+
 export class Progress {
+  private readonly counts: Record<string, number> = {};
+  private readonly failureCodes = new Set<number>();
   private readonly startedAt = performance.now();
   private totals: TransferTotals = { files: 0, bytes: 0 };
   private doneFiles = 0;
@@ -40,9 +39,11 @@ export class Progress {
   private total?: SingleBar;
   private readonly fileBars = new Map<string, { bar: SingleBar; bytes: number }>();
 
+  /** `names`: the outcomes counted in the summary, in its order (`failed` among them). */
   constructor(
     private readonly output: Output,
     private readonly verb: string,
+    private readonly names: string[],
   ) {
     if (output.interactive && !output.options.quiet) {
       this.bars = new MultiBar(
@@ -80,9 +81,14 @@ export class Progress {
 
   started(key: string, name: string, size: number): void {
     if (!this.bars) return;
-    const bar = this.bars.create(Math.max(size, 1), 0, { moved: formatBytes(0) }, {
-      format: `${shortName(name)} |{bar}| {percentage}% | {moved}`,
-    });
+    const bar = this.bars.create(
+      Math.max(size, 1),
+      0,
+      { moved: formatBytes(0) },
+      {
+        format: `${shortName(name)} |{bar}| {percentage}% | {moved}`,
+      },
+    );
     this.fileBars.set(key, { bar, bytes: 0 });
   }
 
@@ -117,15 +123,54 @@ export class Progress {
   }
 
   /**
-   * What became of a file: a JSON line with --json, a plain line off a terminal; on a terminal, failures only
-   * (above the bars while they run), the summary telling the rest.
+   * What became of a file (`event`: counted under that name): a JSON line with --json, a plain line off a
+   * terminal; on a terminal, failures only (above the bars while they run), the summary telling the rest.
    */
-  report(event: TransferEvent, human: () => string): void {
-    if (!this.output.interactive) this.output.event(event, human);
-    else if (event.event === 'failed') {
-      if (this.bars && !this.stopped) this.bars.log(human() + '\n');
-      else process.stderr.write(human() + '\n');
+  record(event: string, fields: Record<string, unknown> & { remote: string }, human: string): void {
+    this.counts[event] = (this.counts[event] ?? 0) + 1;
+    const document = { event, ...fields };
+    if (!this.output.interactive) this.output.event(document, () => human);
+    else if (event === 'failed') {
+      if (this.bars && !this.stopped) this.bars.log(human + '\n');
+      else process.stderr.write(human + '\n');
     }
+  }
+
+  /** A file given up: the problem's fields in its event, and its exit code kept for the summary. */
+  failed(fields: Record<string, unknown> & { remote: string }, error: unknown): void {
+    const { problem, exitCode } = describeError(error);
+    this.failureCodes.add(exitCode);
+    this.record(
+      'failed',
+      { ...fields, ...problem },
+      `failed   ${fields.remote}: ${String(problem.detail)} (${String(problem.code)})`,
+    );
+  }
+
+  /**
+   * Prints the summary (a last JSON line `{"event":"summary"}`) and answers the exit code: 0 when nothing
+   * failed; when everything failed for one reason, that reason's code; else 10, some failed.
+   */
+  summary(): number {
+    this.stop();
+    const { bytes, seconds, bytesPerSecond } = this.figures();
+    const counts = Object.fromEntries(this.names.map((name) => [name, this.counts[name] ?? 0]));
+    this.output.event(
+      {
+        event: 'summary',
+        ...counts,
+        bytes,
+        seconds: Number(seconds.toFixed(3)),
+        bytes_per_second: Math.round(bytesPerSecond),
+      },
+      () =>
+        `${this.names.map((name) => `${counts[name]} ${SUMMARY_WORDS[name] ?? name}`).join(', ')}; ` +
+        `${formatBytes(bytes)} in ${seconds.toFixed(1)} s (${formatBytes(bytesPerSecond)}/s)`,
+    );
+    const failed = counts.failed ?? 0;
+    if (failed === 0) return EXIT.ok;
+    const allFailed = this.names.every((name) => name === 'failed' || counts[name] === 0);
+    return allFailed && this.failureCodes.size === 1 ? [...this.failureCodes][0] : EXIT.partial;
   }
 
   private stopped = false;

@@ -67,7 +67,7 @@ export class Drive {
   private async readContent(folderId: string | null): Promise<FolderContent> {
     const first = await this.page(folderId);
     const items = [...first.files_and_folders];
-    for (let cursor = first.next_cursor; cursor; ) {
+    for (let cursor = first.next_cursor; cursor;) {
       const next = await this.page(folderId, cursor);
       items.push(...next.files_and_folders);
       cursor = next.next_cursor;
@@ -89,8 +89,7 @@ export class Drive {
       if (current.kind === 'file') throw notFound(path);
       const found = await this.child(current.folder?.id ?? null, name);
       if (!found) throw notFound(path);
-      current =
-        found.kind === 'folder' ? { kind: 'folder', folder: found, path } : { kind: 'file', file: found, path };
+      current = found.kind === 'folder' ? { kind: 'folder', folder: found, path } : { kind: 'file', file: found, path };
     }
     return { ...current, path };
   }
@@ -124,7 +123,9 @@ export class Drive {
     }
     try {
       const created = await unwrap(
-        this.client.POST('/drive', { body: { folder_name: name, ...(parentId ? { parent_folder_id: parentId } : {}) } }),
+        this.client.POST('/drive', {
+          body: { folder_name: name, ...(parentId ? { parent_folder_id: parentId } : {}) },
+        }),
       );
       (await this.content(parentId)).items.push(created);
       return created;

@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /**
+ * Imported as `@app/config/cli`, apart from the lib's index: the command line must not load Nest to start.
+ *
  * What the `clouddrive` command line reads from its environment (kept here, so that the config lib stays the
  * only reader of process.env). Blank values count as unset.
  */

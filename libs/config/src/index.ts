@@ -3,4 +3,3 @@ export * from './config.module';
 export * from './test-environment';
 export * from './aws-secrets';
 export * from './logging';
-export * from './cli-environment';

@@ -96,4 +96,3 @@ export async function quota(ctx: Context): Promise<number> {
   });
   return EXIT.ok;
 }
-

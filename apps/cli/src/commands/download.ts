@@ -8,11 +8,10 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { unwrap, type Item } from '@app/sdk';
 import type { Context } from '../context';
-import { CliError, describeError, EXIT } from '../errors';
+import { CliError, EXIT } from '../errors';
 import { getToFile, withRetries } from '../http';
-import { formatBytes } from '../output';
 import { mapLimit, Pool } from '../pool';
-import { Progress, type TransferEvent } from '../progress';
+import { Progress } from '../progress';
 import { Drive } from '../remote';
 import type { ConflictPolicy } from './upload';
 
@@ -70,33 +69,25 @@ export async function download(ctx: Context, sources: string[], destination: str
   await mkdir(destination, { recursive: true });
   for (const dir of dirs) await mkdir(dir, { recursive: true });
 
-  const progress = new Progress(ctx.output, 'download');
-  const counts = { downloaded: 0, exists: 0, skipped: 0, failed: 0 };
-  const report = (job: FileJob, event: string, extra: Record<string, unknown>, human: string): void => {
-    counts[event as keyof typeof counts]++;
-    const document: TransferEvent = {
-      event,
-      path: relative(process.cwd(), job.local) || job.local,
-      remote: job.remote,
-      file_id: job.file.id,
-      size_in_bytes: job.file.size_in_bytes,
-      ...extra,
-    };
-    progress.report(document, () => human);
-  };
-  const fail = (job: FileJob, error: unknown): void => {
-    const { problem } = describeError(error);
-    report(job, 'failed', problem, `failed   ${job.remote}: ${String(problem.detail)} (${String(problem.code)})`);
-  };
+  const progress = new Progress(ctx.output, 'download', ['downloaded', 'exists', 'skipped', 'failed']);
+  const fields = (job: FileJob, extra: Record<string, unknown> = {}) => ({
+    path: relative(process.cwd(), job.local) || job.local,
+    remote: job.remote,
+    file_id: job.file.id,
+    size_in_bytes: job.file.size_in_bytes,
+    ...extra,
+  });
+  const fail = (job: FileJob, error: unknown): void => progress.failed(fields(job), error);
 
   const toFetch: FileJob[] = [];
   for (const job of jobs) {
     const local = await stat(job.local).catch(() => undefined);
     if (!local) toFetch.push(job);
     else if (local.isFile() && local.size === job.file.size_in_bytes) {
-      report(job, 'exists', {}, `exists   ${job.local}`);
-    } else if (options.conflict === 'skip') report(job, 'skipped', { reason: 'conflict' }, `skipped  ${job.local}`);
-    else if (options.conflict === 'keep') {
+      progress.record('exists', fields(job), `exists   ${job.local}`);
+    } else if (options.conflict === 'skip') {
+      progress.record('skipped', fields(job, { reason: 'conflict' }), `skipped  ${job.local}`);
+    } else if (options.conflict === 'keep') {
       job.local = await freeName(job.local);
       toFetch.push(job);
     } else if (options.conflict === 'replace' && local.isFile()) toFetch.push(job);
@@ -106,7 +97,10 @@ export async function download(ctx: Context, sources: string[], destination: str
     }
   }
 
-  progress.begin({ files: toFetch.length, bytes: toFetch.reduce((sum, job) => sum + (job.file.size_in_bytes ?? 0), 0) });
+  progress.begin({
+    files: toFetch.length,
+    bytes: toFetch.reduce((sum, job) => sum + (job.file.size_in_bytes ?? 0), 0),
+  });
   const pool = new Pool(options.concurrency);
   for (const job of toFetch) {
     pool.add(async () => {
@@ -127,7 +121,7 @@ export async function download(ctx: Context, sources: string[], destination: str
           });
         });
         await rename(part, job.local);
-        report(job, 'downloaded', {}, `downloaded ${job.local}`);
+        progress.record('downloaded', fields(job), `downloaded ${job.local}`);
       } catch (error) {
         await rm(part, { force: true });
         fail(job, error);
@@ -137,20 +131,5 @@ export async function download(ctx: Context, sources: string[], destination: str
     });
   }
   await pool.idle();
-  progress.stop();
-
-  const figures = progress.figures();
-  ctx.output.event(
-    {
-      event: 'summary',
-      ...counts,
-      bytes: figures.bytes,
-      seconds: Number(figures.seconds.toFixed(3)),
-      bytes_per_second: Math.round(figures.bytesPerSecond),
-    },
-    () =>
-      `${counts.downloaded} downloaded, ${counts.exists} already there, ${counts.skipped} skipped, ${counts.failed} failed; ` +
-      `${formatBytes(figures.bytes)} in ${figures.seconds.toFixed(1)} s (${formatBytes(figures.bytesPerSecond)}/s)`,
-  );
-  return counts.failed > 0 ? EXIT.partial : EXIT.ok;
+  return progress.summary();
 }

@@ -93,7 +93,8 @@ export async function mv(ctx: Context, sources: string[], destination: string): 
   const drive = new Drive(ctx.client());
   const folder = await drive.folder(destination);
   const moved: Item[] = [];
-  for (const source of sources) moved.push(await patchItem(drive, await itemAt(drive, source), { parent: folder?.id ?? null }));
+  for (const source of sources)
+    moved.push(await patchItem(drive, await itemAt(drive, source), { parent: folder?.id ?? null }));
   ctx.output.result({ moved }, () => moved.map((item) => `moved ${item.name} → ${destination}`).join('\n'));
   return EXIT.ok;
 }
@@ -112,7 +113,11 @@ export async function rm(ctx: Context, paths: string[], options: { recursive?: b
     const item = await itemAt(drive, path);
     if (item.kind === 'folder') {
       if (!options.recursive) {
-        throw new CliError('is_a_folder', `${path} is a folder: rm -r moves it and all in it to the trash.`, EXIT.usage);
+        throw new CliError(
+          'is_a_folder',
+          `${path} is a folder: rm -r moves it and all in it to the trash.`,
+          EXIT.usage,
+        );
       }
       await unwrap(drive.client.DELETE('/drive/{folder_id}', { params: { path: { folder_id: item.id } } }));
     } else await unwrap(drive.client.DELETE('/file/{file_id}', { params: { path: { file_id: item.id } } }));
@@ -122,4 +127,3 @@ export async function rm(ctx: Context, paths: string[], options: { recursive?: b
   ctx.output.result({ deleted }, () => deleted.map((item) => `trashed ${item.path}`).join('\n'));
   return EXIT.ok;
 }
-

@@ -124,7 +124,12 @@ export async function health(ctx: Context): Promise<number> {
   }
   const isReady = readyStatus === 200;
   ctx.output.result(
-    { url: ctx.baseUrl, live: (live as { status?: string })?.status === 'healthy', ready: isReady, checks: ready?.checks ?? {} },
+    {
+      url: ctx.baseUrl,
+      live: (live as { status?: string })?.status === 'healthy',
+      ready: isReady,
+      checks: ready?.checks ?? {},
+    },
     () =>
       `${ctx.baseUrl}: ${isReady ? 'ready' : 'not ready'}` +
       Object.entries(ready?.checks ?? {})

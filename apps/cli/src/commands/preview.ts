@@ -21,13 +21,21 @@ export async function preview(ctx: Context, path: string, options: { output?: st
       const part = `${options.output ?? parse(target.file.name).name}.clouddrive-part`;
       const type = await withRetries(() => getToFile(data.url, part, () => undefined));
       // Named after what it is (JPEG, or WebP for an image with transparency) unless -o names it.
-      const file = options.output ?? `${parse(target.file.name).name}.preview.${/webp/i.test(type ?? '') ? 'webp' : 'jpg'}`;
+      const file =
+        options.output ?? `${parse(target.file.name).name}.preview.${/webp/i.test(type ?? '') ? 'webp' : 'jpg'}`;
       await rename(part, file);
-      ctx.output.result({ file_id: target.file.id, path: file, width: data.width, height: data.height }, () => `saved ${file} (${data.width}×${data.height})`);
+      ctx.output.result(
+        { file_id: target.file.id, path: file, width: data.width, height: data.height },
+        () => `saved ${file} (${data.width}×${data.height})`,
+      );
       return EXIT.ok;
     }
     if (Date.now() > deadline) {
-      throw new CliError('preview_pending', `The preview is still being made after ${options.timeout} s.`, EXIT.unavailable);
+      throw new CliError(
+        'preview_pending',
+        `The preview is still being made after ${options.timeout} s.`,
+        EXIT.unavailable,
+      );
     }
     const seconds = Number(response.headers.get('retry-after')) || 1;
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));

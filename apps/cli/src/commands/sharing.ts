@@ -69,7 +69,9 @@ export async function unshare(
   if (item.permission === 'owner') {
     if (!username && !options.all) throw usageError('Name the user whose access ends, or pass --all.');
     const list = await grants(drive, item);
-    const chosen = options.all ? list : list.filter((grant) => grant.recipient.username.toLowerCase() === username!.toLowerCase());
+    const chosen = options.all
+      ? list
+      : list.filter((grant) => grant.recipient.username.toLowerCase() === username!.toLowerCase());
     if (chosen.length === 0) {
       throw new CliError('share_not_found', `${path} is not shared with ${username}.`, EXIT.notFound);
     }

@@ -10,7 +10,9 @@ async function allTrash(ctx: Context): Promise<TrashItem[]> {
   const items: TrashItem[] = [];
   let cursor: string | undefined;
   do {
-    const page = await unwrap(client.GET('/trash', { params: { query: { limit: 1000, ...(cursor ? { cursor } : {}) } } }));
+    const page = await unwrap(
+      client.GET('/trash', { params: { query: { limit: 1000, ...(cursor ? { cursor } : {}) } } }),
+    );
     items.push(...page.items);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
@@ -35,9 +37,13 @@ async function entries(ctx: Context, refs: string[]): Promise<TrashItem[]> {
   const items = await allTrash(ctx);
   return refs.map((ref) => {
     const { id } = splitPath(ref);
-    const found = id ? items.filter((item) => item.id === id) : items.filter((item) => nameKey(item.name) === nameKey(ref));
-    if (found.length === 0) throw new CliError('trash_item_not_found', `Nothing named ${ref} in the trash.`, EXIT.notFound);
-    if (found.length > 1) throw usageError(`${found.length} entries of the trash are named ${ref}: name one by its id.`);
+    const found = id
+      ? items.filter((item) => item.id === id)
+      : items.filter((item) => nameKey(item.name) === nameKey(ref));
+    if (found.length === 0)
+      throw new CliError('trash_item_not_found', `Nothing named ${ref} in the trash.`, EXIT.notFound);
+    if (found.length > 1)
+      throw usageError(`${found.length} entries of the trash are named ${ref}: name one by its id.`);
     return found[0];
   });
 }

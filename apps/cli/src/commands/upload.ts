@@ -9,13 +9,12 @@ import { opendir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve as resolvePath } from 'node:path';
 import { ApiError, unwrap, type Item, type RequestUpload, type Upload } from '@app/sdk';
 import type { Context } from '../context';
-import { CliError, describeError, EXIT } from '../errors';
+import { CliError, EXIT } from '../errors';
 import { putFile, transferAgents, withRetries } from '../http';
 import { Journal } from '../journal';
-import { formatBytes } from '../output';
 import { mapLimit, Pool } from '../pool';
-import { Progress, type TransferEvent } from '../progress';
-import { Drive, nameKey } from '../remote';
+import { Progress } from '../progress';
+import { Drive, nameKey, type FolderContent } from '../remote';
 
 export type ConflictPolicy = 'fail' | 'skip' | 'keep' | 'replace';
 
@@ -100,23 +99,16 @@ export async function upload(ctx: Context, sources: string[], destination: strin
   }
   for (const job of tree.files) job.parentId = folders.get(job.dir) ?? null;
 
-  const progress = new Progress(ctx.output, 'upload');
-  const counts = { uploaded: 0, exists: 0, skipped: 0, failed: 0 };
-  const report = (job: FileJob, event: string, extra: Record<string, unknown>, human: string): void => {
-    counts[event as keyof typeof counts]++;
-    const document: TransferEvent = {
-      event,
-      path: relative(process.cwd(), job.local) || job.local,
-      remote: job.remote,
-      size_in_bytes: job.size,
-      ...extra,
-    };
-    progress.report(document, () => human);
-  };
-  const fail = (job: FileJob, error: unknown): void => {
-    const { problem } = describeError(error);
-    report(job, 'failed', { ...problem }, `failed   ${job.remote}: ${String(problem.detail)} (${String(problem.code)})`);
-  };
+  const progress = new Progress(ctx.output, 'upload', ['uploaded', 'exists', 'skipped', 'failed']);
+  const fields = (job: FileJob, extra: Record<string, unknown> = {}) => ({
+    path: relative(process.cwd(), job.local) || job.local,
+    remote: job.remote,
+    size_in_bytes: job.size,
+    ...extra,
+  });
+  const fail = (job: FileJob, error: unknown): void => progress.failed(fields(job), error);
+  /** Journal entries to drop at the end: files this run saw settle, or found already there. */
+  const settled = new Set<string>();
 
   // What is already there decides each file: left alone, announced, or sent to its pending URL again.
   const known = journal.entries();
@@ -130,7 +122,8 @@ export async function upload(ctx: Context, sources: string[], destination: strin
     if (existing?.kind === 'folder') {
       fail(job, new CliError('file_name_conflict', `A folder named "${existing.name}" is there.`, EXIT.conflict));
     } else if (existing && existing.size_in_bytes === job.size) {
-      report(job, 'exists', { file_id: existing.id }, `exists   ${job.remote}`);
+      settled.add(existing.id);
+      progress.record('exists', fields(job, { file_id: existing.id }), `exists   ${job.remote}`);
     } else if (existing) {
       decideConflict(job, existing);
     } else if (pending && known.has(pending.id)) {
@@ -149,7 +142,8 @@ export async function upload(ctx: Context, sources: string[], destination: strin
 
   function decideConflict(job: FileJob, existing: Item): void {
     if (options.conflict === 'skip') {
-      report(job, 'skipped', { file_id: existing.id, reason: 'conflict' }, `skipped  ${job.remote} (name taken)`);
+      const extra = { file_id: existing.id, reason: 'conflict' };
+      progress.record('skipped', fields(job, extra), `skipped  ${job.remote} (name taken)`);
     } else if (options.conflict === 'fail') {
       const detail = `"${existing.name}" is there with another size (${existing.size_in_bytes} bytes); --conflict keep|replace|skip decides.`;
       fail(job, new ApiError(409, 'file_name_conflict', detail, { conflicting_file_id: existing.id }));
@@ -165,7 +159,14 @@ export async function upload(ctx: Context, sources: string[], destination: strin
   });
   const agents = transferAgents(options.concurrency);
   const pool = new Pool(options.concurrency);
-  const sent: FileJob[] = [];
+  const confirmations = new Confirmations(drive, (job, item, error) => {
+    settled.add(job.fileId!);
+    if (error) fail(job, error);
+    else {
+      const remote = job.remote.replace(/[^/]*$/, item!.name);
+      progress.record('uploaded', fields(job, { remote, file_id: job.fileId, confirmed: true }), `uploaded ${remote}`);
+    }
+  });
   const send = (job: FileJob): void =>
     pool.add(async () => {
       progress.started(job.local, job.name, job.size);
@@ -189,9 +190,11 @@ export async function upload(ctx: Context, sources: string[], destination: strin
           undefined,
           () => undefined,
         );
-        sent.push(job);
-        if (!options.wait) {
-          report(job, 'uploaded', { file_id: job.fileId, confirmed: false }, `uploaded ${job.remote}`);
+        if (options.wait) confirmations.add(job);
+        else {
+          settled.add(job.fileId!);
+          const extra = { file_id: job.fileId, confirmed: false };
+          progress.record('uploaded', fields(job, extra), `uploaded ${job.remote}`);
         }
       } catch (error) {
         fail(job, error);
@@ -238,69 +241,83 @@ export async function upload(ctx: Context, sources: string[], destination: strin
       announced.forEach(send);
     }
     await pool.idle();
+    progress.stop();
+    await confirmations.settle(options.waitTimeout);
   } finally {
     progress.stop();
     agents.destroy();
+    confirmations.stop();
+    journal.remove(settled);
   }
-
-  if (options.wait) await awaitConfirmations(drive, sent, options.waitTimeout, report, fail);
-  journal.remove(sent.map((job) => job.fileId!));
-
-  const figures = progress.figures();
-  const summary = {
-    event: 'summary',
-    ...counts,
-    bytes: figures.bytes,
-    seconds: Number(figures.seconds.toFixed(3)),
-    bytes_per_second: Math.round(figures.bytesPerSecond),
-  };
-  ctx.output.event(
-    summary,
-    () =>
-      `${counts.uploaded} uploaded, ${counts.exists} already there, ${counts.skipped} skipped, ${counts.failed} failed; ` +
-      `${formatBytes(figures.bytes)} in ${figures.seconds.toFixed(1)} s (${formatBytes(figures.bytesPerSecond)}/s)`,
-  );
-  return counts.failed > 0 ? EXIT.partial : EXIT.ok;
+  return progress.summary();
 }
 
 /**
- * Waits until the workers have confirmed what was sent (the folder's `uploads` no longer lists a new file; a
- * replaced file shows its new size), or refused it (`upload_status: failed`).
+ * Watches what was sent until the workers confirm it (the folder's `uploads` no longer lists a new file; a
+ * replaced file shows its new size) or refuse it (`upload_status: failed`), reading each folder concerned
+ * twice a second while files are sent, so that each is reported as it is confirmed.
  */
-async function awaitConfirmations(
-  drive: Drive,
-  sent: FileJob[],
-  timeoutSeconds: number,
-  report: (job: FileJob, event: string, extra: Record<string, unknown>, human: string) => void,
-  fail: (job: FileJob, error: unknown) => void,
-): Promise<void> {
-  let waiting = [...sent];
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  while (waiting.length > 0) {
-    const parents = [...new Set(waiting.map((job) => job.parentId))];
-    const contents = new Map(
-      await mapLimit(parents, 4, async (parent) => [parent, await drive.content(parent, true)] as const),
-    );
-    waiting = waiting.filter((job) => {
+class Confirmations {
+  private readonly waiting = new Set<FileJob>();
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+
+  constructor(
+    private readonly drive: Drive,
+    private readonly settle_: (job: FileJob, item: Item | undefined, error?: unknown) => void,
+  ) {}
+
+  add(job: FileJob): void {
+    this.waiting.add(job);
+    this.timer ??= setInterval(() => void this.poll(), 500);
+  }
+
+  /** Reads the folders of the files waiting; settles those the workers are done with. */
+  private poll(): Promise<void> {
+    this.polling ??= this.check().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async check(): Promise<void> {
+    const jobs = [...this.waiting];
+    const parents = [...new Set(jobs.map((job) => job.parentId))];
+    let contents: Map<string | null, FolderContent>;
+    try {
+      contents = new Map(
+        await mapLimit(parents, 4, async (parent) => [parent, await this.drive.content(parent, true)] as const),
+      );
+    } catch {
+      return; // The next poll tries again; the deadline bounds it.
+    }
+    for (const job of jobs) {
       const content = contents.get(job.parentId)!;
       const pending = content.uploads.find((item) => item.id === job.fileId);
       const item = content.items.find((candidate) => candidate.id === job.fileId);
       if (pending?.upload_status === 'failed') {
-        fail(job, new CliError('upload_rejected', 'Storage or the workers refused the bytes.', EXIT.failure));
+        this.waiting.delete(job);
+        this.settle_(job, undefined, new CliError('upload_rejected', 'Storage or the workers refused the bytes.'));
       } else if (item && (job.fileConflict !== 'Replace' || item.size_in_bytes === job.size)) {
-        const remote = job.fileConflict === 'Keep' ? job.remote.replace(/[^/]*$/, item.name) : job.remote;
-        report(job, 'uploaded', { file_id: job.fileId, confirmed: true, remote }, `uploaded ${remote}`);
-      } else return true;
-      return false;
-    });
-    if (waiting.length === 0) break;
-    if (Date.now() > deadline) {
-      for (const job of waiting) {
-        const detail = `Sent, but not confirmed within ${timeoutSeconds} s; it may still be.`;
-        fail(job, new CliError('confirmation_timeout', detail, EXIT.unavailable));
+        this.waiting.delete(job);
+        this.settle_(job, item);
       }
-      break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+
+  /** Waits for every file sent, up to `timeoutSeconds` from now; those left are reported as not confirmed. */
+  async settle(timeoutSeconds: number): Promise<void> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    while (this.waiting.size > 0 && Date.now() < deadline) {
+      await this.poll();
+      if (this.waiting.size > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    for (const job of this.waiting) {
+      const detail = `Sent, but not confirmed within ${timeoutSeconds} s; it may still be.`;
+      this.settle_(job, undefined, new CliError('confirmation_timeout', detail, EXIT.unavailable));
+    }
+    this.waiting.clear();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
   }
 }
