@@ -110,8 +110,14 @@ export class Drive {
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== 'folder_not_found') throw error;
     }
-    const download = await unwrap(this.client.GET('/file/{file_id}', { params: { path: { file_id: id } } }));
-    return { kind: 'file', file: download.file, path };
+    try {
+      const download = await unwrap(this.client.GET('/file/{file_id}', { params: { path: { file_id: id } } }));
+      return { kind: 'file', file: download.file, path };
+    } catch (error) {
+      // Neither a folder nor a file the caller may see.
+      if (error instanceof ApiError && error.code === 'file_not_found') throw notFound(path);
+      throw error;
+    }
   }
 
   /** The folder named `name` in the parent: the one there, or a new one (a race to create it is no error). */
