@@ -9,6 +9,8 @@
  *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only);
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
+ * - the command line (bench/cli.ts): 1,000 files of 10 KB and one of 1 GiB uploaded with `clouddrive`, beside a
+ *   Node script with the SDK (`npm run bench -- cli` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
  *   cost (`npm run bench -- logins` runs this part alone, and prints it only).
  *
@@ -27,6 +29,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
+import { cliFigures, cliRows } from './cli';
 import { webFigures, webRows } from './web';
 
 const ROOT = join(__dirname, '..');
@@ -436,6 +439,19 @@ async function webOnly(): Promise<void> {
   }
 }
 
+/** `npm run bench -- cli`: the command line's figures alone, their rows merged into RESULTS.md (the others kept). */
+async function cliOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  try {
+    const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
+    const rows = cliRows(await cliFigures(api.url).finally(() => stop(api)));
+    writeResults(rows);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   console.log('Building…');
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -461,6 +477,7 @@ async function main(): Promise<void> {
     console.log('Sharing (embedded)…');
     const embeddedSharing = await sharingFigures(warm.url, 'embedded');
     const web = await webFigures(warm.url);
+    const cli = await cliFigures(warm.url);
     await stop(warm);
     console.log('Previews and profile photos, one core…');
     const media = await measureMediaInChild();
@@ -498,6 +515,7 @@ async function main(): Promise<void> {
       ...mediaRows(media, previewReady),
       ...sharingRows(embeddedSharing, 'embedded PostgreSQL'),
       ...webRows(web),
+      ...cliRows(cli),
     );
 
     if (postgres) {
@@ -607,7 +625,9 @@ const part = process.argv.includes('sharing')
     ? loginsOnly
     : process.argv.includes('web')
       ? webOnly
-      : main;
+      : process.argv.includes('cli')
+        ? cliOnly
+        : main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
