@@ -425,32 +425,22 @@ async function sharingOnly(): Promise<void> {
   }
 }
 
-/** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
-async function webOnly(): Promise<void> {
+/** One part alone: the build, a fresh embedded API (stopped even when a figure fails), its rows merged into RESULTS.md. */
+async function partOnly(rowsOf: (url: string) => Promise<string[][]>): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
   try {
     const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    // Stopped even when a figure fails: the API is a process of its own.
-    const rows = webRows(await webFigures(api.url).finally(() => stop(api)));
-    writeResults(rows);
+    writeResults(await rowsOf(api.url).finally(() => stop(api)));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-/** `npm run bench -- cli`: the command line's figures alone, their rows merged into RESULTS.md (the others kept). */
-async function cliOnly(): Promise<void> {
-  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
-  try {
-    const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    const rows = cliRows(await cliFigures(api.url).finally(() => stop(api)));
-    writeResults(rows);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
+/** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
+const webOnly = () => partOnly(async (url) => webRows(await webFigures(url)));
+/** `npm run bench -- cli`: the command line's figures alone, merged likewise. */
+const cliOnly = () => partOnly(async (url) => cliRows(await cliFigures(url)));
 
 async function main(): Promise<void> {
   console.log('Building…');

@@ -115,15 +115,8 @@ function counter(onBytes: (bytes: number) => void): Transform {
 async function problemOf(response: IncomingMessage): Promise<ApiError> {
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // S3 answers in XML: the status says enough.
-  }
-  const status = response.statusCode ?? 0;
-  return ApiError.from({ status, statusText: response.statusMessage ?? '' } as Response, body);
+  const status = { status: response.statusCode ?? 0, statusText: response.statusMessage ?? '' };
+  return ApiError.fromText(status, Buffer.concat(chunks).toString('utf8'));
 }
 
 /**
@@ -168,16 +161,7 @@ export async function getToFile(url: string, path: string, onBytes: (bytes: numb
   } catch (error) {
     throw new NetworkError(url, error);
   }
-  if (!response.ok || !response.body) {
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // Not JSON: the status says enough.
-    }
-    throw ApiError.from(response, body);
-  }
+  if (!response.ok || !response.body) throw ApiError.fromText(response, await response.text());
   try {
     await pipeline(Readable.fromWeb(response.body as WebReadableStream), counter(onBytes), createWriteStream(path));
     return response.headers.get('content-type');

@@ -12,7 +12,7 @@ import { confirmPreview, confirmProfilePhoto, confirmUpload, health } from './co
 import { preview } from './commands/preview';
 import { share, shared, shares, unshare } from './commands/sharing';
 import { trashEmpty, trashLs, trashRestore, trashRm } from './commands/trash';
-import { upload, type ConflictPolicy } from './commands/upload';
+import { upload } from './commands/upload';
 
 const VERSION = '0.1.0';
 
@@ -103,40 +103,19 @@ export function program(): Command {
         .argParser(positiveInt(86_400))
         .default(120),
     )
-    .action(
-      run(
-        (
-          ctx,
-          paths: string[],
-          options: { conflict: ConflictPolicy; concurrency: number; wait: boolean; waitTimeout: number },
-        ) => {
-          const { sources, destination } = splitDestination(paths, 'upload');
-          return upload(ctx, sources, destination, options);
-        },
-      ),
-    );
+    .action(transfer('upload', upload));
   cli
     .command('download')
     .description('download files and folders (recursively) into a local directory')
     .argument('<remote...>', 'remote paths, then the local directory')
     .addOption(conflictOption('a local file of that name'))
     .addOption(concurrencyOption())
-    .action(
-      run((ctx, paths: string[], options: { conflict: ConflictPolicy; concurrency: number }) => {
-        const { sources, destination } = splitDestination(paths, 'download');
-        return download(ctx, sources, destination, options);
-      }),
-    );
+    .action(transfer('download', download));
   cli
     .command('mv')
     .description('move files and folders into a folder')
     .argument('<path...>', 'what to move, then the folder (/ for the root)')
-    .action(
-      run((ctx, paths: string[]) => {
-        const { sources, destination } = splitDestination(paths, 'mv');
-        return mv(ctx, sources, destination);
-      }),
-    );
+    .action(transfer('mv', mv));
   cli
     .command('rename')
     .description('rename a file or a folder')
@@ -264,12 +243,15 @@ export function program(): Command {
   return cli;
 }
 
-/** `a b c dest` → sources a b c, destination dest: like cp, the last argument is where they go. */
-function splitDestination(paths: string[], command: string): { sources: string[]; destination: string } {
-  if (paths.length < 2) {
-    throw usageError(`${command} needs what to ${command}, then where to.`);
-  }
-  return { sources: paths.slice(0, -1), destination: paths[paths.length - 1] };
+/** An action of `<what...> <where>`: like cp, the last argument is where the others go. */
+function transfer<O>(
+  command: string,
+  work: (ctx: Context, sources: string[], destination: string, options: O) => Promise<number>,
+) {
+  return run((ctx, paths: string[], options: O) => {
+    if (paths.length < 2) throw usageError(`${command} needs what to ${command}, then where to.`);
+    return work(ctx, paths.slice(0, -1), paths[paths.length - 1], options);
+  });
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {

@@ -80,3 +80,9 @@ export function formatBytes(bytes: number): string {
   }
   return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
+
+/** The start of a listing's line: `d` or `-`, and the size (`-` for a folder), right-aligned. */
+export function kindAndSize(item: { kind: 'file' | 'folder'; size_in_bytes: number | null }): string {
+  const size = item.kind === 'folder' ? '-' : formatBytes(item.size_in_bytes ?? 0);
+  return `${item.kind === 'folder' ? 'd' : '-'} ${size.padStart(9)}`;
+}

@@ -34,6 +34,21 @@ export function splitPath(path: string): { id?: string; names: string[] } {
   return { names: segments };
 }
 
+/** Every page of a keyset-paginated listing, 1,000 at a time: `read` fetches one page from a cursor. */
+export async function allPages<P extends { next_cursor: string | null }, T>(
+  read: (query: { limit: number; cursor?: string }) => Promise<P>,
+  take: (page: P) => T[],
+): Promise<{ first: P; items: T[] }> {
+  const first = await read({ limit: 1000 });
+  const items = [...take(first)];
+  for (let cursor = first.next_cursor; cursor;) {
+    const next = await read({ limit: 1000, cursor });
+    items.push(...take(next));
+    cursor = next.next_cursor;
+  }
+  return { first, items };
+}
+
 const notFound = (path: string): CliError => new CliError('not_found', `Nothing at ${path}.`, EXIT.notFound);
 
 export class Drive {

@@ -2,14 +2,13 @@
 import { unwrap, type Item } from '@app/sdk';
 import type { Context } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
-import { formatBytes } from '../output';
+import { kindAndSize } from '../output';
 import { Drive, parentAndName } from '../remote';
 
 /** One line of a listing: kind, size, last change, name (a folder's name ends with `/`). */
 export function itemLine(item: Item, name: string = item.name): string {
-  const size = item.kind === 'folder' ? '-' : formatBytes(item.size_in_bytes ?? 0);
   const when = item.last_interaction.slice(0, 16).replace('T', ' ');
-  return `${item.kind === 'folder' ? 'd' : '-'} ${size.padStart(9)}  ${when}  ${name}${item.kind === 'folder' ? '/' : ''}`;
+  return `${kindAndSize(item)}  ${when}  ${name}${item.kind === 'folder' ? '/' : ''}`;
 }
 
 const joinPath = (base: string, name: string): string => `${base.replace(/\/+$/, '')}/${name}`;

@@ -24,14 +24,16 @@ async function call(
     headers: { Accept: 'application/json', ...headers, ...(body ? { 'Content-Type': 'application/json' } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const text = await response.text();
-  let parsed: unknown = text;
+  return { response, text: await response.text() };
+}
+
+/** A body that should be JSON; anything else (a proxy's page) as undefined. */
+function parsed(text: string): Record<string, unknown> | undefined {
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text) as Record<string, unknown>;
   } catch {
-    // Not JSON: a proxy's page; the status says enough.
+    return undefined;
   }
-  return { response, body: parsed };
 }
 
 function secret(ctx: Context): Record<string, string> {
@@ -43,10 +45,11 @@ function secret(ctx: Context): Record<string, string> {
 
 /** POSTs an internal callback; the API's answer is the result, its problem the error. */
 async function internal(ctx: Context, path: string, body: Record<string, unknown>): Promise<number> {
-  const { response, body: answer } = await call(ctx, 'POST', path, secret(ctx), body);
-  if (!response.ok) throw ApiError.from(response, answer);
+  const { response, text } = await call(ctx, 'POST', path, secret(ctx), body);
+  if (!response.ok) throw ApiError.fromText(response, text);
+  const answer = parsed(text) ?? {};
   ctx.output.result(answer, () =>
-    Object.entries(answer as Record<string, unknown>)
+    Object.entries(answer)
       .map(([key, value]) => `${key}: ${String(value)}`)
       .join('\n'),
   );
@@ -109,13 +112,13 @@ export function confirmProfilePhoto(
 
 /** GET /health and GET /health/ready: exit 0 when ready, 9 when the API or a dependency is not. */
 export async function health(ctx: Context): Promise<number> {
-  let live: unknown;
-  let ready: { status?: string; checks?: Record<string, string> } | undefined;
+  let live: Record<string, unknown> | undefined;
+  let ready: Record<string, unknown> | undefined;
   let readyStatus = 0;
   try {
-    live = (await call(ctx, 'GET', '/health', {}, undefined, ONCE)).body;
+    live = parsed((await call(ctx, 'GET', '/health', {}, undefined, ONCE)).text);
     const answer = await call(ctx, 'GET', '/health/ready', {}, undefined, ONCE);
-    ready = answer.body as typeof ready;
+    ready = parsed(answer.text);
     readyStatus = answer.response.status;
   } catch (error) {
     if (!(error instanceof NetworkError)) throw error;
@@ -123,16 +126,12 @@ export async function health(ctx: Context): Promise<number> {
     return EXIT.unavailable;
   }
   const isReady = readyStatus === 200;
+  const checks = (ready?.checks ?? {}) as Record<string, string>;
   ctx.output.result(
-    {
-      url: ctx.baseUrl,
-      live: (live as { status?: string })?.status === 'healthy',
-      ready: isReady,
-      checks: ready?.checks ?? {},
-    },
+    { url: ctx.baseUrl, live: live?.status === 'healthy', ready: isReady, checks },
     () =>
       `${ctx.baseUrl}: ${isReady ? 'ready' : 'not ready'}` +
-      Object.entries(ready?.checks ?? {})
+      Object.entries(checks)
         .map(([name, state]) => `\n  ${name}: ${state}`)
         .join(''),
   );

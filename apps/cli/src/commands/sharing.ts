@@ -2,8 +2,8 @@
 import { unwrap, type Item, type Share, type SharedItem } from '@app/sdk';
 import type { Context } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
-import { formatBytes } from '../output';
-import { Drive } from '../remote';
+import { kindAndSize } from '../output';
+import { allPages, Drive } from '../remote';
 
 async function itemAt(drive: Drive, path: string): Promise<Item> {
   const target = await drive.resolve(path);
@@ -45,15 +45,9 @@ export async function shares(ctx: Context, path: string): Promise<number> {
 
 async function sharedWithMe(ctx: Context): Promise<SharedItem[]> {
   const client = ctx.client();
-  const items: SharedItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const query = { limit: 1000, ...(cursor ? { cursor } : {}) };
-    const page = await unwrap(client.GET('/shared-with-me', { params: { query } }));
-    items.push(...page.content);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return items;
+  const read = (query: { limit: number; cursor?: string }) =>
+    unwrap(client.GET('/shared-with-me', { params: { query } }));
+  return (await allPages(read, (page) => page.content)).items;
 }
 
 /** The owner revokes a user's grant (or every grant with --all); a recipient, given no user, leaves the share. */
@@ -92,10 +86,10 @@ export async function shared(ctx: Context): Promise<number> {
   const items = await sharedWithMe(ctx);
   ctx.output.result({ items }, () =>
     items
-      .map((item) => {
-        const size = item.kind === 'folder' ? '-' : formatBytes(item.size_in_bytes ?? 0);
-        return `${item.id}  ${item.kind === 'folder' ? 'd' : '-'} ${size.padStart(9)}  ${item.permission.padEnd(4)}  ${item.owner.username}  ${item.name}`;
-      })
+      .map(
+        (item) =>
+          `${item.id}  ${kindAndSize(item)}  ${item.permission.padEnd(4)}  ${item.owner.username}  ${item.name}`,
+      )
       .join('\n'),
   );
   return EXIT.ok;

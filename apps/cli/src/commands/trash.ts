@@ -2,33 +2,18 @@
 import { unwrap, type Item, type TrashItem } from '@app/sdk';
 import type { Context } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
-import { formatBytes } from '../output';
-import { nameKey, splitPath } from '../remote';
+import { kindAndSize } from '../output';
+import { allPages, nameKey, splitPath } from '../remote';
 
 async function allTrash(ctx: Context): Promise<TrashItem[]> {
   const client = ctx.client();
-  const items: TrashItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await unwrap(
-      client.GET('/trash', { params: { query: { limit: 1000, ...(cursor ? { cursor } : {}) } } }),
-    );
-    items.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return items;
+  const read = (query: { limit: number; cursor?: string }) => unwrap(client.GET('/trash', { params: { query } }));
+  return (await allPages(read, (page) => page.items)).items;
 }
 
 export async function trashLs(ctx: Context): Promise<number> {
   const items = await allTrash(ctx);
-  ctx.output.result({ items }, () =>
-    items
-      .map((item) => {
-        const size = item.kind === 'folder' ? '-' : formatBytes(item.size_in_bytes ?? 0);
-        return `${item.id}  ${item.kind === 'folder' ? 'd' : '-'} ${size.padStart(9)}  ${item.name}`;
-      })
-      .join('\n'),
-  );
+  ctx.output.result({ items }, () => items.map((item) => `${item.id}  ${kindAndSize(item)}  ${item.name}`).join('\n'));
   return EXIT.ok;
 }
 
