@@ -12,7 +12,7 @@ export interface TransferTotals {
   bytes: number;
 }
 
-const NAME_WIDTH = 28;
+const NAME_WIDTH = 20;
 
 function shortName(name: string): string {
   return name.length <= NAME_WIDTH ? name.padEnd(NAME_WIDTH) : '…' + name.slice(name.length - NAME_WIDTH + 1);
@@ -47,9 +47,11 @@ export class Progress {
   ) {
     if (output.interactive && !output.options.quiet) {
       this.bars = new MultiBar(
-        { stream: process.stderr, hideCursor: true, clearOnComplete: false, fps: 8, autopadding: true },
+        { stream: process.stderr, hideCursor: true, clearOnComplete: false, fps: 8, autopadding: true, barsize: 24 },
         Presets.shades_classic,
       );
+      // Ctrl-C: the cursor comes back before the process ends as an interrupted one (128 + SIGINT).
+      process.once('SIGINT', this.interrupted);
     }
   }
 
@@ -57,7 +59,8 @@ export class Progress {
   begin(totals: TransferTotals): void {
     this.totals = totals;
     this.total = this.bars?.create(Math.max(totals.bytes, 1), 0, this.totalPayload(), {
-      format: `${shortName(this.verb)} |{bar}| {percentage}% | {files} | {moved} | {speed} | {left} left`,
+      // What matters most first: a narrow terminal cuts the end of the line.
+      format: `${shortName(this.verb)} |{bar}| {percentage}% | {speed} | {left} left | {files} | {moved}`,
     });
   }
 
@@ -175,9 +178,15 @@ export class Progress {
 
   private stopped = false;
 
+  private readonly interrupted = (): void => {
+    this.stop();
+    process.exit(130);
+  };
+
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    process.removeListener('SIGINT', this.interrupted);
     this.total?.update(this.bytes, this.totalPayload());
     this.bars?.stop();
   }

@@ -149,6 +149,8 @@ export class Drive {
         }),
       );
       (await this.content(parentId)).items.push(created);
+      // A new folder is empty: no need to read it.
+      this.contents.set(created.id, Promise.resolve({ items: [], uploads: [] }));
       return created;
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== 'folder_name_conflict') throw error;

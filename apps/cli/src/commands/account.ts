@@ -64,7 +64,8 @@ export async function logout(ctx: Context, options: { everywhere?: boolean }): P
     // A token already over ends the session as well as a logout would.
     if (!(error instanceof Error && 'status' in error && error.status === 401)) throw error;
   } finally {
-    if (saved) ctx.sessions.clear();
+    // The saved session ends with its token; a CLOUDDRIVE_TOKEN's logout leaves the file alone.
+    if (saved && !ctx.env.token) ctx.sessions.clear();
   }
   ctx.output.result({ signed_out: true, everywhere: !!options.everywhere }, () =>
     options.everywhere ? 'Signed out everywhere.' : 'Signed out.',
