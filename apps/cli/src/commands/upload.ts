@@ -36,6 +36,8 @@ interface FileJob {
   fileConflict?: 'Keep' | 'Replace';
   fileId?: string;
   upload?: Upload;
+  /** Its upload URL is a killed run's, from the journal. */
+  resumed?: boolean;
 }
 
 interface LocalTree {
@@ -130,7 +132,7 @@ export async function upload(ctx: Context, sources: string[], destination: strin
       const entry = known.get(pending.id)!;
       const usable = Date.parse(entry.upload.expires_at) - Date.now() > URL_MARGIN_MS;
       if (usable && entry.size_in_bytes === job.size && pending.upload_status === 'uploading') {
-        Object.assign(job, { fileId: pending.id, upload: entry.upload });
+        Object.assign(job, { fileId: pending.id, upload: entry.upload, resumed: true });
         toSend.push(job);
       } else {
         await drive.cancelUpload(pending.id).catch(() => undefined);
@@ -172,24 +174,22 @@ export async function upload(ctx: Context, sources: string[], destination: strin
       progress.started(job.local, job.name, job.size);
       let moved = 0;
       try {
-        await withRetries(
-          async (attempt) => {
-            progress.rewound(job.local, moved);
-            moved = 0;
-            try {
-              await putFile(job.upload!, job.local, job.size, agents, (bytes) => {
-                moved += bytes;
-                progress.advanced(job.local, bytes);
-              });
-            } catch (error) {
-              // A try that broke after storage kept the bytes: the URL writes once, so the next is refused.
-              if (attempt > 1 && error instanceof ApiError && error.code === 'upload_already_received') return;
-              throw error;
-            }
-          },
-          undefined,
-          () => undefined,
-        );
+        await withRetries(async (attempt) => {
+          progress.rewound(job.local, moved);
+          moved = 0;
+          try {
+            await putFile(job.upload!, job.local, job.size, agents, (bytes) => {
+              moved += bytes;
+              progress.advanced(job.local, bytes);
+            });
+          } catch (error) {
+            // The URL writes once: refused after an earlier try (this run's, or a killed run's with the URL
+            // reused) means those bytes arrived.
+            const landed = attempt > 1 || job.resumed;
+            if (landed && error instanceof ApiError && error.code === 'upload_already_received') return;
+            throw error;
+          }
+        });
         if (options.wait) confirmations.add(job);
         else {
           settled.add(job.fileId!);
