@@ -10,4 +10,4 @@ try {
   process.stderr.write('clouddrive: not built yet: run `npm run build` (or `npm run build:cli`) first.\n');
   process.exit(1);
 }
-cli.main();
+cli.main().then((code) => (process.exitCode = code));

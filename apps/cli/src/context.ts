@@ -2,10 +2,12 @@
  * What every command starts from: the global options, the environment, the saved session, and an SDK client
  * that retries transient failures and sends the token.
  */
+import { relative, resolve } from 'node:path';
 import { readCliEnvironment, type CliEnvironment } from '@app/config/cli';
 import { createCloudDriveClient, type CloudDriveClient } from '@app/sdk';
 import { CliError, EXIT } from './errors';
 import { retryingFetch } from './http';
+import type { Io } from './io';
 import { Output } from './output';
 import { SessionStore, type SavedSession } from './session-store';
 
@@ -23,12 +25,24 @@ export class Context {
 
   constructor(
     readonly options: GlobalOptions,
-    env: CliEnvironment = readCliEnvironment(),
+    readonly io: Io,
   ) {
-    this.env = env;
-    this.sessions = new SessionStore(env.configDir);
+    this.env = readCliEnvironment(io.env);
+    this.sessions = new SessionStore(this.env.configDir);
     this.saved = this.sessions.read();
-    this.output = new Output({ json: !!options.json, quiet: !!options.quiet, noColor: env.noColor });
+    const outputOptions = { json: !!options.json, quiet: !!options.quiet, noColor: this.env.noColor };
+    this.output = new Output(outputOptions, io.stdout, io.stderr);
+  }
+
+  /** A local path as given, from the run's working directory. */
+  local(path: string): string {
+    return resolve(this.io.cwd, path);
+  }
+
+  /** A local path as the events show it: relative to the working directory when below it. */
+  shown(path: string): string {
+    const relativePath = relative(this.io.cwd, path);
+    return relativePath && !relativePath.startsWith('..') ? relativePath : path;
   }
 
   /** The API's origin: --url, else CLOUDDRIVE_URL, else the saved session's. */

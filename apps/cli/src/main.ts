@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Context, type GlobalOptions } from './context';
+import { processIo, type Io } from './io';
 import { EXIT, usageError } from './errors';
 import { download } from './commands/download';
 import { login, logout, quota, whoami } from './commands/account';
@@ -26,21 +27,6 @@ function positiveInt(max: number) {
   };
 }
 
-/** Runs an action with the context of the global options; sets the exit code it answers, or the error's. */
-function run<A extends unknown[]>(action: (ctx: Context, ...args: A) => Promise<number>) {
-  return async (...args: unknown[]): Promise<void> => {
-    const command = args[args.length - 1] as Command;
-    const options = command.optsWithGlobals<GlobalOptions>();
-    let ctx: Context | undefined;
-    try {
-      ctx = new Context(options);
-      process.exitCode = await action(ctx, ...(args.slice(0, -1) as A));
-    } catch (error) {
-      process.exitCode = (ctx ?? new Context({ json: options.json })).output.error(error);
-    }
-  };
-}
-
 const conflictOption = (what: string) =>
   new Option('--conflict <policy>', `when ${what} is there with another size: fail, skip, keep (both), replace`)
     .choices(['fail', 'skip', 'keep', 'replace'])
@@ -48,7 +34,41 @@ const conflictOption = (what: string) =>
 const concurrencyOption = () =>
   new Option('-c, --concurrency <n>', 'files in flight at once').argParser(positiveInt(64)).default(4);
 
-export function program(): Command {
+/**
+ * The commands, for one run: each action's exit code (or its error's, printed) goes to `exit`. Commander's own
+ * messages (help, usage errors) are written to the run's streams.
+ */
+export function program(io: Io, exit: (code: number) => void): Command {
+  /** Runs an action with the context of the global options. */
+  function run<A extends unknown[]>(action: (ctx: Context, ...args: A) => Promise<number>) {
+    return async (...args: unknown[]): Promise<void> => {
+      const command = args[args.length - 1] as Command;
+      const options = command.optsWithGlobals<GlobalOptions>();
+      const ctx = new Context(options, io);
+      try {
+        exit(await action(ctx, ...(args.slice(0, -1) as A)));
+      } catch (error) {
+        exit(ctx.output.error(error));
+      }
+    };
+  }
+
+  /** An action of `<what...> <where>`: like cp, the last argument is where the others go. */
+  function transfer<O>(
+    command: string,
+    work: (ctx: Context, sources: string[], destination: string, options: O) => Promise<number>,
+  ) {
+    return run((ctx, paths: string[], options: O) => {
+      if (paths.length < 2) throw usageError(`${command} needs what to ${command}, then where to.`);
+      return work(ctx, paths.slice(0, -1), paths[paths.length - 1], options);
+    });
+  }
+
+  const output = {
+    writeOut: (text: string) => io.stdout.write(text),
+    writeErr: (text: string) => io.stderr.write(text),
+    outputError: (text: string, write: (text: string) => void) => write(text),
+  };
   const cli = new Command('clouddrive')
     .description('CloudDrive from the command line: files and folders, transfers, sharing, the trash, operations.')
     .version(VERSION)
@@ -57,7 +77,7 @@ export function program(): Command {
     .option('-q, --quiet', 'print only errors and summaries')
     .showHelpAfterError('(clouddrive --help, or clouddrive <command> --help, for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput(output);
 
   cli
     .command('login')
@@ -235,7 +255,7 @@ export function program(): Command {
   for (const command of [cli, ...cli.commands, ...trash.commands, ...ops.commands]) {
     command
       .exitOverride()
-      .configureOutput({ outputError: (text, write) => write(text) })
+      .configureOutput(output)
       .showHelpAfterError(
         `(clouddrive ${command.name() === 'clouddrive' ? '' : command.name() + ' '}--help for usage)`,
       );
@@ -243,26 +263,18 @@ export function program(): Command {
   return cli;
 }
 
-/** An action of `<what...> <where>`: like cp, the last argument is where the others go. */
-function transfer<O>(
-  command: string,
-  work: (ctx: Context, sources: string[], destination: string, options: O) => Promise<number>,
-) {
-  return run((ctx, paths: string[], options: O) => {
-    if (paths.length < 2) throw usageError(`${command} needs what to ${command}, then where to.`);
-    return work(ctx, paths.slice(0, -1), paths[paths.length - 1], options);
-  });
-}
-
-export async function main(argv: string[] = process.argv): Promise<void> {
+/** Runs the command line `argv` (as process.argv: node, script, arguments…); answers the exit code. */
+export async function main(argv: string[] = process.argv, io: Io = processIo()): Promise<number> {
+  let code: number = EXIT.ok;
   try {
-    await program().parseAsync(argv);
+    await program(io, (answered) => (code = answered)).parseAsync(argv);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     // Help and the version are no errors; every other complaint of the parser is a usage error.
     const fine = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
-    process.exitCode = fine ? EXIT.ok : EXIT.usage;
+    code = fine ? EXIT.ok : EXIT.usage;
   }
+  return code;
 }
 
-if (require.main === module) void main();
+if (require.main === module) void main().then((code) => (process.exitCode = code));

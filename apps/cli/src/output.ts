@@ -4,6 +4,7 @@
  * are terminals and --json is off; a pipe or a file gets plain lines.
  */
 import { describeError } from './errors';
+import type { OutStream } from './io';
 
 export interface OutputOptions {
   json: boolean;
@@ -17,8 +18,8 @@ export class Output {
 
   constructor(
     readonly options: OutputOptions,
-    private readonly stdout: NodeJS.WriteStream = process.stdout,
-    private readonly stderr: NodeJS.WriteStream = process.stderr,
+    readonly stdout: OutStream,
+    readonly stderr: OutStream,
   ) {
     this.interactive = !options.json && !!stdout.isTTY && !!stderr.isTTY;
   }

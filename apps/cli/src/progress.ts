@@ -47,7 +47,14 @@ export class Progress {
   ) {
     if (output.interactive && !output.options.quiet) {
       this.bars = new MultiBar(
-        { stream: process.stderr, hideCursor: true, clearOnComplete: false, fps: 8, autopadding: true, barsize: 24 },
+        {
+          stream: output.stderr as NodeJS.WritableStream,
+          hideCursor: true,
+          clearOnComplete: false,
+          fps: 8,
+          autopadding: true,
+          barsize: 24,
+        },
         Presets.shades_classic,
       );
       // Ctrl-C: the cursor comes back before the process ends as an interrupted one (128 + SIGINT).
@@ -135,7 +142,7 @@ export class Progress {
     if (!this.output.interactive) this.output.event(document, () => human);
     else if (event === 'failed') {
       if (this.bars && !this.stopped) this.bars.log(human + '\n');
-      else process.stderr.write(human + '\n');
+      else this.output.stderr.write(human + '\n');
     }
   }
 

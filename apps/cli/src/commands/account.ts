@@ -2,17 +2,18 @@
 import { createInterface } from 'node:readline';
 import { unwrap } from '@app/sdk';
 import { normaliseUrl, type Context } from '../context';
+import type { Io } from '../io';
 import { EXIT, usageError } from '../errors';
 import { formatBytes } from '../output';
 
 /** Reads one line from stdin; on a terminal with `hidden`, without echoing it. */
-async function ask(question: string, hidden = false): Promise<string> {
-  const terminal = process.stdin.isTTY && process.stderr.isTTY;
-  const rl = createInterface({ input: process.stdin, output: terminal ? process.stderr : undefined, terminal });
+async function ask(io: Io, question: string, hidden = false): Promise<string> {
+  const terminal = !!io.stdin.isTTY && !!io.stderr.isTTY;
+  const rl = createInterface({ input: io.stdin, output: terminal ? io.stderr : undefined, terminal });
   if (hidden && terminal) {
     // Echo nothing of what is typed after the question.
     (rl as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = (text: string) => {
-      if (text.startsWith(question)) process.stderr.write(question);
+      if (text.startsWith(question)) io.stderr.write(question);
     };
   }
   try {
@@ -20,7 +21,7 @@ async function ask(question: string, hidden = false): Promise<string> {
       rl.question(question, resolve);
       rl.once('close', () => resolve(undefined));
     });
-    if (hidden && terminal) process.stderr.write('\n');
+    if (hidden && terminal) io.stderr.write('\n');
     if (answer === undefined) throw usageError('No input: stdin ended.');
     return answer;
   } finally {
@@ -35,8 +36,10 @@ export interface LoginOptions {
 
 export async function login(ctx: Context, options: LoginOptions): Promise<number> {
   const url = ctx.baseUrl;
-  const username = options.username ?? (await ask('Username or e-mail: '));
-  const password = options.passwordStdin ? (await ask('')).replace(/\r$/, '') : await ask('Password: ', true);
+  const username = options.username ?? (await ask(ctx.io, 'Username or e-mail: '));
+  const password = options.passwordStdin
+    ? (await ask(ctx.io, '')).replace(/\r$/, '')
+    : await ask(ctx.io, 'Password: ', true);
   if (!username || !password) throw usageError('A username and a password are needed.');
   const client = ctx.anonymousClient();
   const session = await unwrap(client.POST('/login', { body: { username, password } }));

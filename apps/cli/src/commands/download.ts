@@ -5,7 +5,7 @@
  * size is left alone, so running it again resumes; another size follows `--conflict`.
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { extname, join, relative } from 'node:path';
+import { extname, join } from 'node:path';
 import { unwrap, type Item } from '@app/sdk';
 import type { Context } from '../context';
 import { CliError, EXIT } from '../errors';
@@ -39,7 +39,8 @@ async function freeName(path: string): Promise<string> {
   }
 }
 
-export async function download(ctx: Context, sources: string[], destination: string, options: DownloadOptions) {
+export async function download(ctx: Context, sources: string[], target: string, options: DownloadOptions) {
+  const destination = ctx.local(target);
   const drive = new Drive(ctx.client());
   const jobs: FileJob[] = [];
   const dirs: string[] = [];
@@ -71,7 +72,7 @@ export async function download(ctx: Context, sources: string[], destination: str
 
   const progress = new Progress(ctx.output, 'download', ['downloaded', 'exists', 'skipped', 'failed']);
   const fields = (job: FileJob, extra: Record<string, unknown> = {}) => ({
-    path: relative(process.cwd(), job.local) || job.local,
+    path: ctx.shown(job.local),
     remote: job.remote,
     file_id: job.file.id,
     size_in_bytes: job.file.size_in_bytes,

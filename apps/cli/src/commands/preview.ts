@@ -18,12 +18,12 @@ export async function preview(ctx: Context, path: string, options: { output?: st
     });
     if (!response.ok) throw ApiError.from(response, error);
     if (response.status === 200 && data && 'url' in data) {
-      const part = `${options.output ?? parse(target.file.name).name}.clouddrive-part`;
+      const part = ctx.local(`${options.output ?? parse(target.file.name).name}.clouddrive-part`);
       const type = await withRetries(() => getToFile(data.url, part, () => undefined));
       // Named after what it is (JPEG, or WebP for an image with transparency) unless -o names it.
       const file =
         options.output ?? `${parse(target.file.name).name}.preview.${/webp/i.test(type ?? '') ? 'webp' : 'jpg'}`;
-      await rename(part, file);
+      await rename(part, ctx.local(file));
       ctx.output.result(
         { file_id: target.file.id, path: file, width: data.width, height: data.height },
         () => `saved ${file} (${data.width}×${data.height})`,

@@ -6,7 +6,7 @@
  * upload this machine announced (the journal) is sent again to its URL or announced afresh.
  */
 import { opendir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve as resolvePath } from 'node:path';
+import { basename, join } from 'node:path';
 import { ApiError, unwrap, type Item, type RequestUpload, type Upload } from '@app/sdk';
 import type { Context } from '../context';
 import { CliError, EXIT } from '../errors';
@@ -70,10 +70,9 @@ async function scan(sources: string[], remoteBase: string): Promise<LocalTree> {
       }
     }
   };
-  for (const source of sources) {
-    const path = resolvePath(source);
+  for (const path of sources) {
     const info = await stat(path).catch(() => undefined);
-    if (!info) throw new CliError('local_not_found', `No such file or directory: ${source}`, EXIT.notFound);
+    if (!info) throw new CliError('local_not_found', `No such file or directory: ${path}`, EXIT.notFound);
     if (info.isDirectory()) await walk(path, basename(path));
     else addFile(path, info.size, '');
   }
@@ -84,7 +83,10 @@ export async function upload(ctx: Context, sources: string[], destination: strin
   const client = ctx.client();
   const drive = new Drive(client);
   const journal = new Journal(ctx.env.stateDir, ctx.baseUrl);
-  const tree = await scan(sources, destination);
+  const tree = await scan(
+    sources.map((source) => ctx.local(source)),
+    destination,
+  );
   const target = await drive.mkdirp(destination);
   const folders = new Map<string, string | null>([['', target?.id ?? null]]);
 
@@ -103,7 +105,7 @@ export async function upload(ctx: Context, sources: string[], destination: strin
 
   const progress = new Progress(ctx.output, 'upload', ['uploaded', 'exists', 'skipped', 'failed']);
   const fields = (job: FileJob, extra: Record<string, unknown> = {}) => ({
-    path: relative(process.cwd(), job.local) || job.local,
+    path: ctx.shown(job.local),
     remote: job.remote,
     size_in_bytes: job.size,
     ...extra,
