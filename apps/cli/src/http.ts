@@ -18,7 +18,7 @@ export interface RetryPolicy {
   maxMs: number;
 }
 
-/** About 30 s of trying in all: an API restarting, or a short network outage, is waited out. */
+/** Seven tries, 16 s of waits at most: an API restarting, or a short network outage, is waited out. */
 export const RETRY: RetryPolicy = { attempts: 7, firstMs: 250, maxMs: 8_000 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
