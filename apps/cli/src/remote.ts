@@ -72,21 +72,22 @@ export class Drive {
     this.contents.delete(folderId ?? '');
   }
 
-  async page(folderId: string | null, cursor?: string): Promise<Listing> {
-    const query = { limit: 1000, ...(cursor ? { cursor } : {}) };
+  /** One page of a folder's listing (null: the root's); the first carries the unconfirmed uploads. */
+  page(folderId: string | null, query: { limit: number; cursor?: string }): Promise<Listing> {
     return folderId
       ? unwrap(this.client.GET('/drive/{folder_id}', { params: { path: { folder_id: folderId }, query } }))
       : unwrap(this.client.GET('/drive', { params: { query } }));
   }
 
+  firstPage(folderId: string | null, limit: number): Promise<Listing> {
+    return this.page(folderId, { limit });
+  }
+
   private async readContent(folderId: string | null): Promise<FolderContent> {
-    const first = await this.page(folderId);
-    const items = [...first.files_and_folders];
-    for (let cursor = first.next_cursor; cursor;) {
-      const next = await this.page(folderId, cursor);
-      items.push(...next.files_and_folders);
-      cursor = next.next_cursor;
-    }
+    const { first, items } = await allPages(
+      (query) => this.page(folderId, query),
+      (page) => page.files_and_folders,
+    );
     return { items, uploads: first.uploads };
   }
 

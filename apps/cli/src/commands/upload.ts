@@ -14,7 +14,7 @@ import { putFile, transferAgents, withRetries } from '../http';
 import { Journal } from '../journal';
 import { mapLimit, Pool } from '../pool';
 import { Progress } from '../progress';
-import { Drive, nameKey, type FolderContent } from '../remote';
+import { Drive, nameKey, type Unconfirmed } from '../remote';
 
 export type ConflictPolicy = 'fail' | 'skip' | 'keep' | 'replace';
 
@@ -36,6 +36,8 @@ interface FileJob {
   fileConflict?: 'Keep' | 'Replace';
   fileId?: string;
   upload?: Upload;
+  /** The name the API gave the file (another with --conflict keep). */
+  storedName?: string;
   /** Its upload URL is a killed run's, from the journal. */
   resumed?: boolean;
 }
@@ -163,11 +165,12 @@ export async function upload(ctx: Context, sources: string[], destination: strin
   });
   const agents = transferAgents(options.concurrency);
   const pool = new Pool(options.concurrency);
-  const confirmations = new Confirmations(drive, (job, item, error) => {
+  const confirmations = new Confirmations(drive, (job, error) => {
     settled.add(job.fileId!);
     if (error) fail(job, error);
     else {
-      const remote = job.remote.replace(/[^/]*$/, item!.name);
+      // Under its name as the API gave it (`report(1).pdf` with --conflict keep).
+      const remote = job.remote.replace(/[^/]*$/, job.storedName ?? job.name);
       progress.record('uploaded', fields(job, { remote, file_id: job.fileId, confirmed: true }), `uploaded ${remote}`);
     }
   });
@@ -227,7 +230,7 @@ export async function upload(ctx: Context, sources: string[], destination: strin
       for (const result of results) {
         const job = batch[result.index];
         if (result.upload && result.file) {
-          Object.assign(job, { fileId: result.file.id, upload: result.upload });
+          Object.assign(job, { fileId: result.file.id, upload: result.upload, storedName: result.file.name });
           announced.push(job);
         } else {
           const problem = result.error ?? { status: result.status, code: 'unknown', detail: 'Refused.' };
@@ -266,7 +269,7 @@ class Confirmations {
 
   constructor(
     private readonly drive: Drive,
-    private readonly settle_: (job: FileJob, item: Item | undefined, error?: unknown) => void,
+    private readonly settle_: (job: FileJob, error?: unknown) => void,
   ) {}
 
   add(job: FileJob): void {
@@ -280,27 +283,41 @@ class Confirmations {
     return this.polling;
   }
 
+  /**
+   * A new file is confirmed once its folder's `uploads` (on the first page, whatever its `limit`) no longer
+   * lists it: one page of one item per folder is enough to know. A replacement is no pending file: its folder
+   * is read whole, for the file's new size. So is a folder with a full `uploads` (1,000, where older ones may
+   * be left out of it).
+   */
   private async check(): Promise<void> {
     const jobs = [...this.waiting];
     const parents = [...new Set(jobs.map((job) => job.parentId))];
-    let contents: Map<string | null, FolderContent>;
+    const wholeFolder = new Set(jobs.filter((job) => job.fileConflict === 'Replace').map((job) => job.parentId));
+    let pages: Map<string | null, { uploads: Unconfirmed[]; items?: Item[] }>;
     try {
-      contents = new Map(
-        await mapLimit(parents, 4, async (parent) => [parent, await this.drive.content(parent, true)] as const),
+      pages = new Map(
+        await mapLimit(parents, 4, async (parent) => {
+          const first = await this.drive.firstPage(parent, 1);
+          const read = wholeFolder.has(parent) || first.uploads.length >= 1000;
+          return [parent, read ? await this.drive.content(parent, true) : { uploads: first.uploads }] as const;
+        }),
       );
     } catch {
       return; // The next poll tries again; the deadline bounds it.
     }
     for (const job of jobs) {
-      const content = contents.get(job.parentId)!;
-      const pending = content.uploads.find((item) => item.id === job.fileId);
-      const item = content.items.find((candidate) => candidate.id === job.fileId);
+      const { uploads, items } = pages.get(job.parentId)!;
+      const pending = uploads.find((candidate) => candidate.id === job.fileId);
+      const item = items?.find((candidate) => candidate.id === job.fileId);
+      const settled = items
+        ? !!item && (job.fileConflict !== 'Replace' || item.size_in_bytes === job.size)
+        : pending === undefined;
       if (pending?.upload_status === 'failed') {
         this.waiting.delete(job);
-        this.settle_(job, undefined, new CliError('upload_rejected', 'Storage or the workers refused the bytes.'));
-      } else if (item && (job.fileConflict !== 'Replace' || item.size_in_bytes === job.size)) {
+        this.settle_(job, new CliError('upload_rejected', 'Storage or the workers refused the bytes.'));
+      } else if (settled) {
         this.waiting.delete(job);
-        this.settle_(job, item);
+        this.settle_(job);
       }
     }
   }
@@ -314,7 +331,7 @@ class Confirmations {
     }
     for (const job of this.waiting) {
       const detail = `Sent, but not confirmed within ${timeoutSeconds} s; it may still be.`;
-      this.settle_(job, undefined, new CliError('confirmation_timeout', detail, EXIT.unavailable));
+      this.settle_(job, new CliError('confirmation_timeout', detail, EXIT.unavailable));
     }
     this.waiting.clear();
   }
