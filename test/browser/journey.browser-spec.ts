@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { newUserBody } from '@app/testing';
 import { startServerProcess, ServerProcess } from '../support/server-process';
+import { unzip } from '../support/zip';
 import { freePort } from '@app/testing';
 import { launchChromium, row, screenshot, seriousViolations, signUp, watchPage } from './browser';
 
@@ -138,6 +139,17 @@ describe('the web app in a browser', () => {
     // Onto a folder: back into Holiday.
     await row(page, 'photo-1.jpg').dragTo(row(page, 'Holiday'));
     await row(page, 'photo-1.jpg').waitFor({ state: 'detached' });
+
+    // The folder as one zip, everything in it as it is now.
+    const [zip] = await Promise.all([
+      page.waitForEvent('download'),
+      row(page, 'Holiday').getByRole('button', { name: 'Download as zip' }).click(),
+    ]);
+    expect(zip.suggestedFilename()).toBe('Holiday.zip');
+    const entries = await unzip(readFileSync((await zip.path())!));
+    expect(entries.size).toBe(20);
+    expect(entries.get('meeting.txt')).toEqual(readFileSync(join(uploadDir, 'report-1.txt')));
+    expect(entries.get('photo-1.jpg')).toEqual(readFileSync(join(uploadDir, 'photo-1.jpg')));
     await row(page, 'Holiday').getByRole('link', { name: 'Holiday' }).click();
     await row(page, 'photo-1.jpg').waitFor();
   });

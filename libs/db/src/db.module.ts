@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { dataSourceOptions, runMigrations } from './data-source.options';
 import { DatabaseServer, EMBEDDED_POOL_SIZE } from './database.server';
+import { ArchivesRepository } from './repositories/archives.repository';
 import { ItemsRepository } from './repositories/items.repository';
 import { ProfilePhotosRepository } from './repositories/profile-photos.repository';
 import { SharesRepository } from './repositories/shares.repository';
@@ -29,8 +30,8 @@ class DatabaseServerModule {}
         ),
     }),
   ],
-  providers: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository],
-  exports: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository],
+  providers: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository, ArchivesRepository],
+  exports: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository, ArchivesRepository],
 })
 export class DbModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Database');
