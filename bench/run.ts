@@ -7,6 +7,8 @@
  * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
  * - sharing: a folder 20 levels deep in a shared tree listed by its recipient and by its owner, and
  *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only);
+ * - a folder of 2 GB as one zip (bench/archive.ts): throughput beside plain downloads, the API's memory meanwhile
+ *   (`npm run bench -- zip` runs this part alone, and merges its rows into RESULTS.md);
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
  * - the command line (bench/cli.ts): 1,000 files of 10 KB and one of 1 GiB uploaded with `clouddrive`, beside a
@@ -29,6 +31,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
+import { archiveFigures, archiveRows } from './archive';
 import { cliFigures, cliRows } from './cli';
 import { webFigures, webRows } from './web';
 
@@ -412,23 +415,28 @@ async function sharingOnly(): Promise<void> {
 }
 
 /** One part alone: the build, a fresh embedded API (stopped even when a figure fails), its rows merged into RESULTS.md. */
-async function partOnly(rowsOf: (url: string) => Promise<string[][]>): Promise<void> {
+async function partOnly(rowsOf: (api: Started) => Promise<string[][]>): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
   try {
     const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    writeResults(await rowsOf(api.url).finally(() => stop(api)));
+    writeResults(await rowsOf(api).finally(() => stop(api)));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 /** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
-const webOnly = () => partOnly(async (url) => webRows(await webFigures(url)));
+const webOnly = () => partOnly(async (api) => webRows(await webFigures(api.url)));
+/** `npm run bench -- zip`: a folder's zip alone, merged likewise. */
+const zipOnly = () =>
+  partOnly(async (api) =>
+    archiveRows(await archiveFigures(api.url, await tokenFor(api.url), () => rssMiB(api.child.pid!))),
+  );
 /** `npm run bench -- cli`: the command line's figures alone, merged likewise. */
-const cliOnly = () => partOnly(async (url) => cliRows(await cliFigures(url)));
+const cliOnly = () => partOnly(async (api) => cliRows(await cliFigures(api.url)));
 /** `npm run bench -- logins`: the login figures alone, merged likewise. */
-const loginsOnly = () => partOnly(async (url) => loginRows(await loginFigures(url), 'embedded PostgreSQL'));
+const loginsOnly = () => partOnly(async (api) => loginRows(await loginFigures(api.url), 'embedded PostgreSQL'));
 
 async function main(): Promise<void> {
   console.log('Building…');
@@ -455,6 +463,7 @@ async function main(): Promise<void> {
     console.log('Sharing (embedded)…');
     const embeddedSharing = await sharingFigures(warm.url, 'embedded');
     const web = await webFigures(warm.url);
+    const archive = await archiveFigures(warm.url, embeddedToken, () => rssMiB(warm.child.pid!));
     const cli = await cliFigures(warm.url);
     await stop(warm);
     console.log('Previews and profile photos, one core…');
@@ -493,6 +502,7 @@ async function main(): Promise<void> {
       ...mediaRows(media, previewReady),
       ...sharingRows(embeddedSharing, 'embedded PostgreSQL'),
       ...webRows(web),
+      ...archiveRows(archive),
       ...cliRows(cli),
     );
 
@@ -615,15 +625,15 @@ function showInReadme(table: string[]): void {
   execSync('npx prettier --write README.md', { cwd: ROOT, stdio: 'ignore' });
 }
 
-const part = process.argv.includes('sharing')
-  ? sharingOnly
-  : process.argv.includes('logins')
-    ? loginsOnly
-    : process.argv.includes('web')
-      ? webOnly
-      : process.argv.includes('cli')
-        ? cliOnly
-        : main;
+/** `npm run bench -- <part>` runs that part alone; no part, the whole benchmark. */
+const parts: Record<string, () => Promise<void>> = {
+  sharing: sharingOnly,
+  logins: loginsOnly,
+  web: webOnly,
+  zip: zipOnly,
+  cli: cliOnly,
+};
+const part = parts[process.argv.slice(2).find((name) => Object.hasOwn(parts, name)) ?? ''] ?? main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
