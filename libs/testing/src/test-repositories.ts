@@ -1,6 +1,16 @@
 import { Test, TestingModule } from '@nestjs/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, RepositoriesModule, runMigrations } from '@app/db';
+import {
+  dataSourceOptions,
+  Item,
+  ItemsRepository,
+  RepositoriesModule,
+  runMigrations,
+  UploadsRepository,
+  User,
+  UsersRepository,
+} from '@app/db';
 import { createTestDatabase } from './test-database';
 
 /** The repositories and the transaction host over a DataSource, wired as the API wires them (`get` one). */
@@ -13,7 +23,61 @@ export interface TestRepositories {
   /** The repositories, `Transactions` among them. */
   module: TestingModule;
   dataSource: DataSource;
+  make: RowMaker;
   close(): Promise<void>;
+}
+
+/** Users, folders and files made through the repositories themselves, with names no other test uses. */
+export class RowMaker {
+  constructor(private readonly module: TestingModule) {}
+
+  user(quotaBytes = 1_000_000): Promise<User> {
+    const tag = randomBytes(5).toString('hex');
+    return this.module
+      .get(UsersRepository)
+      .create({ username: `user_${tag}`, email: `user.${tag}@example.com`, passwordHash: 'x'.repeat(60), quotaBytes });
+  }
+
+  folder(ownerId: string, parentFolderId: string | null = null, name = `folder ${randomUUID()}`): Promise<Item> {
+    return this.module.get(ItemsRepository).insertFolder({ ownerId, parentFolderId, name });
+  }
+
+  /** A file awaiting its first upload (no quota is reserved: that is the caller's step). */
+  pendingFile(
+    ownerId: string,
+    parentFolderId: string | null = null,
+    { name = `file ${randomUUID()}.txt`, sizeBytes = 100 }: { name?: string; sizeBytes?: number } = {},
+  ): Promise<Item> {
+    const id = randomUUID();
+    return this.module.get(UploadsRepository).insertPendingFile({
+      id,
+      ownerId,
+      parentFolderId,
+      name,
+      type: 'txt',
+      uploadKey: `files/${ownerId}/${id}`,
+      sizeBytes,
+      contentType: 'text/plain',
+      expiresAt: new Date(Date.now() + 60_000),
+      requestedBy: ownerId,
+    });
+  }
+
+  /** A file whose bytes arrived. */
+  async confirmedFile(
+    ownerId: string,
+    parentFolderId: string | null = null,
+    options: { name?: string; sizeBytes?: number } = {},
+  ): Promise<Item> {
+    const pending = await this.pendingFile(ownerId, parentFolderId, options);
+    return this.module.get(UploadsRepository).confirmUpload(pending.id, {
+      sizeBytes: pending.uploadSizeBytes!,
+      contentType: 'text/plain',
+      etag: null,
+      versionId: null,
+      previewStatus: 'unsupported',
+    });
+  }
 }
 
 /**
@@ -38,6 +102,7 @@ export async function openTestRepositories({ poolSize = 1 } = {}): Promise<TestR
   return {
     module,
     dataSource,
+    make: new RowMaker(module),
     close: async () => {
       await module.close();
       await dataSource.destroy();
