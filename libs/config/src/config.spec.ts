@@ -498,13 +498,14 @@ describe('loadWorkersConfig: the standalone workers (receiver, Lambda)', () => {
     expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
   });
 
-  it('reads no API variable: a broken DATABASE_URL, JWT_SECRET or PORT is none of its business', () => {
+  it('reads no API variable: a broken DATABASE_URL, JWT_SECRET, PORT or upload limit is none of its business', () => {
     const config = loadWorkersConfig({
       API_URL: 'http://api:8080',
       LAMBDA_SECRET: SECRET_B,
       DATABASE_URL: 'not a url',
       JWT_SECRET: 'short',
       PORT: 'eighty',
+      MAX_UPLOAD_BYTES: '-1',
     });
     expect(config.workers.apiUrl).toBe('http://api:8080');
     expect(Object.keys(config).sort()).toEqual(['app', 'auth', 'dataDir', 'http', 'log', 'storage', 'workers']);

@@ -15,12 +15,31 @@ export interface WorkersConfig extends Pick<AppConfig, 'app' | 'dataDir' | 'stor
   workers: Pick<AppConfig['workers'], 'apiUrl' | 'receiver' | 'apiRetryBudgetMs'>;
 }
 
+/** All the workers read; the rest (the database, the API's limits and secrets) is none of their business. */
+const WORKERS_VARIABLES = [
+  'DATA_DIR',
+  'S3_BUCKET',
+  'S3_REGION',
+  'AWS_REGION',
+  'S3_ENDPOINT',
+  'S3_FORCE_PATH_STYLE',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'API_URL',
+  'API_RETRY_BUDGET_MS',
+  'LAMBDA_SECRET',
+  'LOG_LEVEL',
+  'WORKERS_PORT',
+  'WORKERS_TOKEN',
+  'HOST',
+];
+
 /** The port the API's defaults assume (the local store's public URL, which the workers never hand out). */
 const API_DEFAULT_PORT = 8080;
 
 /** Reads and validates the workers' variables only; throws a ConfigError naming every wrong one. */
 export function loadWorkersConfig(env: Record<string, string | undefined> = process.env): WorkersConfig {
-  const read = new EnvReader(env);
+  const read = new EnvReader(Object.fromEntries(WORKERS_VARIABLES.map((name) => [name, env[name]])));
   if (read.raw('LAMBDA_SECRET') === undefined) read.require('LAMBDA_SECRET', 'for the workers to call the API');
   if (read.raw('API_URL') === undefined) read.require('API_URL', 'for the workers to call the API');
   const lambdaSecret = read.secret('LAMBDA_SECRET', SECRET_MIN_LENGTH);
