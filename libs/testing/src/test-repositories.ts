@@ -5,6 +5,7 @@ import {
   dataSourceOptions,
   Item,
   ItemsRepository,
+  NewPendingFile,
   RepositoriesModule,
   runMigrations,
   UploadsRepository,
@@ -27,6 +28,32 @@ export interface TestRepositories {
   close(): Promise<void>;
 }
 
+export interface PlannedFileOptions {
+  name?: string;
+  sizeBytes?: number;
+}
+
+/** What a pending file's row is made of: a text file with a name no other test uses, its URL good for a minute. */
+export function plannedFile(
+  ownerId: string,
+  parentFolderId: string | null = null,
+  { name = `file ${randomUUID()}.txt`, sizeBytes = 100 }: PlannedFileOptions = {},
+): NewPendingFile {
+  const id = randomUUID();
+  return {
+    id,
+    ownerId,
+    parentFolderId,
+    name,
+    type: 'txt',
+    uploadKey: `files/${ownerId}/${id}`,
+    sizeBytes,
+    contentType: 'text/plain',
+    expiresAt: new Date(Date.now() + 60_000),
+    requestedBy: ownerId,
+  };
+}
+
 /** Users, folders and files made through the repositories themselves, with names no other test uses. */
 export class RowMaker {
   constructor(private readonly module: TestingModule) {}
@@ -43,31 +70,15 @@ export class RowMaker {
   }
 
   /** A file awaiting its first upload (no quota is reserved: that is the caller's step). */
-  pendingFile(
-    ownerId: string,
-    parentFolderId: string | null = null,
-    { name = `file ${randomUUID()}.txt`, sizeBytes = 100 }: { name?: string; sizeBytes?: number } = {},
-  ): Promise<Item> {
-    const id = randomUUID();
-    return this.module.get(UploadsRepository).insertPendingFile({
-      id,
-      ownerId,
-      parentFolderId,
-      name,
-      type: 'txt',
-      uploadKey: `files/${ownerId}/${id}`,
-      sizeBytes,
-      contentType: 'text/plain',
-      expiresAt: new Date(Date.now() + 60_000),
-      requestedBy: ownerId,
-    });
+  pendingFile(ownerId: string, parentFolderId: string | null = null, options: PlannedFileOptions = {}): Promise<Item> {
+    return this.module.get(UploadsRepository).insertPendingFile(plannedFile(ownerId, parentFolderId, options));
   }
 
   /** A file whose bytes arrived. */
   async confirmedFile(
     ownerId: string,
     parentFolderId: string | null = null,
-    options: { name?: string; sizeBytes?: number } = {},
+    options: PlannedFileOptions = {},
   ): Promise<Item> {
     const pending = await this.pendingFile(ownerId, parentFolderId, options);
     return this.module.get(UploadsRepository).confirmUpload(pending.id, {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { openTestRepositories, TestRepositories } from '@app/testing';
+import { openTestRepositories, plannedFile, TestRepositories } from '@app/testing';
 import { ItemsRepository } from './items.repository';
-import { NewPendingFile, UploadsRepository } from './uploads.repository';
+import { UploadsRepository } from './uploads.repository';
 
 describe('UploadsRepository (real PostgreSQL)', () => {
   let db: TestRepositories;
@@ -14,21 +14,7 @@ describe('UploadsRepository (real PostgreSQL)', () => {
   });
   afterAll(() => db.close());
 
-  const planned = (ownerId: string, name: string, parentFolderId: string | null = null): NewPendingFile => {
-    const id = randomUUID();
-    return {
-      id,
-      ownerId,
-      parentFolderId,
-      name,
-      type: 'txt',
-      uploadKey: `files/${ownerId}/${id}`,
-      sizeBytes: 5,
-      contentType: 'text/plain',
-      expiresAt: new Date(Date.now() + 60_000),
-      requestedBy: ownerId,
-    };
-  };
+  const planned = (ownerId: string, name: string) => plannedFile(ownerId, null, { name });
 
   it('confirms a first upload: its key becomes the bytes, pinned, and the upload is cleared', async () => {
     const owner = await db.make.user();
