@@ -7,7 +7,7 @@ export * from './embedded/embedded-postgres';
 export * from './entities';
 export * from './repositories/users.repository';
 export * from './schema-diff';
-export { Transactions, type DatabaseHost } from './transactions';
+export { Transactions } from './transactions';
 export * from './repositories/access.repository';
 export * from './repositories/items.repository';
 export * from './repositories/previews.repository';

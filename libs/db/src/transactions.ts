@@ -4,11 +4,8 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { EntityManager } from 'typeorm';
 import { Row } from './repositories/item-rows';
 
-/** The host that keeps the open transaction (if any) in the async context: AsyncLocalStorage, via nestjs-cls. */
-export type DatabaseHost = TransactionHost<TransactionalAdapterTypeOrm>;
-
 /**
- * Opens transactions. Everything a repository runs while `work` runs, however deep in the call chain (another
+ * Opens transactions, kept by the transaction host in the async context (AsyncLocalStorage, via nestjs-cls). Everything a repository runs while `work` runs, however deep in the call chain (another
  * service's, the access check's), goes through that transaction's connection; outside one it goes to the pool.
  * Nobody passes a manager by hand, so nobody can forget it: on the embedded database's single connection, a query
  * sent outside an open transaction would wait for that connection for ever. A transaction opened inside another

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { ErrorCode } from '@app/contracts';
 import { Item } from '../entities';
 import { SqlRepository } from '../transactions';
 import { ITEM_COLUMNS, LISTED, RETURNED_COLUMNS, Row, orNameConflict, splitPage, toItem } from './item-rows';
-import { ErrorCode } from '@app/contracts';
 
 export type SortKey = 'name' | 'created_at' | 'last_interaction' | 'size' | 'type';
 export type SortOrder = 'ASC' | 'DESC';

@@ -72,11 +72,10 @@ export class UsersRepository extends SqlRepository {
 
   /** Forgets up to `limit` revoked tokens that expired before `now` (they are refused as expired); answers how many. */
   async forgetExpiredRevocations(now: Date, limit: number): Promise<number> {
-    const [, affected] = (await this.db.query(
+    return this.affected(
       `DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens WHERE expires_at < $1 LIMIT $2)`,
       [now, limit],
-    )) as [unknown, number];
-    return affected;
+    );
   }
 
   /** Ends every token issued so far, every session of the account (they carry an older version); answers the new version, or null without a user. */
@@ -103,8 +102,7 @@ export class UsersRepository extends SqlRepository {
    * cascade); its objects in storage are the caller's to delete. Answers whether there was such a user.
    */
   async delete(id: string): Promise<boolean> {
-    const [, affected] = (await this.db.query('DELETE FROM users WHERE id = $1', [id])) as [unknown, number];
-    return affected === 1;
+    return (await this.affected('DELETE FROM users WHERE id = $1', [id])) === 1;
   }
 
   /** The user whose username or e-mail address is `login`, in any case. */
