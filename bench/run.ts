@@ -10,7 +10,7 @@
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
- *   cost (`npm run bench -- logins` runs this part alone, and prints it only).
+ *   cost (`npm run bench -- logins` runs this part alone, and merges its rows into RESULTS.md).
  *
  * The API runs with RATE_LIMITS_ENABLED=false: the loads are far beyond a client's budgets.
  *
@@ -23,7 +23,7 @@ import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
@@ -375,7 +375,7 @@ async function loginsOnly(): Promise<void> {
     const embedded = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
     const rows = loginRows(await loginFigures(embedded.url), 'embedded PostgreSQL');
     await stop(embedded);
-    printRows(rows);
+    writeResults(rows);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -591,7 +591,8 @@ function writeResults(fresh: string[][]): void {
     '',
     `Written by \`npm run bench\` on ${new Date().toISOString()}; ${DURATION} s per load after a 2 s warm-up; the API logs at LOG_LEVEL=warn.`,
     '',
-    `Machine: ${machine}.`,
+    // The machine is shared: its load says how noisy the figures written last may be.
+    `Machine: ${machine}; load average ${loadavg()[0].toFixed(1)} (1 min) when this was written.`,
     '',
     ...table,
     '',
@@ -599,6 +600,23 @@ function writeResults(fresh: string[][]): void {
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), text);
   console.log('\n' + text);
+  showInReadme(table);
+}
+
+/** The README's benchmark table is the latest run's: the table after its "The latest run:" line, replaced. */
+function showInReadme(table: string[]): void {
+  const path = join(ROOT, 'README.md');
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const start = lines.findIndex((line) => line.trimEnd().endsWith('The latest run:')) + 2;
+  if (start < 2 || !lines[start]?.startsWith('|')) {
+    console.warn('README.md: no benchmark table found after "The latest run:"; left as it was');
+    return;
+  }
+  let end = start;
+  while (lines[end]?.startsWith('|')) end++;
+  lines.splice(start, end - start, ...table);
+  writeFileSync(path, lines.join('\n'));
+  execSync('npx prettier --write README.md', { cwd: ROOT, stdio: 'ignore' });
 }
 
 const part = process.argv.includes('sharing')

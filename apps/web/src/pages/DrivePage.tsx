@@ -24,7 +24,9 @@ type SortBy = 'name' | 'last_interaction' | 'created_at' | 'size';
 type Order = 'ASC' | 'DESC';
 type Modal = { kind: 'new' } | { kind: 'rename' | 'move' | 'share' | 'image'; item: Item } | null;
 
+/** The first page is what fills a screen, quickly; a scroll past it asks for more at once (fewer round trips). */
 const PAGE = 50;
+const MORE = 200;
 const SORTS: { value: SortBy; label: string }[] = [
   { value: 'name', label: 'Name' },
   { value: 'last_interaction', label: 'Modified' },
@@ -130,7 +132,7 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
 
   const fetchPage = useCallback(
     (after: string | null) => {
-      const query = { sort_by: sortBy, order, limit: PAGE, ...(after ? { cursor: after } : {}) };
+      const query = { sort_by: sortBy, order, ...(after ? { cursor: after, limit: MORE } : { limit: PAGE }) };
       return folderId
         ? unwrap(api.GET('/drive/{folder_id}', { params: { path: { folder_id: folderId }, query } }))
         : unwrap(api.GET('/drive', { params: { query } }));
@@ -199,11 +201,12 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
   const sentinel = useEndlessScroll(!!cursor, loadMore);
 
   // Uploads of this tab are in the upload panel: listed there only.
-  const batch = useSyncExternalStore(uploads.subscribe, uploads.snapshot);
+  // The ids alone, as one string: the page renders again when they change, not at every progress event.
+  const uploadingHere = useSyncExternalStore(uploads.subscribe, uploads.fileIds);
   const unfinished = useMemo(() => {
-    const here = new Set(batch.tasks.map((task) => task.fileId));
+    const here = new Set(uploadingHere.split(' '));
     return (listing?.uploads ?? []).filter((file) => !here.has(file.id));
-  }, [listing, batch.tasks]);
+  }, [listing, uploadingHere]);
 
   const act = async (action: () => Promise<void>) => {
     try {
