@@ -30,14 +30,15 @@ const project = {
     '^@app/(config|contracts|db|sdk|storage|testing)$': '<rootDir>/libs/$1/src',
     '^file-type$': '<rootDir>/node_modules/file-type/index.js',
   },
-  testTimeout: 30000,
 };
 
-/** For the whole run: the database servers, and coverage (of every project together). */
+/** For the whole run: the database servers, the tests' timeout, and coverage (of every project together). */
 const global = {
   rootDir: __dirname,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  // A run-wide option: jest reads no testTimeout from a project.
+  testTimeout: 30000,
   collectCoverageFrom: ['apps/**/*.ts', 'libs/**/*.ts', '!**/*.spec.ts', '!**/*-spec.ts', '!apps/api/src/metadata.ts'],
   coverageReporters: ['text-summary', 'text', 'lcov'],
   coverageThreshold: { global: { lines: 85 } },
