@@ -92,16 +92,18 @@ export class RowMaker {
 }
 
 /**
- * A fresh schema of the test server, migrated, and the repositories over it: the integration tier. One connection,
- * by default, as the embedded database has: a query that ran beside an open transaction would wait for ever.
+ * A fresh schema of the test server, migrated, and the repositories over it: the integration tier. The pool has one
+ * connection on the embedded server (as the embedded mode has), four on a PostgreSQL server, where concurrent
+ * statements then really run at once; `poolSize` sets it (1 on a server too: a query that ran beside an open
+ * transaction would then wait for ever, as on the embedded database).
  */
-export async function openTestRepositories({ poolSize = 1 } = {}): Promise<TestRepositories> {
+export async function openTestRepositories({ poolSize }: { poolSize?: number } = {}): Promise<TestRepositories> {
   const database = await createTestDatabase();
   const dataSource = new DataSource(
     dataSourceOptions(database.url, {
       url: database.url,
       secret: undefined,
-      poolSize,
+      poolSize: poolSize ?? (database.env.DATABASE_POOL_SIZE ? Number(database.env.DATABASE_POOL_SIZE) : 4),
       migrateOnStart: true,
       jit: false,
       connectTimeoutMs: 0,
