@@ -4,6 +4,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { AccessRepository } from './repositories/access.repository';
+import { ArchivesRepository } from './repositories/archives.repository';
 import { ItemsRepository } from './repositories/items.repository';
 import { PreviewsRepository } from './repositories/previews.repository';
 import { ProfilePhotosRepository } from './repositories/profile-photos.repository';
@@ -25,6 +26,7 @@ export const REPOSITORIES = [
   AccessRepository,
   SharesRepository,
   ProfilePhotosRepository,
+  ArchivesRepository,
 ];
 
 @Global()

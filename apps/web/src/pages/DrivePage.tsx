@@ -80,8 +80,14 @@ export function useEndlessScroll(more: boolean, loadMore: () => void) {
   return sentinel;
 }
 
-export async function download(item: Pick<Item, 'id'>): Promise<void> {
-  const answer = await unwrap(api.GET('/file/{file_id}', { params: { path: { file_id: item.id } } }));
+export const downloadLabel = (item: Pick<Item, 'kind'>) => (item.kind === 'folder' ? 'Download as zip' : 'Download');
+
+/** A file as it is, a folder as a zip of everything in it (streamed by the API: the page stays). */
+export async function download(item: Pick<Item, 'id' | 'kind'>): Promise<void> {
+  const answer =
+    item.kind === 'folder'
+      ? await unwrap(api.POST('/drive/{folder_id}/archive', { params: { path: { folder_id: item.id } } }))
+      : await unwrap(api.GET('/file/{file_id}', { params: { path: { file_id: item.id } } }));
   // Content-Disposition: attachment: the page stays.
   window.location.assign(answer.url);
 }
@@ -252,9 +258,7 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
     const editable = item.permission !== 'view';
     return (
       <>
-        {item.kind === 'file' && (
-          <IconButton icon="download" label="Download" onClick={() => void act(() => download(item))} />
-        )}
+        <IconButton icon="download" label={downloadLabel(item)} onClick={() => void act(() => download(item))} />
         {item.permission === 'owner' && (
           <IconButton icon="share" label="Share" onClick={() => setModal({ kind: 'share', item })} />
         )}
