@@ -7,6 +7,8 @@
  * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
  * - sharing: a folder 20 levels deep in a shared tree listed by its recipient and by its owner, and
  *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only);
+ * - a folder of 2 GB as one zip (bench/archive.ts): throughput beside plain downloads, the API's memory meanwhile
+ *   (`npm run bench -- zip` runs this part alone, and merges its rows into RESULTS.md);
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
@@ -27,6 +29,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
+import { archiveFigures, archiveRows } from './archive';
 import { webFigures, webRows } from './web';
 
 const ROOT = join(__dirname, '..');
@@ -422,6 +425,21 @@ async function sharingOnly(): Promise<void> {
   }
 }
 
+/** `npm run bench -- zip`: a folder's zip alone, its rows merged into RESULTS.md (the others kept). */
+async function zipOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  try {
+    const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
+    const figures = await archiveFigures(api.url, await tokenFor(api.url), () => rssMiB(api.child.pid!)).finally(() =>
+      stop(api),
+    );
+    writeResults(archiveRows(figures));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 /** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
 async function webOnly(): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -461,6 +479,7 @@ async function main(): Promise<void> {
     console.log('Sharing (embedded)…');
     const embeddedSharing = await sharingFigures(warm.url, 'embedded');
     const web = await webFigures(warm.url);
+    const archive = await archiveFigures(warm.url, embeddedToken, () => rssMiB(warm.child.pid!));
     await stop(warm);
     console.log('Previews and profile photos, one core…');
     const media = await measureMediaInChild();
@@ -498,6 +517,7 @@ async function main(): Promise<void> {
       ...mediaRows(media, previewReady),
       ...sharingRows(embeddedSharing, 'embedded PostgreSQL'),
       ...webRows(web),
+      ...archiveRows(archive),
     );
 
     if (postgres) {
@@ -625,7 +645,9 @@ const part = process.argv.includes('sharing')
     ? loginsOnly
     : process.argv.includes('web')
       ? webOnly
-      : main;
+      : process.argv.includes('zip')
+        ? zipOnly
+        : main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

@@ -5,7 +5,7 @@ import { AppError } from '@app/contracts';
 import { Item, ItemsRepository, QuotaRepository, Transactions, TrashRepository, UploadsRepository } from '@app/db';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
-import { toProblem } from '../../common/errors/problem';
+import { itemProblem } from '../../common/errors/problem';
 import { AppValidationPipe } from '../../common/validation/validation.pipe';
 import { AccessService } from '../access/access.service';
 import { extensionOf, ItemDto, ItemView, keepName, presentItem, splitName, toUploadDto, UploadDto } from '../items';
@@ -20,9 +20,7 @@ const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /** One item's failure in a batch: the status it alone would have had, and its problem document. */
 function failure(index: number, error: unknown): UploadResultDto {
-  // Ours (even a 507) belong to the item; anything unexpected fails the request as a whole.
-  if (!(error instanceof AppError)) throw error;
-  const problem = toProblem(error);
+  const problem = itemProblem(error);
   return { index, status: problem.status, error: problem };
 }
 /** "Keep" picks a free name, then inserts; a concurrent upload may take it first, so it tries again. */
