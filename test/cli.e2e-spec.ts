@@ -342,6 +342,9 @@ describe('the clouddrive command line', () => {
       expect((await runCli(['upload', 'only-one-argument'], anonymous)).code).toBe(2);
       expect((await runCli(['ls', '--bogus'], anonymous)).code).toBe(2);
       expect((await runCli(['--version'], anonymous)).code).toBe(0);
+      expect((await runCli(['trash', '--help'], anonymous)).code).toBe(0);
+      // A command missing: the help is shown, as a usage error.
+      expect((await runCli(['trash'], anonymous)).code).toBe(2);
       const notSignedIn = await runCli(['ls'], anonymous);
       expect(notSignedIn.code).toBe(3);
       expect(notSignedIn.stderr).toMatch(/^clouddrive: Not signed in.*\(not_signed_in\)\n$/);

@@ -270,9 +270,9 @@ export async function main(argv: string[] = process.argv, io: Io = processIo()):
     await program(io, (answered) => (code = answered)).parseAsync(argv);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    // Help and the version are no errors; every other complaint of the parser is a usage error.
-    const fine = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
-    code = fine ? EXIT.ok : EXIT.usage;
+    // Asked-for help and the version are no errors; any other complaint of the parser (help shown because a
+    // command is missing included) is a usage error.
+    code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   return code;
 }
