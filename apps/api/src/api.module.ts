@@ -27,7 +27,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config),
         DbModule,
-        StorageModule.forRoot(config),
+        StorageModule.forRoot(config, config.auth.jwtSecret),
         RateLimitModule,
         AuthModule,
         FoldersModule,

@@ -6,3 +6,4 @@ export * from './test-images';
 export * from './free-port';
 export * from './postgres-cluster';
 export * from './test-media';
+export * from './test-repositories';
