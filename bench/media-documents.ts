@@ -14,6 +14,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ImageResizer } from '../apps/workers/src/media/image-resizer';
 import { PdfRenderer } from '../apps/workers/src/media/pdf-renderer';
+import { httpRangeSource } from '../apps/workers/src/media/range-relay';
 import { VideoPoster } from '../apps/workers/src/media/video-poster';
 import { startS3rver } from '../libs/testing/src/s3rver';
 import { pdfDocument, testFfmpeg } from '@app/testing';
@@ -82,7 +83,7 @@ async function measure(
     let size = '';
     let bytesRead = 0;
     const timing = await timed(VIDEO_RUNS, async () => {
-      const frame = await posters.poster(url, 'video/mp4');
+      const frame = await posters.poster(httpRangeSource(url), 'video/mp4');
       const preview = await resizer.preview(frame.png);
       size = `${preview.width}×${preview.height}`;
       bytesRead = frame.bytesRead;

@@ -2,24 +2,58 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ObjectStorage } from '@app/storage';
 
 /** The first range fetched for a request, doubled for each next one up to the largest. */
 const FIRST_WINDOW_BYTES = 256 * 1024;
 const LARGEST_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** Thrown when storage answers the relay with something else than the part it asked for. */
-class UnexpectedAnswer extends Error {}
+export class UnexpectedAnswer extends Error {}
+
+/** Where the relay reads: bytes `start`…`end` (both included) of the object, and the object's size. */
+export type RangeSource = (
+  start: number,
+  end: number,
+  signal: AbortSignal,
+) => Promise<{ bytes: Buffer; total: number }>;
 
 /**
- * Lends ffmpeg a loopback URL that answers its requests from a presigned GET: Node, not ffmpeg, resolves storage's
- * name and speaks TLS to it (the npm package's static ffmpeg crashes resolving host names, and checks no
- * certificate). A request for `bytes=N-` is answered as storage would (206, the rest of the object), but its bytes
+ * An object in storage as a source: each part is a ranged read through the storage port (on S3 a GetObject with a
+ * Range header, signed by the workers' own credentials; on the embedded store, a read of the file's bytes).
+ */
+export function storageRangeSource(storage: ObjectStorage, key: string, size: number): RangeSource {
+  return async (start, end) => {
+    if (start >= size) throw new UnexpectedAnswer(`Byte ${start} is past the end`);
+    const bytes = await storage.read(key, { start, end: Math.min(end, size - 1) });
+    if (!bytes) throw new UnexpectedAnswer('The object is gone');
+    return { bytes, total: size };
+  };
+}
+
+/** A presigned GET (or any HTTP URL that answers ranges) as a source: each part is a GET with a Range header. */
+export function httpRangeSource(url: string): RangeSource {
+  return async (start, end, signal) => {
+    const answer = await fetch(url, { headers: { range: `bytes=${start}-${end}` }, signal });
+    const total = /\/(\d+)$/.exec(answer.headers.get('content-range') ?? '')?.[1];
+    if (answer.status !== 206 || total === undefined) {
+      await answer.body?.cancel();
+      throw new UnexpectedAnswer(`Storage answered ${answer.status}`);
+    }
+    return { bytes: Buffer.from(await answer.arrayBuffer()), total: Number(total) };
+  };
+}
+
+/**
+ * Lends ffmpeg a loopback URL that answers its requests from a source of byte ranges (storage, or a presigned
+ * GET): Node, not ffmpeg, reaches storage (the npm package's static ffmpeg crashes resolving host names, and
+ * checks no certificate; nor could it sign a request). A request for `bytes=N-` is answered as storage would (206, the rest of the object), but its bytes
  * are fetched a window at a time (256 KiB, doubling up to 4 MiB), each only once ffmpeg has taken the previous
  * one: when ffmpeg hangs up after the few hundred kilobytes it needed, little more was read from storage. At most
  * `maxBytes` are fetched in all.
  */
 export async function withRangeRelay<T>(
-  source: string,
+  source: RangeSource,
   maxBytes: number,
   use: (url: string) => Promise<T>,
 ): Promise<{ result: T; bytesRelayed: number }> {
@@ -28,15 +62,9 @@ export async function withRangeRelay<T>(
 
   async function fetchPart(start: number, end: number, signal: AbortSignal) {
     if (relayed > maxBytes) throw new UnexpectedAnswer(`More than ${maxBytes} bytes read`);
-    const answer = await fetch(source, { headers: { range: `bytes=${start}-${end}` }, signal });
-    const total = /\/(\d+)$/.exec(answer.headers.get('content-range') ?? '')?.[1];
-    if (answer.status !== 206 || total === undefined) {
-      await answer.body?.cancel();
-      throw new UnexpectedAnswer(`Storage answered ${answer.status}`);
-    }
-    const bytes = Buffer.from(await answer.arrayBuffer());
-    relayed += bytes.length;
-    return { bytes, total: Number(total), type: answer.headers.get('content-type') };
+    const part = await source(start, end, signal);
+    relayed += part.bytes.length;
+    return part;
   }
 
   async function relay(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -64,7 +92,6 @@ export async function withRangeRelay<T>(
       'content-length': String(last - start + 1),
       'accept-ranges': 'bytes',
       ...(request.headers.range ? { 'content-range': `bytes ${start}-${last}/${first.total}` } : {}),
-      ...(first.type ? { 'content-type': first.type } : {}),
     });
     let part = first.bytes;
     let offset = start;

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { BLUE, ClipContainer, encodeClip, RangeServer, rangeServer, RED, Rgb } from '@app/testing';
 import { ImageError } from './image-resizer';
+import { httpRangeSource } from './range-relay';
 import { parseReport, VideoPoster } from './video-poster';
 
 /** A PNG's size and mean colour. */
@@ -36,7 +37,7 @@ describe('VideoPoster (ffmpeg over HTTP ranges)', () => {
     'takes the %s poster frame 10 %% in (red, where the first frame is blue), and reads its duration and size',
     async (container) => {
       const clip = await encodeClip({ container, seconds: 10, width: 320, height: 240 });
-      const frame = await posters.poster(await serve(clip), TYPES[container]);
+      const frame = await posters.poster(httpRangeSource(await serve(clip)), TYPES[container]);
       expect({ duration: Math.round(frame.durationSeconds!), width: frame.width, height: frame.height }).toEqual({
         duration: 10,
         width: 320,
@@ -51,21 +52,21 @@ describe('VideoPoster (ffmpeg over HTTP ranges)', () => {
 
   it('takes the first frame of a clip shorter than a second', async () => {
     const clip = await encodeClip({ seconds: 0.5 });
-    const frame = await posters.poster(await serve(clip), 'video/mp4');
+    const frame = await posters.poster(httpRangeSource(await serve(clip)), 'video/mp4');
     expect(near((await look(frame.png)).middle, BLUE)).toBe(true);
     expect(frame.durationSeconds).toBeCloseTo(0.5, 1);
   });
 
   it('takes the first frame when no keyframe follows the 10 % mark (one keyframe, at the start)', async () => {
     const clip = await encodeClip({ seconds: 4, keyframeSeconds: 100 });
-    const frame = await posters.poster(await serve(clip), 'video/mp4');
+    const frame = await posters.poster(httpRangeSource(await serve(clip)), 'video/mp4');
     expect(near((await look(frame.png)).middle, BLUE)).toBe(true);
   });
 
   it('shrinks a 720p frame inside 400×400 and reads a clip whose index is at its end by range, not whole', async () => {
     const clip = await encodeClip({ container: 'mov', seconds: 40, width: 1280, height: 720, audio: 'uncompressed' });
     expect(clip.length).toBeGreaterThan(100 * 1024 * 1024);
-    const frame = await posters.poster(await serve(clip), 'video/quicktime');
+    const frame = await posters.poster(httpRangeSource(await serve(clip)), 'video/quicktime');
     const seen = await look(frame.png);
     expect([seen.width, seen.height]).toEqual([400, 225]);
     expect([frame.width, frame.height]).toEqual([1280, 720]);
@@ -81,19 +82,29 @@ describe('VideoPoster (ffmpeg over HTTP ranges)', () => {
 
   it('calls bytes that are no video corrupt, and a type it does not read unsupported', async () => {
     const url = await serve(Buffer.from('not a video at all, just text '.repeat(100)));
-    await expect(posters.poster(url, 'video/mp4')).rejects.toMatchObject({ name: 'ImageError', reason: 'corrupt' });
-    await expect(posters.poster(url, 'video/webm')).rejects.toMatchObject({ name: 'ImageError', reason: 'corrupt' });
-    await expect(posters.poster(url, 'video/x-msvideo')).rejects.toMatchObject({ reason: 'unsupported' });
+    await expect(posters.poster(httpRangeSource(url), 'video/mp4')).rejects.toMatchObject({
+      name: 'ImageError',
+      reason: 'corrupt',
+    });
+    await expect(posters.poster(httpRangeSource(url), 'video/webm')).rejects.toMatchObject({
+      name: 'ImageError',
+      reason: 'corrupt',
+    });
+    await expect(posters.poster(httpRangeSource(url), 'video/x-msvideo')).rejects.toMatchObject({
+      reason: 'unsupported',
+    });
   });
 
   it('reads a presigned URL by its host name (Node resolves it; the static ffmpeg cannot)', async () => {
     const url = (await serve(await encodeClip({ seconds: 2 }))).replace('127.0.0.1', 'localhost');
-    expect((await posters.poster(url, 'video/mp4')).width).toBe(320);
+    expect((await posters.poster(httpRangeSource(url), 'video/mp4')).width).toBe(320);
   });
 
   it('opens nothing but HTTP(S): a file path or another protocol is refused', async () => {
-    await expect(posters.poster('file:///etc/hostname', 'video/mp4')).rejects.toBeInstanceOf(ImageError);
-    await expect(posters.poster('/etc/hostname', 'video/mp4')).rejects.toBeInstanceOf(ImageError);
+    await expect(posters.poster(httpRangeSource('file:///etc/hostname'), 'video/mp4')).rejects.toBeInstanceOf(
+      ImageError,
+    );
+    await expect(posters.poster(httpRangeSource('/etc/hostname'), 'video/mp4')).rejects.toBeInstanceOf(ImageError);
   });
 });
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { IMAGE_EDGE } from '@app/contracts';
 import { ImageError } from './image-resizer';
-import { withRangeRelay } from './range-relay';
+import { RangeSource, withRangeRelay } from './range-relay';
 
 /** The video types the workers make a poster frame of, and the ffmpeg demuxer each is read with (never guessed). */
 export const VIDEO_DEMUXERS: Readonly<Record<string, string>> = {
@@ -61,11 +61,11 @@ export class VideoPoster {
   /** Found on first use: a function that never sees a video (profile photos) ships no ffmpeg. */
   private binary?: string;
 
-  async poster(url: string, contentType: string): Promise<VideoPosterFrame> {
+  async poster(source: RangeSource, contentType: string): Promise<VideoPosterFrame> {
     const demuxer = VIDEO_DEMUXERS[contentType];
     if (!demuxer) throw new ImageError('unsupported', `No poster frames of ${contentType}`);
     const deadline = Date.now() + POSTER_TIMEOUT_MS;
-    const { result, bytesRelayed } = await withRangeRelay(url, MAX_READ_BYTES, (local) =>
+    const { result, bytesRelayed } = await withRangeRelay(source, MAX_READ_BYTES, (local) =>
       this.posterOf(local, demuxer, deadline),
     );
     return { ...result, bytesRead: bytesRelayed };

@@ -12,11 +12,9 @@ import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
 import { ImageError, ImageResizer, MAX_PREVIEW_SOURCE_BYTES, RenderedImage } from '../media/image-resizer';
 import { PdfRenderer } from '../media/pdf-renderer';
+import { storageRangeSource } from '../media/range-relay';
 import { VideoPoster } from '../media/video-poster';
 import { withRetries } from './retry';
-
-/** How long ffmpeg's presigned GET of a video stays valid (its runs are killed well before). */
-const VIDEO_URL_SECONDS = 300;
 
 /** A rendered preview, and what was learnt of the file on the way (a video's length and frame size). */
 interface MadePreview {
@@ -30,7 +28,7 @@ export type PreviewResult = PreviewOutcome | 'gone';
 /**
  * A confirmed file's preview, inside 400×400, stored at `previews/{owner}/{file}`, then the API told: an image
  * resized, a PDF's first page rendered (both read whole, up to 64 MiB), a video's poster frame (ffmpeg reads the
- * ranges it needs through a presigned GET, whatever the video's size). A storage hiccup is retried with backoff before the preview is called failed; a store
+ * ranges it needs through the storage port, whatever the video's size). A storage hiccup is retried with backoff before the preview is called failed; a store
  * that stays unreachable fails the event instead (it is delivered again), leaving the preview pending.
  * `retry`: whether a preview found stale (the file replaced meanwhile) is made again from the new bytes.
  */
@@ -108,21 +106,13 @@ export class PreviewMaker {
   /** The preview of the object's bytes; null when the object is gone. */
   private async render(source: PreviewSource, objectKey: string, contentType: string): Promise<MadePreview | null> {
     if (source === 'video') {
-      // Whether the object is there is asked first: ffmpeg's own 404 would read as a broken video.
-      if (!(await withRetries(() => this.storage.head(objectKey)))) return null;
-      const url = await this.storage.presignDownload({
-        key: objectKey,
-        fileName: 'video',
-        expiresInSeconds: VIDEO_URL_SECONDS,
-      });
-      const frame = await this.videos.poster(url.url, contentType);
+      // Whether the object is there is asked first: a read that finds nothing would pass for a broken video.
+      const head = await withRetries(() => this.storage.head(objectKey));
+      if (!head) return null;
+      const frame = await this.videos.poster(storageRangeSource(this.storage, objectKey, head.sizeBytes), contentType);
       return {
         image: await this.resizer.preview(frame.png),
-        facts: {
-          ...durationOf(frame.durationSeconds),
-          media_width: frame.width,
-          media_height: frame.height,
-        },
+        facts: { ...durationOf(frame.durationSeconds), media_width: frame.width, media_height: frame.height },
       };
     }
     const bytes = await withRetries(() => this.storage.read(objectKey));
