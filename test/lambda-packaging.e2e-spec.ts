@@ -183,21 +183,28 @@ describe('Lambda packaging: the built zips run their handlers', () => {
     expect(image.exif).toBeUndefined();
   });
 
-  it('files: previews a PDF’s first page (pdf.js in its child process, from the zip)', async () => {
+  it('files: previews a PDF’s first page (pdf.js in its child process) and a video’s poster frame (ffmpeg), from the zip', async () => {
     const drive = new FileDrive(t.http, await registerAndLogin(t.http));
-    const bytes = await pdfDocument();
-    const { file, upload } = await drive.startUpload('letter.pdf', bytes);
-    await sendBytes(upload, bytes);
-    const run = await invoke('files', objectKeys.file(drive.account.id, file.id));
-    expect(run).toMatchObject({ code: 0, result: [{ outcome: 'confirmed, preview ready' }] });
-    const preview = await t.http.get(`/image-preview/${file.id}`).set(drive.auth);
-    expectStatus(preview, 200);
-    expect({ width: preview.body.width, height: preview.body.height }).toEqual({ width: 309, height: 400 });
+    const files = [
+      { name: 'letter.pdf', bytes: await pdfDocument(), size: { width: 309, height: 400 } },
+      {
+        name: 'clip.webm',
+        bytes: await encodeClip({ container: 'webm', seconds: 3, width: 640, height: 480 }),
+        size: { width: 400, height: 300 },
+      },
+    ];
+    for (const { name, bytes, size } of files) {
+      const { file, upload } = await drive.startUpload(name, bytes);
+      await sendBytes(upload, bytes);
+      const run = await invoke('files', objectKeys.file(drive.account.id, file.id));
+      expect({ name, ...run }).toMatchObject({ name, code: 0, result: [{ outcome: 'confirmed, preview ready' }] });
+      const preview = await t.http.get(`/image-preview/${file.id}`).set(drive.auth);
+      expectStatus(preview, 200);
+      expect({ name, width: preview.body.width, height: preview.body.height }).toEqual({ name, ...size });
+    }
   }, 60_000);
 
-  // A poster frame is read through a presigned GET that this setup (the local store, whose URLs only the API can
-  // sign) cannot give a function: the zip's ffmpeg is run as the function would run it, on a clip on disk.
-  it('files: carries an ffmpeg that runs from the unpacked zip and decodes a clip', async () => {
+  it('files: carries an ffmpeg that runs from the unpacked zip', async () => {
     const dir = join(unpacked.files, 'node_modules', '@ffmpeg-installer', `linux-${process.arch}`);
     const clip = join(outDir, 'clip.webm');
     writeFileSync(clip, await encodeClip({ container: 'webm', seconds: 2 }));
