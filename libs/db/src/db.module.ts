@@ -6,6 +6,7 @@ import { dataSourceOptions, runMigrations } from './data-source.options';
 import { DatabaseServer, EMBEDDED_POOL_SIZE } from './database.server';
 import { ItemsRepository } from './repositories/items.repository';
 import { ProfilePhotosRepository } from './repositories/profile-photos.repository';
+import { SearchRepository } from './repositories/search.repository';
 import { SharesRepository } from './repositories/shares.repository';
 import { UsersRepository } from './repositories/users.repository';
 
@@ -29,8 +30,8 @@ class DatabaseServerModule {}
         ),
     }),
   ],
-  providers: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository],
-  exports: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository],
+  providers: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository, SearchRepository],
+  exports: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository, SearchRepository],
 })
 export class DbModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Database');

@@ -9,3 +9,4 @@ export * from './schema-diff';
 export * from './repositories/items.repository';
 export * from './repositories/profile-photos.repository';
 export * from './repositories/shares.repository';
+export * from './repositories/search.repository';

@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PathEntry } from './items.repository';
+import { grantsCtes, standingSql } from './access-rule';
+import { ITEM_COLUMNS, LISTED, Row, splitPage, toItem } from './item-rows';
+import { ItemAccess, Standing } from './shares.repository';
+
+/** Whose items a search looks at: the caller's own, those of others shared with them, or both. */
+export const SEARCH_OWNERS = ['mine', 'shared', 'all'] as const;
+export type SearchOwner = (typeof SEARCH_OWNERS)[number];
+
+/**
+ * The families of content types a search can ask for, by the content type sniffed from a file's bytes (its
+ * parameters, such as `; charset=utf-8`, ignored; `%` is any rest). Folders belong to none.
+ */
+export const CONTENT_FAMILIES = {
+  image: ['image/%'],
+  pdf: ['application/pdf'],
+  video: ['video/%'],
+  audio: ['audio/%'],
+  text: [
+    'text/%',
+    'application/json',
+    'application/xml',
+    'application/yaml',
+    'application/x-yaml',
+    'application/toml',
+    'application/javascript',
+    'application/x-sh',
+    'application/sql',
+  ],
+  archive: [
+    'application/zip',
+    'application/x-zip-compressed',
+    'application/x-tar',
+    'application/gzip',
+    'application/x-gzip',
+    'application/x-bzip2',
+    'application/x-xz',
+    'application/zstd',
+    'application/x-7z-compressed',
+    'application/vnd.rar',
+    'application/x-rar-compressed',
+    'application/java-archive',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+export type ContentFamily = keyof typeof CONTENT_FAMILIES;
+
+/** Where a search page resumes: the last hit's relevance, lower-cased name and id. */
+export interface SearchCursor {
+  rank: number;
+  name: string;
+  id: string;
+}
+
+export interface SearchQuery {
+  userId: string;
+  /** What the names must contain (NFC, trimmed); case and accents do not count. */
+  text: string;
+  owner: SearchOwner;
+  kind?: 'file' | 'folder';
+  family?: ContentFamily;
+  /** Inclusive bounds on last_interaction. */
+  lastInteractionFrom?: Date;
+  lastInteractionTo?: Date;
+  /** Inclusive bounds on a file's size (folders have none: a bound leaves them out). */
+  sizeFrom?: number;
+  sizeTo?: number;
+  /** Only what is below this folder, at any depth (the caller may see the folder: checked before). */
+  within?: { folderId: string; ownerId: string };
+  limit: number;
+  after?: SearchCursor;
+}
+
+/** A hit: the item, the caller's standing on it, and its relevance. */
+export interface SearchHit extends ItemAccess {
+  standing: Standing;
+}
+
+export interface SearchPage {
+  hits: SearchHit[];
+  next: SearchCursor | undefined;
+}
+
+/** Relevance, best first: the whole name, its start, the start of one of its words, anywhere in it. */
+export const RELEVANCE = { exact: 0, prefix: 1, word: 2, inside: 3 } as const;
+
+// Word separators in names, each mapped to a space to find where words start.
+const SEPARATORS = ` _-.,;:()[]{}+&'"`;
+const SPACES = ' '.repeat(SEPARATORS.length);
+
+/**
+ * Search by name over what the user may see, with the search key of migration AddNameSearch (case and accents
+ * folded). Matching is a substring test answered by the trigram index items_search_idx; who may see a hit is the
+ * access rule (grantsCtes), walked only for items of users who shared something with the caller (a tree never
+ * mixes owners, so nobody else's items can be reached through a grant).
+ */
+@Injectable()
+export class SearchRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const statement = searchStatement(query);
+    const rows: Row[] = await this.dataSource.query(statement.text, statement.values);
+    const { page, resumeAfter: last } = splitPage(rows, query.limit);
+    return {
+      hits: page.map((row) => ({
+        item: toItem(row),
+        ownerUsername: String(row.ownerUsername),
+        standing: row.standing as Standing,
+        grantDepth: row.grantDepth === null ? null : Number(row.grantDepth),
+      })),
+      next: last ? { rank: Number(last.rank), name: String(last.nameKey), id: String(last.id) } : undefined,
+    };
+  }
+
+  /** Each item's ancestors, from the root down (the item excluded), for a page of hits: one statement. */
+  async ancestors(ids: string[]): Promise<Map<string, PathEntry[]>> {
+    const paths = new Map<string, PathEntry[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return paths;
+    const rows: { target: string; id: string; name: string }[] = await this.dataSource.query(
+      `WITH RECURSIVE up AS (
+         SELECT i.id AS target, i.parent_folder_id AS next, 0 AS depth FROM items i WHERE i.id = ANY($1::uuid[])
+         UNION ALL
+         SELECT up.target, p.parent_folder_id, up.depth + 1
+           FROM up CROSS JOIN LATERAL (SELECT p.parent_folder_id FROM items p WHERE p.id = up.next LIMIT 1) p
+       )
+       SELECT up.target, f.id, f.name FROM up JOIN items f ON f.id = up.next ORDER BY up.target, up.depth DESC`,
+      [ids],
+    );
+    for (const row of rows) paths.get(row.target)!.push({ id: row.id, name: row.name });
+    return paths;
+  }
+}
+
+/** The SQL of a search page (exported so the benchmark's ceiling runs exactly the same). */
+export function searchStatement(query: SearchQuery): { text: string; values: unknown[] } {
+  const values: unknown[] = [query.userId, query.text, query.limit + 1];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  const key = 'item_search_key(i.name)';
+  const wanted = 'item_search_key($2)';
+  const words = (text: string) => `' ' || translate(${text}, '${SEPARATORS.replace(/'/g, "''")}', '${SPACES}')`;
+  const rank = `CASE WHEN ${key} = ${wanted} THEN ${RELEVANCE.exact}
+                     WHEN starts_with(${key}, ${wanted}) THEN ${RELEVANCE.prefix}
+                     WHEN strpos(${words(key)}, ${words(wanted)}) > 0 THEN ${RELEVANCE.word}
+                     ELSE ${RELEVANCE.inside} END`;
+  const sharers = `SELECT si.owner_id FROM shares s JOIN items si ON si.id = s.item_id WHERE s.recipient_id = $1`;
+  const owners = {
+    mine: 'i.owner_id = $1',
+    shared: `i.owner_id <> $1 AND i.owner_id IN (${sharers})`,
+    all: `(i.owner_id = $1 OR i.owner_id IN (${sharers}))`,
+  }[query.owner];
+  const filters = [owners];
+  if (query.within) filters.push(`i.owner_id = ${param(query.within.ownerId)}`);
+  if (query.kind) filters.push(`i.kind = ${param(query.kind)}`);
+  if (query.family) {
+    filters.push(
+      `lower(btrim(split_part(i.content_type, ';', 1))) LIKE ANY (${param(CONTENT_FAMILIES[query.family])}::text[])`,
+    );
+    filters.push(`i.kind = 'file'`);
+  }
+  if (query.lastInteractionFrom) filters.push(`i.last_interaction >= ${param(query.lastInteractionFrom)}`);
+  if (query.lastInteractionTo) filters.push(`i.last_interaction <= ${param(query.lastInteractionTo)}`);
+  if (query.sizeFrom !== undefined) filters.push(`i.size_bytes >= ${param(query.sizeFrom)}`);
+  if (query.sizeTo !== undefined) filters.push(`i.size_bytes <= ${param(query.sizeTo)}`);
+  const after = query.after;
+  const resume = after
+    ? `WHERE (m.rank, m."nameKey", m.id) > (${param(after.rank)}::int, ${param(after.name)}::text, ${param(after.id)}::uuid)`
+    : '';
+  // Below a folder, every hit's walk up is needed (to find the folder); elsewhere only others' items are judged.
+  const judged = query.within ? 'TRUE' : 'owner_id <> $1';
+  const inside = query.within
+    ? `AND EXISTS (SELECT 1 FROM chain c WHERE c.target = m.id AND c.depth > 0 AND c.id = ${param(query.within.folderId)}::uuid)`
+    : '';
+  const escaped = `replace(replace(replace(${wanted}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
+  return {
+    text: `WITH RECURSIVE matched AS MATERIALIZED (
+             SELECT m.* FROM (
+               SELECT i.id, i.parent_folder_id, i.owner_id, ${rank} AS rank, lower(i.name) AS "nameKey"
+                 FROM items i
+                WHERE ${key} LIKE '%' || ${escaped} || '%' AND ${LISTED} AND ${filters.join(' AND ')}
+             ) m ${resume}
+           ), ${grantsCtes(`SELECT id, parent_folder_id FROM matched WHERE ${judged}`, '$1')},
+           page AS (
+             SELECT m.id, m.rank, m."nameKey", ${standingSql('m.owner_id', 'g', '$1')} AS standing, g.depth
+               FROM matched m LEFT JOIN granted g ON g.target = m.id
+              WHERE (m.owner_id = $1 OR g.target IS NOT NULL) ${inside}
+              ORDER BY m.rank, m."nameKey", m.id
+              LIMIT $3
+           )
+           SELECT ${ITEM_COLUMNS}, u.username AS "ownerUsername", page.standing, page.depth AS "grantDepth",
+                  page.rank, page."nameKey"
+             FROM page JOIN items i ON i.id = page.id JOIN users u ON u.id = i.owner_id
+            ORDER BY page.rank, page."nameKey", page.id`,
+    values,
+  };
+}
