@@ -11,6 +11,9 @@
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
  *   cost (`npm run bench -- logins` runs this part alone, and prints it only).
+ * - search (bench/search.ts; `npm run bench -- search` only, merged into RESULTS.md): GET /search over 1,000,000
+ *   items of 100 users on the PostgreSQL server of BENCH_DATABASE_URL, and 100,000 of 10 on the embedded one,
+ *   beside the same SQL sent straight to the database.
  *
  * The API runs with RATE_LIMITS_ENABLED=false: the loads are far beyond a client's budgets.
  *
@@ -26,7 +29,10 @@ import type { AddressInfo } from 'node:net';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { EmbeddedPostgres } from '../libs/db/src/embedded/embedded-postgres';
+import { searchStatement } from '../libs/db/src/repositories/search.repository';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
+import { PASSWORD, SEARCH_CASES, apiQuery, loadSearchData, planOf, repositoryQuery, rootFolders } from './search';
 import { webFigures, webRows } from './web';
 
 const ROOT = join(__dirname, '..');
@@ -422,6 +428,149 @@ async function sharingOnly(): Promise<void> {
   }
 }
 
+/** The ceiling of each search case (its SQL straight to the database `db` reaches), and the plans' rows. */
+async function searchFigures(
+  db: Client,
+  usernames: string[],
+  database: string,
+  times: number,
+): Promise<{ rows: string[][]; ceiling: Map<string, { p50: number; p95: number }> }> {
+  const searchers = usernames.slice(0, 20);
+  const roots = await rootFolders(db, searchers);
+  const rows: string[][] = [];
+  const ceiling = new Map<string, { p50: number; p95: number }>();
+  for (const searchCase of SEARCH_CASES) {
+    const queryOf = (i: number) => {
+      const { userId, folderId } = roots.get(searchers[i % searchers.length])!;
+      return repositoryQuery(searchCase, userId, folderId);
+    };
+    const sql = await timed(times, async (i) => {
+      const statement = searchStatement(queryOf(i));
+      await db.query(statement.text, statement.values);
+    });
+    ceiling.set(searchCase.label, sql);
+    if (searchCase === SEARCH_CASES[0] || searchCase === SEARCH_CASES[1]) {
+      const plan = await planOf(db, queryOf(0));
+      console.log(`Plan of ${searchCase.label} (${database}):\n${plan.text}`);
+      rows.push([
+        `GET /search ${searchCase.label}: its plan reads the trigram index items_search_idx (EXPLAIN), ${database}`,
+        plan.usesIndex ? 'yes' : 'no',
+        'yes',
+      ]);
+    }
+  }
+  return { rows, ceiling };
+}
+
+/** GET /search over HTTP for each case, beside the ceiling measured before: rows. */
+async function searchApiRows(
+  apiUrl: string,
+  db: { roots: Map<string, { userId: string; folderId: string }>; ceiling: Map<string, { p50: number; p95: number }> },
+  usernames: string[],
+  label: string,
+  times: number,
+): Promise<string[][]> {
+  const searchers = usernames.slice(0, 20);
+  const tokens: string[] = [];
+  for (const username of searchers) {
+    const login = await fetch(`${apiUrl}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    tokens.push(((await login.json()) as { access_token: string }).access_token);
+  }
+  const ms = (value: number) => value.toFixed(1);
+  const rows: string[][] = [];
+  for (const searchCase of SEARCH_CASES) {
+    const api = await timed(times, async (i) => {
+      const { folderId } = db.roots.get(searchers[i % searchers.length])!;
+      const res = await fetch(`${apiUrl}/search?${apiQuery(searchCase, folderId)}`, {
+        headers: { authorization: `Bearer ${tokens[i % tokens.length]}` },
+      });
+      if (!res.ok) throw new Error(`GET /search answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    });
+    const sql = db.ceiling.get(searchCase.label)!;
+    rows.push([
+      `GET /search ${searchCase.label}, ${label}: p50 / p95; its SQL alone (ceiling)`,
+      `${ms(api.p50)} / ${ms(api.p95)} ms; SQL ${ms(sql.p50)} / ${ms(sql.p95)} ms (p50 ${(api.p50 / sql.p50).toFixed(2)}× the SQL)`,
+      searchCase.typical ? 'p50 under 20 ms, p95 under 50 ms' : '',
+    ]);
+  }
+  return rows;
+}
+
+/**
+ * `npm run bench -- search`: GET /search on the PostgreSQL server of BENCH_DATABASE_URL (1,000,000 items over 100
+ * users) and on the embedded one (100,000 items over 10 users: PGlite loads and indexes far slower), each beside
+ * the same SQL sent straight to its database; rows merged into RESULTS.md.
+ */
+async function searchOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  const apiEnv = benchApiEnv(dataDir);
+  const postgres = await benchDatabase();
+  const rows: string[][] = [];
+  try {
+    if (postgres) {
+      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
+      const server = await start(
+        ['dist/apps/api/src/main.js'],
+        { ...apiEnv, ...secrets, DATABASE_URL: postgres.url },
+        '/health',
+      );
+      const db = new Client({ connectionString: postgres.url });
+      await db.connect();
+      try {
+        console.log('Search: loading 1,000,000 items over 100 users (PostgreSQL server)…');
+        const began = performance.now();
+        const usernames = await loadSearchData(db, 100, 10_000);
+        console.log(`Loaded in ${((performance.now() - began) / 1000).toFixed(0)} s.`);
+        const label = '1,000,000 items over 100 users, PostgreSQL server';
+        const measured = await searchFigures(db, usernames, 'PostgreSQL server', 200);
+        const roots = await rootFolders(db, usernames.slice(0, 20));
+        rows.push(...(await searchApiRows(server.url, { roots, ceiling: measured.ceiling }, usernames, label, 200)));
+        rows.push(...measured.rows);
+      } finally {
+        await db.end();
+        await stop(server);
+      }
+    } else {
+      console.log('BENCH_DATABASE_URL is unset: the PostgreSQL server figures are left out.');
+    }
+    // The embedded database: migrated by a first start, loaded and measured directly, then searched through the API.
+    await stop(await start(['dist/apps/api/src/main.js'], apiEnv, '/health'));
+    const embedded = new EmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), maxConnections: 2 });
+    const db = new Client({ connectionString: await embedded.start() });
+    await db.connect();
+    let usernames: string[];
+    let measured: Awaited<ReturnType<typeof searchFigures>>;
+    let roots: Map<string, { userId: string; folderId: string }>;
+    try {
+      console.log('Search: loading 100,000 items over 10 users (embedded PostgreSQL)…');
+      usernames = await loadSearchData(db, 10, 10_000);
+      measured = await searchFigures(db, usernames, 'embedded PostgreSQL', 100);
+      roots = await rootFolders(db, usernames);
+    } finally {
+      await db.end();
+      await embedded.stop();
+    }
+    const api = await start(['dist/apps/api/src/main.js'], apiEnv, '/health');
+    try {
+      const label = '100,000 items over 10 users, embedded PostgreSQL';
+      rows.push(...(await searchApiRows(api.url, { roots, ceiling: measured.ceiling }, usernames, label, 100)));
+      rows.push(...measured.rows);
+    } finally {
+      await stop(api);
+    }
+    writeResults(rows);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    await postgres?.drop();
+  }
+}
+
 /** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
 async function webOnly(): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -603,11 +752,13 @@ function writeResults(fresh: string[][]): void {
 
 const part = process.argv.includes('sharing')
   ? sharingOnly
-  : process.argv.includes('logins')
-    ? loginsOnly
-    : process.argv.includes('web')
-      ? webOnly
-      : main;
+  : process.argv.includes('search')
+    ? searchOnly
+    : process.argv.includes('logins')
+      ? loginsOnly
+      : process.argv.includes('web')
+        ? webOnly
+        : main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
