@@ -27,3 +27,21 @@ export function grantsCtes(targets: string, user: string): string {
 export function standingSql(owner: string, granted: string, user: string): string {
   return `CASE WHEN ${owner} = ${user} THEN 'owner' WHEN ${granted}.edit THEN 'edit' WHEN ${granted}.edit IS NOT NULL THEN 'view' END`;
 }
+
+/**
+ * A CTE `name` of the folders at and below the items `seeds` selects (`SELECT id, owner_id …`), live ones only: one
+ * range of the listing index per folder. Seeded with the items granted to a user, it is the rule of grantsCtes read
+ * downward: an item of another user is theirs to see exactly when it is one of those items or its parent is one
+ * of them (a live item is never below one in the trash). Part of a `WITH RECURSIVE`.
+ */
+export function foldersBelowCte(name: string, seeds: string): string {
+  return `${name} AS (
+         SELECT t.id, t.owner_id FROM (${seeds}) t
+         UNION
+         SELECT c.id, c.owner_id
+           FROM ${name} r
+           JOIN items c ON c.owner_id = r.owner_id AND c.parent_folder_id = r.id AND c.kind = 'folder'
+                       AND c.deleted_at IS NULL AND c.upload_status IS DISTINCT FROM 'pending'
+                       AND c.upload_status IS DISTINCT FROM 'rejected'
+       )`;
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PathEntry } from './items.repository';
-import { grantsCtes, standingSql } from './access-rule';
+import { foldersBelowCte, grantsCtes, standingSql } from './access-rule';
 import { ITEM_COLUMNS, LISTED, Row, splitPage, toItem } from './item-rows';
 import { ItemAccess, Standing } from './shares.repository';
 
@@ -144,14 +144,18 @@ export function searchStatement(query: SearchQuery): { text: string; values: unk
                      WHEN starts_with(${key}, ${wanted}) THEN ${RELEVANCE.prefix}
                      WHEN strpos(${words(key)}, ${words(wanted)}) > 0 THEN ${RELEVANCE.word}
                      ELSE ${RELEVANCE.inside} END`;
-  const sharers = `SELECT si.owner_id FROM shares s JOIN items si ON si.id = s.item_id WHERE s.recipient_id = $1`;
-  const owners = {
-    mine: 'i.owner_id = $1',
-    shared: `i.owner_id <> $1 AND i.owner_id IN (${sharers})`,
-    all: `(i.owner_id = $1 OR i.owner_id IN (${sharers}))`,
-  }[query.owner];
-  const filters = [owners];
-  if (query.within) filters.push(`i.owner_id = ${param(query.within.ownerId)}`);
+  // Whose trees to search: one index scan each (the index leads with the owner), so that the names of people who
+  // share nothing with the caller are never read. Others' items can only be reached through their shares.
+  const sharers = `SELECT DISTINCT si.owner_id FROM shares s JOIN items si ON si.id = s.item_id WHERE s.recipient_id = $1`;
+  const scopeOwner = query.within && `${param(query.within.ownerId)}::uuid`;
+  const owners = scopeOwner
+    ? `SELECT ${scopeOwner} AS id WHERE ${{ mine: `${scopeOwner} = $1`, shared: `${scopeOwner} <> $1`, all: 'TRUE' }[query.owner]}`
+    : {
+        mine: 'SELECT $1::uuid AS id',
+        shared: `SELECT owner_id AS id FROM (${sharers}) o`,
+        all: `SELECT $1::uuid AS id UNION ALL SELECT owner_id FROM (${sharers}) o`,
+      }[query.owner];
+  const filters: string[] = [];
   if (query.kind) filters.push(`i.kind = ${param(query.kind)}`);
   if (query.family) {
     filters.push(
@@ -165,32 +169,40 @@ export function searchStatement(query: SearchQuery): { text: string; values: unk
   if (query.sizeTo !== undefined) filters.push(`i.size_bytes <= ${param(query.sizeTo)}`);
   const after = query.after;
   const resume = after
-    ? `WHERE (m.rank, m."nameKey", m.id) > (${param(after.rank)}::int, ${param(after.name)}::text, ${param(after.id)}::uuid)`
+    ? `AND (m.rank, m."nameKey", m.id) > (${param(after.rank)}::int, ${param(after.name)}::text, ${param(after.id)}::uuid)`
     : '';
-  // Below a folder, every hit's walk up is needed (to find the folder); elsewhere only others' items are judged.
-  const judged = query.within ? 'TRUE' : 'owner_id <> $1';
-  const inside = query.within
-    ? `AND EXISTS (SELECT 1 FROM chain c WHERE c.target = m.id AND c.depth > 0 AND c.id = ${param(query.within.folderId)}::uuid)`
-    : '';
+  // Which candidates the caller may see: below the folder searched in (which they may see: checked before), or
+  // their own and what their grants reach. The page alone is then judged upward (grantsCtes) for each hit's
+  // permission and how much of its path is theirs to see.
+  const reach = query.within
+    ? foldersBelowCte('reach', `SELECT id, owner_id FROM items WHERE id = ${param(query.within.folderId)}::uuid`)
+    : foldersBelowCte(
+        'reach',
+        `SELECT si.id, si.owner_id FROM shares s JOIN items si ON si.id = s.item_id WHERE s.recipient_id = $1`,
+      );
+  const visible = query.within
+    ? `i.parent_folder_id IN (SELECT id FROM reach)`
+    : `(i.owner_id = $1 OR i.id IN (SELECT id FROM reach) OR i.parent_folder_id IN (SELECT id FROM reach))`;
   const escaped = `replace(replace(replace(${wanted}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
   return {
-    text: `WITH RECURSIVE matched AS MATERIALIZED (
+    text: `WITH RECURSIVE ${reach},
+           matched AS (
              SELECT m.* FROM (
                SELECT i.id, i.parent_folder_id, i.owner_id, ${rank} AS rank, lower(i.name) AS "nameKey"
-                 FROM items i
-                WHERE ${key} LIKE '%' || ${escaped} || '%' AND ${LISTED} AND ${filters.join(' AND ')}
-             ) m ${resume}
-           ), ${grantsCtes(`SELECT id, parent_folder_id FROM matched WHERE ${judged}`, '$1')},
-           page AS (
-             SELECT m.id, m.rank, m."nameKey", ${standingSql('m.owner_id', 'g', '$1')} AS standing, g.depth
-               FROM matched m LEFT JOIN granted g ON g.target = m.id
-              WHERE (m.owner_id = $1 OR g.target IS NOT NULL) ${inside}
-              ORDER BY m.rank, m."nameKey", m.id
-              LIMIT $3
-           )
-           SELECT ${ITEM_COLUMNS}, u.username AS "ownerUsername", page.standing, page.depth AS "grantDepth",
-                  page.rank, page."nameKey"
+                 FROM (${owners}) o
+                      JOIN items i ON i.owner_id = o.id
+                WHERE ${key} LIKE '%' || ${escaped} || '%' AND ${LISTED} AND ${visible}
+                      ${filters.map((filter) => `AND ${filter}`).join(' ')}
+             ) m
+            WHERE TRUE ${resume}
+           ),
+           page AS MATERIALIZED (SELECT * FROM matched m ORDER BY m.rank, m."nameKey", m.id LIMIT $3),
+           ${grantsCtes(`SELECT id, parent_folder_id FROM page WHERE owner_id <> $1`, '$1')}
+           SELECT ${ITEM_COLUMNS}, u.username AS "ownerUsername", ${standingSql('i.owner_id', 'g', '$1')} AS standing,
+                  g.depth AS "grantDepth", page.rank, page."nameKey"
              FROM page JOIN items i ON i.id = page.id JOIN users u ON u.id = i.owner_id
+                  LEFT JOIN granted g ON g.target = page.id
+            WHERE i.owner_id = $1 OR g.target IS NOT NULL
             ORDER BY page.rank, page."nameKey", page.id`,
     values,
   };
