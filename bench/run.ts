@@ -29,6 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { withoutJit } from '../libs/db/src/data-source.options';
 import { EmbeddedPostgres } from '../libs/db/src/embedded/embedded-postgres';
 import { searchStatement } from '../libs/db/src/repositories/search.repository';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
@@ -520,7 +521,8 @@ async function searchOnly(): Promise<void> {
         { ...apiEnv, ...secrets, DATABASE_URL: postgres.url },
         '/health',
       );
-      const db = new Client({ connectionString: postgres.url });
+      // As the API connects: JIT off (see withoutJit), so that the ceiling is the same work.
+      const db = new Client({ connectionString: withoutJit(postgres.url) });
       await db.connect();
       try {
         console.log('Search: loading 1,000,000 items over 100 users (PostgreSQL server)…');
