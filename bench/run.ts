@@ -445,7 +445,8 @@ async function searchFigures(
       const { userId, folderId } = roots.get(searchers[i % searchers.length])!;
       return repositoryQuery(searchCase, userId, folderId);
     };
-    const sql = await timed(times, async (i) => {
+    // The slow, untypical case is timed fewer times: its figure is shown for what it costs, not held to the goal.
+    const sql = await timed(searchCase.typical ? times : 10, async (i) => {
       const statement = searchStatement(queryOf(i));
       await db.query(statement.text, statement.values);
     });
@@ -484,7 +485,7 @@ async function searchApiRows(
   const ms = (value: number) => value.toFixed(1);
   const rows: string[][] = [];
   for (const searchCase of SEARCH_CASES) {
-    const api = await timed(times, async (i) => {
+    const api = await timed(searchCase.typical ? times : 10, async (i) => {
       const { folderId } = db.roots.get(searchers[i % searchers.length])!;
       const res = await fetch(`${apiUrl}/search?${apiQuery(searchCase, folderId)}`, {
         headers: { authorization: `Bearer ${tokens[i % tokens.length]}` },
