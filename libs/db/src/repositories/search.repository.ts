@@ -91,9 +91,10 @@ const SPACES = ' '.repeat(SEPARATORS.length);
 
 /**
  * Search by name over what the user may see, with the search key of migration AddNameSearch (case and accents
- * folded). Matching is a substring test answered by the trigram index items_search_idx; who may see a hit is the
- * access rule (grantsCtes), walked only for items of users who shared something with the caller (a tree never
- * mixes owners, so nobody else's items can be reached through a grant).
+ * folded). Matching is a substring test answered by the index items_search_idx, one scan per owner searched: the
+ * caller, and those who share something with them (a tree never mixes owners, so nobody else's items can be reached
+ * through a grant). Of others' items, those their grants reach are kept (foldersBelowCte); the page's hits are then
+ * judged by the access rule (grantsCtes) for their permission.
  */
 @Injectable()
 export class SearchRepository {
