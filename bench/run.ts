@@ -388,6 +388,13 @@ async function loginsOnly(): Promise<void> {
   }
 }
 
+/** The built API against a database of the PostgreSQL server (with secrets of its own: none are generated there). */
+function startOnServer(databaseUrl: string, apiEnv: Record<string, string>): Promise<Started> {
+  return start(['dist/apps/api/src/main.js'], { ...apiEnv, ...SERVER_SECRETS, DATABASE_URL: databaseUrl }, '/health');
+}
+
+const SERVER_SECRETS = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
+
 /** The API's environment in every part: request logs off (warn), no reconciler timer, no rate limits. */
 function benchApiEnv(dataDir: string): Record<string, string> {
   return { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_SECONDS: '0', RATE_LIMITS_ENABLED: 'false' };
@@ -412,12 +419,7 @@ async function sharingOnly(): Promise<void> {
     rows.push(...sharingRows(await sharingFigures(embedded.url, 'embedded'), 'embedded PostgreSQL'));
     await stop(embedded);
     if (postgres) {
-      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
-      const server = await start(
-        ['dist/apps/api/src/main.js'],
-        { ...apiEnv, ...secrets, DATABASE_URL: postgres.url },
-        '/health',
-      );
+      const server = await startOnServer(postgres.url, apiEnv);
       console.log('Sharing (PostgreSQL server)…');
       rows.push(...sharingRows(await sharingFigures(server.url, 'server'), 'PostgreSQL server'));
       await stop(server);
@@ -516,12 +518,7 @@ async function searchOnly(): Promise<void> {
   const rows: string[][] = [];
   try {
     if (postgres) {
-      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
-      const server = await start(
-        ['dist/apps/api/src/main.js'],
-        { ...apiEnv, ...secrets, DATABASE_URL: postgres.url },
-        '/health',
-      );
+      const server = await startOnServer(postgres.url, apiEnv);
       // As the API connects: JIT off (see withoutJit), so that the ceiling is the same work.
       const db = new Client({ connectionString: withoutJit(postgres.url) });
       await db.connect();
@@ -653,8 +650,7 @@ async function main(): Promise<void> {
     );
 
     if (postgres) {
-      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
-      const server = await start(api, { ...apiEnv, ...secrets, DATABASE_URL: postgres.url }, '/health');
+      const server = await startOnServer(postgres.url, apiEnv);
       const postgresVerify = await loadVerifyToken(server, 'PostgreSQL server');
       const token = await tokenFor(server.url);
       const me = await client(server.url, token).get<{ user_id: string }>('/verify-token');
@@ -674,7 +670,7 @@ async function main(): Promise<void> {
 
       const bare = await start(
         ['-r', '@swc-node/register', 'bench/drive-ceiling.ts'],
-        { ...secrets, DATABASE_URL: postgres.url },
+        { ...SERVER_SECRETS, DATABASE_URL: postgres.url },
         '/health',
       );
       console.log(`bare node:http + pg GET /drive, ${CONNECTIONS} connections…`);

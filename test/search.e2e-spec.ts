@@ -317,6 +317,35 @@ describe('access', () => {
     );
   });
 
+  it('a stronger grant below a shared folder gives its part the stronger permission', async () => {
+    const share = await alice.share(budget, bob, 'edit');
+    try {
+      const permissions = new Map(
+        (await hits(bob, { q: 'budget', owner: 'shared' })).map((hit) => [hit.name, hit.permission]),
+      );
+      expect(Object.fromEntries(permissions)).toEqual({
+        Budget: 'edit',
+        'budget-2024.xlsx': 'edit',
+        '2024 budget final.txt': 'view',
+        'mybudget.txt': 'view',
+      });
+    } finally {
+      expectStatus(await alice.deleteShare(share.id), 204);
+    }
+  });
+
+  it('what the owner moves out of a shared folder is no longer found by its recipient, and back in, it is', async () => {
+    const notes = (await hits(alice, { q: 'summer-notes' }))[0];
+    expectStatus(await alice.patch(notes.id, { parent_folder_id: summer.id }), 200);
+    try {
+      expect(await found(bob, { q: 'summer-notes' })).toEqual([]);
+      expect(await hits(alice, { q: 'summer-notes' })).toMatchObject([{ path: [{ id: summer.id }] }]);
+    } finally {
+      expectStatus(await alice.patch(notes.id, { parent_folder_id: budget.id }), 200);
+    }
+    expect(await found(bob, { q: 'summer-notes' })).toEqual(['summer-notes.md']);
+  });
+
   it('a revoked share ends what its recipient finds through it, and nothing else', async () => {
     expectStatus(await alice.deleteShare(projectsShare), 204);
     try {

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
@@ -6,8 +7,19 @@ import { PageQueryDto } from '../../items';
 
 export const CONTENT_FAMILY_NAMES = Object.keys(CONTENT_FAMILIES) as ContentFamily[];
 
-/** A whole number of bytes written in decimal digits; anything else is left as it came, for the validator to refuse. */
-const bytes = Transform(({ value }) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value));
+/**
+ * An optional bound in bytes: decimal digits become a number; anything else is left as it came, for the validator
+ * to refuse (an empty string is not 0).
+ */
+const byteBound = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: 'integer', minimum: 0 }),
+    IsOptional(),
+    Transform(({ value }) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value)),
+    IsInt(),
+    Min(0),
+    Max(Number.MAX_SAFE_INTEGER),
+  );
 
 /** An instant: an ISO 8601 date, or date and time (with its offset; UTC without one). */
 const instant = IsISO8601({ strict: true, strictSeparator: true });
@@ -53,21 +65,11 @@ export class SearchQueryDto extends PageQueryDto {
   last_interaction_to?: string;
 
   /** Only files of at least this many bytes (folders are left out). */
-  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
-  @IsOptional()
-  @bytes
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @byteBound()
   size_in_bytes_from?: number;
 
   /** Only files of at most this many bytes (folders are left out). */
-  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
-  @IsOptional()
-  @bytes
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @byteBound()
   size_in_bytes_to?: number;
 
   /** Only what is inside this folder, at any depth (a folder the caller may see; else 404 `folder_not_found`). */
