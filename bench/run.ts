@@ -536,6 +536,7 @@ async function searchOnly(): Promise<void> {
         await db.end();
         await stop(server);
       }
+      writeResults(rows); // kept should the embedded part fail
     } else {
       console.log('BENCH_DATABASE_URL is unset: the PostgreSQL server figures are left out.');
     }

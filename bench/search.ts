@@ -131,6 +131,9 @@ const FILE_KINDS: [string, string][] = [
 export const PASSWORD = 'bench-password';
 const FOLDERS_PER_USER = 1000;
 
+/** A version-4-shaped UUID made from a text (md5), as the ids the API hands out and accepts. */
+const idOf = (text: string) => `overlay(overlay(md5(${text}) placing '4' from 13) placing '8' from 17)::uuid`;
+
 const sqlArray = (values: string[]) => `ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')}]::text[]`;
 
 /**
@@ -156,7 +159,7 @@ export async function loadSearchData(client: Client, users: number, itemsPerUser
   const folderWords = sqlArray(FOLDER_WORDS);
   const extensions = sqlArray(FILE_KINDS.map(([extension]) => extension));
   const types = sqlArray(FILE_KINDS.map(([, type]) => type));
-  const item = (n: string) => `md5(u.id::text || ':' || (${n}))::uuid`;
+  const item = (n: string) => idOf(`u.id::text || ':' || (${n})`);
   await client.query(
     `INSERT INTO items (id, owner_id, parent_folder_id, kind, name, type, size_bytes, content_type, upload_status,
                         object_key, created_at, updated_at, last_interaction, deleted_at, trash_root_id)
@@ -190,7 +193,7 @@ export async function loadSearchData(client: Client, users: number, itemsPerUser
               FROM numbered u CROSS JOIN generate_series(0, 9) k
           )
      INSERT INTO shares (item_id, recipient_id, permission)
-     SELECT md5(p.owner::text || ':' || (CASE WHEN k = 0 THEN h % 20 ELSE 20 + h % ${FOLDERS_PER_USER - 20} END))::uuid,
+     SELECT ${idOf(`p.owner::text || ':' || (CASE WHEN k = 0 THEN h % 20 ELSE 20 + h % ${FOLDERS_PER_USER - 20} END)`)},
             r.id, CASE WHEN h % 3 = 0 THEN 'edit' ELSE 'view' END
        FROM picks p JOIN numbered r ON r.i = (p.i + 1 + (p.h / 7) % ($1 - 1)) % $1
      ON CONFLICT DO NOTHING`,
@@ -244,7 +247,7 @@ export async function rootFolders(
 ): Promise<Map<string, { userId: string; folderId: string }>> {
   const rows: { username: string; userId: string; folderId: string }[] = (
     await client.query(
-      `SELECT u.username, u.id AS "userId", md5(u.id::text || ':0')::uuid AS "folderId" FROM users u WHERE u.username = ANY($1)`,
+      `SELECT u.username, u.id AS "userId", ${idOf(`u.id::text || ':0'`)} AS "folderId" FROM users u WHERE u.username = ANY($1)`,
       [usernames],
     )
   ).rows;
