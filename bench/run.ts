@@ -7,10 +7,12 @@
  * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
  * - sharing: a folder 20 levels deep in a shared tree listed by its recipient and by its owner, and
  *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only);
+ * - a folder of 2 GB as one zip (bench/archive.ts): throughput beside plain downloads, the API's memory meanwhile
+ *   (`npm run bench -- zip` runs this part alone, and merges its rows into RESULTS.md);
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
- *   cost (`npm run bench -- logins` runs this part alone, and prints it only).
+ *   cost (`npm run bench -- logins` runs this part alone, and merges its rows into RESULTS.md).
  * - search (bench/search.ts; `npm run bench -- search` only, merged into RESULTS.md): GET /search over 1,000,000
  *   items of 100 users on the PostgreSQL server of BENCH_DATABASE_URL, and 100,000 of 10 on the embedded one,
  *   beside the same SQL sent straight to the database.
@@ -26,13 +28,14 @@ import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { withoutJit } from '../libs/db/src/data-source.options';
 import { EmbeddedPostgres } from '../libs/db/src/embedded/embedded-postgres';
 import { searchStatement } from '../libs/db/src/repositories/search.repository';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
+import { archiveFigures, archiveRows } from './archive';
 import { PASSWORD, SEARCH_CASES, apiQuery, loadSearchData, planOf, repositoryQuery, rootFolders } from './search';
 import { webFigures, webRows } from './web';
 
@@ -382,7 +385,7 @@ async function loginsOnly(): Promise<void> {
     const embedded = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
     const rows = loginRows(await loginFigures(embedded.url), 'embedded PostgreSQL');
     await stop(embedded);
-    printRows(rows);
+    writeResults(rows);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -572,6 +575,21 @@ async function searchOnly(): Promise<void> {
   }
 }
 
+/** `npm run bench -- zip`: a folder's zip alone, its rows merged into RESULTS.md (the others kept). */
+async function zipOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  try {
+    const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
+    const figures = await archiveFigures(api.url, await tokenFor(api.url), () => rssMiB(api.child.pid!)).finally(() =>
+      stop(api),
+    );
+    writeResults(archiveRows(figures));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 /** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
 async function webOnly(): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -611,6 +629,7 @@ async function main(): Promise<void> {
     console.log('Sharing (embedded)…');
     const embeddedSharing = await sharingFigures(warm.url, 'embedded');
     const web = await webFigures(warm.url);
+    const archive = await archiveFigures(warm.url, embeddedToken, () => rssMiB(warm.child.pid!));
     await stop(warm);
     console.log('Previews and profile photos, one core…');
     const media = await measureMediaInChild();
@@ -648,6 +667,7 @@ async function main(): Promise<void> {
       ...mediaRows(media, previewReady),
       ...sharingRows(embeddedSharing, 'embedded PostgreSQL'),
       ...webRows(web),
+      ...archiveRows(archive),
     );
 
     if (postgres) {
@@ -740,7 +760,8 @@ function writeResults(fresh: string[][]): void {
     '',
     `Written by \`npm run bench\` on ${new Date().toISOString()}; ${DURATION} s per load after a 2 s warm-up; the API logs at LOG_LEVEL=warn.`,
     '',
-    `Machine: ${machine}.`,
+    // The machine is shared: its load says how noisy the figures written last may be.
+    `Machine: ${machine}; load average ${loadavg()[0].toFixed(1)} (1 min) when this was written.`,
     '',
     ...table,
     '',
@@ -748,6 +769,23 @@ function writeResults(fresh: string[][]): void {
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), text);
   console.log('\n' + text);
+  showInReadme(table);
+}
+
+/** The README's benchmark table is the latest run's: the table after its "The latest run:" line, replaced. */
+function showInReadme(table: string[]): void {
+  const path = join(ROOT, 'README.md');
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const start = lines.findIndex((line) => line.trimEnd().endsWith('The latest run:')) + 2;
+  if (start < 2 || !lines[start]?.startsWith('|')) {
+    console.warn('README.md: no benchmark table found after "The latest run:"; left as it was');
+    return;
+  }
+  let end = start;
+  while (lines[end]?.startsWith('|')) end++;
+  lines.splice(start, end - start, ...table);
+  writeFileSync(path, lines.join('\n'));
+  execSync('npx prettier --write README.md', { cwd: ROOT, stdio: 'ignore' });
 }
 
 const part = process.argv.includes('sharing')
@@ -758,7 +796,9 @@ const part = process.argv.includes('sharing')
       ? loginsOnly
       : process.argv.includes('web')
         ? webOnly
-        : main;
+        : process.argv.includes('zip')
+          ? zipOnly
+          : main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

@@ -127,6 +127,12 @@ const ROWS: Record<string, Row> = {
     status: { owner: 204, edit: 204, view: 403, none: 404 },
     notFound: 'folder_not_found',
   },
+  'POST /drive/{folder_id}/archive': {
+    target: 'folder',
+    send: (http, id) => http.post(`/drive/${id}/archive`),
+    status: { owner: 200, edit: 200, view: 200, none: 404 },
+    notFound: 'folder_not_found',
+  },
   'POST /file': {
     target: 'folder',
     send: (http, id, tag) =>
@@ -271,6 +277,8 @@ const EXEMPT: Record<string, string> = {
   'POST /login': 'public: issues a token; touches no item (auth.e2e-spec)',
   'GET /': 'public status of the service',
   'GET /health': 'public liveness check',
+  'GET /archives/{folder_id}':
+    'public: follows a signed link of POST /drive/{folder_id}/archive (its row), access judged again (archives.e2e-spec)',
   'GET /health/ready': 'public readiness check',
   'POST /confirm-file-upload': 'internal: X-Lambda-Secret only, never a user (files.e2e-spec checks its guard)',
   'POST /confirm-file-preview': 'internal: X-Lambda-Secret only, never a user (previews.e2e-spec checks its guard)',

@@ -110,6 +110,7 @@ describe('the OpenAPI document', () => {
         'conflicting_folder_id',
         'detail',
         'errors',
+        'max_entries',
         'max_size_in_bytes',
         'photo_status',
         'status',

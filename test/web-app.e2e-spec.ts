@@ -73,6 +73,18 @@ describe('the web app, served by the API', () => {
     expect(res.headers['content-type']).toMatch(/^application\/(problem\+)?json/);
   });
 
+  it('sends a navigation by another loopback name to the one the embedded store signs for (uploads need one origin)', async () => {
+    const port = new URL(t.config.storage.publicUrl).port;
+    const moved = await t.http.get('/bin?view=grid').set('Host', `localhost:${port}`).set('Accept', HTML).expect(308);
+    expect(moved.headers.location).toBe(`http://127.0.0.1:${port}/bin?view=grid`);
+    await t.http.get('/').set('Host', `[::1]:${port}`).set('Accept', HTML).expect(308);
+    // Not a loopback name: not ours to guess; an API call is never redirected.
+    expect((await t.http.get('/bin').set('Host', 'drive.example.com').set('Accept', HTML).expect(200)).text).toBe(
+      INDEX,
+    );
+    await t.http.get('/drive').set('Host', `localhost:${port}`).set('Accept', HTML).expect(401);
+  });
+
   it('does not serve the app to a fetch (Accept without text/html) or to another method', async () => {
     await t.http.get('/bin').set('Accept', 'application/json').expect(404);
     const post = await t.http.post('/folders/x').set('Accept', HTML).send({});

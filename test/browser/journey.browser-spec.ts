@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { newUserBody } from '@app/testing';
 import { startServerProcess, ServerProcess } from '../support/server-process';
+import { unzip } from '../support/zip';
 import { freePort } from '@app/testing';
 import { launchChromium, row, screenshot, seriousViolations, signUp, watchPage } from './browser';
 
@@ -122,7 +123,9 @@ describe('the web app in a browser', () => {
   it('renames a file, and moves one by drag and drop onto a breadcrumb and onto a folder', async () => {
     await row(page, 'report-1.txt').getByRole('button', { name: 'Rename' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rename report-1.txt' });
-    await dialog.getByRole('textbox', { name: 'New name' }).fill('meeting.txt');
+    // As a person types: the dialog opens with the name's stem selected, so typing keeps the extension.
+    await page.keyboard.type('meeting');
+    expect(await dialog.getByRole('textbox', { name: 'New name' }).inputValue()).toBe('meeting.txt');
     await expectAccessible(page, '06-rename-dialog');
     await dialog.getByRole('button', { name: 'Rename' }).click();
     await row(page, 'meeting.txt').waitFor();
@@ -138,6 +141,18 @@ describe('the web app in a browser', () => {
     // Onto a folder: back into Holiday.
     await row(page, 'photo-1.jpg').dragTo(row(page, 'Holiday'));
     await row(page, 'photo-1.jpg').waitFor({ state: 'detached' });
+
+    // The folder as one zip, everything in it as it is now.
+    const [zip] = await Promise.all([
+      page.waitForEvent('download'),
+      row(page, 'Holiday').getByRole('button', { name: 'Download as zip' }).click(),
+    ]);
+    expect(zip.suggestedFilename()).toBe('Holiday.zip');
+    const entries = await unzip(readFileSync((await zip.path())!));
+    const renamed = (name: string) => (name === 'report-1.txt' ? 'meeting.txt' : name);
+    expect([...entries.keys()].sort()).toEqual(readdirSync(uploadDir).map(renamed).sort());
+    for (const name of readdirSync(uploadDir))
+      expect(entries.get(renamed(name))).toEqual(readFileSync(join(uploadDir, name)));
     await row(page, 'Holiday').getByRole('link', { name: 'Holiday' }).click();
     await row(page, 'photo-1.jpg').waitFor();
   });

@@ -6,6 +6,7 @@ import { StorageModule } from '@app/storage';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { RateLimitModule } from './common/rate-limit/rate-limits';
 import { AppValidationPipe } from './common/validation/validation.pipe';
+import { ArchivesModule } from './modules/archives/archives.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { FilesModule } from './modules/files/files.module';
 import { FoldersModule } from './modules/folders/folders.module';
@@ -30,6 +31,7 @@ export class ApiModule {
         RateLimitModule,
         AuthModule,
         FoldersModule,
+        ArchivesModule,
         FilesModule,
         ProfileModule,
         InternalModule,

@@ -150,6 +150,9 @@ export interface StorageConfig {
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
   maxUploadBytes: number;
+  /** The largest folder downloaded as a zip: its files' bytes in all, and its entries (files and folders). */
+  archiveMaxBytes: number;
+  archiveMaxEntries: number;
 }
 
 export class ConfigError extends Error {
@@ -370,6 +373,8 @@ function storageConfig(read: EnvReader, port: number): StorageConfig {
     // A URL handed out stays good for its lifetime, even after a revoke or a trash: keep that window short.
     downloadUrlTtlSeconds: read.int('DOWNLOAD_URL_TTL_SECONDS', 60, 10, 7 * 24 * 3600),
     maxUploadBytes: read.int('MAX_UPLOAD_BYTES', 5 * GIB, 1, 5 * GIB),
+    archiveMaxBytes: read.int('ARCHIVE_MAX_BYTES', 10 * GIB, 1, 1024 * GIB),
+    archiveMaxEntries: read.int('ARCHIVE_MAX_ENTRIES', 10_000, 1, 100_000),
   };
 }
 

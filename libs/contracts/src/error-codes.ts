@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   upload_missing: 409,
   trash_item_not_found: 404,
   preview_not_available: 404,
+  // A folder downloaded as a zip (POST /drive/{id}/archive, then its link)
+  archive_too_large: 413,
+  archive_link_invalid: 403,
+  archive_link_expired: 403,
   // Profile photos
   no_profile_photo: 404,
   // Sharing and access: something visible but not the caller's to change is a 403; the invisible is a 404

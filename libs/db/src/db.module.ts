@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { dataSourceOptions, runMigrations } from './data-source.options';
 import { DatabaseServer, EMBEDDED_POOL_SIZE } from './database.server';
+import { ArchivesRepository } from './repositories/archives.repository';
 import { ItemsRepository } from './repositories/items.repository';
 import { ProfilePhotosRepository } from './repositories/profile-photos.repository';
 import { SearchRepository } from './repositories/search.repository';
@@ -30,8 +31,22 @@ class DatabaseServerModule {}
         ),
     }),
   ],
-  providers: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository, SearchRepository],
-  exports: [UsersRepository, ItemsRepository, SharesRepository, ProfilePhotosRepository, SearchRepository],
+  providers: [
+    UsersRepository,
+    ItemsRepository,
+    SharesRepository,
+    ProfilePhotosRepository,
+    ArchivesRepository,
+    SearchRepository,
+  ],
+  exports: [
+    UsersRepository,
+    ItemsRepository,
+    SharesRepository,
+    ProfilePhotosRepository,
+    ArchivesRepository,
+    SearchRepository,
+  ],
 })
 export class DbModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Database');

@@ -6,6 +6,7 @@ export * from './embedded/embedded-postgres';
 export * from './entities';
 export * from './repositories/users.repository';
 export * from './schema-diff';
+export * from './repositories/archives.repository';
 export * from './repositories/items.repository';
 export * from './repositories/profile-photos.repository';
 export * from './repositories/shares.repository';

@@ -139,6 +139,48 @@ export interface paths {
         patch: operations["updateFolder"];
         trace?: never;
     };
+    "/drive/{folder_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A link to download the folder, and everything in it, as one zip: follow `url` (no token needed) before
+         *     `expires_at`. Files whose upload is not confirmed, and what is in the trash, are left out. A folder of more
+         *     than ARCHIVE_MAX_ENTRIES files and folders, or ARCHIVE_MAX_BYTES in all, is refused with 413.
+         */
+        post: operations["requestArchive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/archives/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The folder's zip, streamed as it is read from storage (`Content-Length` exact). The link's user must still
+         *     see the folder; the zip holds what the folder holds now. A file deleted while the zip is being sent cuts the
+         *     download short (the client sees it fail).
+         */
+        get: operations["downloadArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/file": {
         parameters: {
             query?: never;
@@ -457,8 +499,10 @@ export interface components {
              * @description With `file_name_conflict` of a `Replace`: the folder that holds the name (a folder is never replaced).
              */
             conflicting_folder_id?: string;
-            /** @description With `file_too_large` of a file upload: the largest size accepted. */
+            /** @description With `file_too_large` of a file upload: the largest size accepted; with `archive_too_large`, the most bytes zipped. */
             max_size_in_bytes?: number;
+            /** @description With `archive_too_large`: the most files and folders zipped. */
+            max_entries?: number;
             /**
              * @description With `no_profile_photo`: why there is none yet, when an upload is the reason.
              * @enum {string}
@@ -697,6 +741,20 @@ export interface components {
              * @description Where to move it: a folder id, or null for the root. Absent: it stays where it is.
              */
             parent_folder_id?: string | null;
+        };
+        ArchiveLinkDto: {
+            /** @description The files' bytes in all (the zip adds a few dozen bytes of headers per entry; its download gives its length). */
+            size_in_bytes: number;
+            /** @description The files in it (confirmed, not in the trash). */
+            file_count: number;
+            /** @description The folders in it, below the folder itself. */
+            folder_count: number;
+            /** @description A GET of the zip, good until `expires_at`; it needs no token (follow it in a browser). */
+            url: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The zip's name: the folder's, with `.zip`. */
+            file_name: string;
         };
         RequestUploadDto: {
             /** @description The exact size of the bytes to be sent; storage refuses any other. */
@@ -1782,6 +1840,195 @@ export interface operations {
                         status?: 422;
                         /** @enum {string} */
                         code?: "validation_failed";
+                    };
+                };
+            };
+        };
+    };
+    requestArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchiveLinkDto"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `folder_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "folder_not_found";
+                    };
+                };
+            };
+            /** @description `archive_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 413;
+                        /** @enum {string} */
+                        code?: "archive_too_large";
+                    };
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 422;
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+        };
+    };
+    downloadArchive: {
+        parameters: {
+            query: {
+                user_id: string;
+                /** @description Seconds since the epoch. */
+                expires: number;
+                /** @description 64 hexadecimal digits. */
+                signature: string;
+            };
+            header?: never;
+            path: {
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description `archive_link_invalid`, `archive_link_expired` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "archive_link_invalid" | "archive_link_expired";
+                    };
+                };
+            };
+            /** @description `folder_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "folder_not_found";
+                    };
+                };
+            };
+            /** @description `archive_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 413;
+                        /** @enum {string} */
+                        code?: "archive_too_large";
+                    };
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 422;
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
                     };
                 };
             };

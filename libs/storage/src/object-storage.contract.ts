@@ -256,6 +256,19 @@ export function objectStorageContract(subject: () => ContractSubject): void {
       expect(await storage().read(newKey('missing'))).toBeNull();
     });
 
+    it('streams an object, the pinned bytes only, and answers null for a missing one', async () => {
+      const whole = async (stream: NodeJS.ReadableStream | null) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream!) chunks.push(Buffer.from(chunk as Buffer));
+        return Buffer.concat(chunks);
+      };
+      const etag = createHash('md5').update(body).digest('hex');
+      expect(await whole(await storage().stream(key))).toEqual(body);
+      expect(await whole(await storage().stream(key, { etag }))).toEqual(body);
+      expect(await storage().stream(key, { etag: createHash('md5').update('other bytes').digest('hex') })).toBeNull();
+      expect(await storage().stream(newKey('missing'))).toBeNull();
+    });
+
     it('deletes objects, ignoring keys that do not exist, any number of times', async () => {
       const a = newKey();
       const b = newKey();

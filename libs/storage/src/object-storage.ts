@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 /** A request the client makes itself, straight to storage: the method, the URL and the headers it must send. */
 export interface PresignedRequest {
   method: 'PUT' | 'GET';
@@ -30,6 +31,12 @@ export interface DownloadTarget {
   /** Serve only the object with this ETag (the local store checks it; a browser cannot send S3 an If-Match). */
   etag?: string;
   /** Serve this version of the object (S3, in a versioned bucket). */
+  versionId?: string;
+}
+
+/** Which bytes of a key are meant: those with this ETag (unquoted), or this version (a versioned S3 bucket). */
+export interface ObjectPin {
+  etag?: string;
   versionId?: string;
 }
 
@@ -69,6 +76,11 @@ export abstract class ObjectStorage {
   abstract head(key: string): Promise<ObjectHead | null>;
   /** The object's bytes, or the given range of them; null when there is no such object. */
   abstract read(key: string, range?: ByteRange): Promise<Buffer | null>;
+  /**
+   * The object's bytes as a stream, read as they are sent; null when there is no such object, or when `pin` names
+   * bytes it no longer holds (another ETag or version).
+   */
+  abstract stream(key: string, pin?: ObjectPin): Promise<Readable | null>;
   abstract write(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Deletes the objects; keys that do not exist are ignored. */
   abstract delete(keys: string[]): Promise<void>;

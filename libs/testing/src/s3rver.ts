@@ -9,7 +9,8 @@
  * - its continuation tokens use single DES, which OpenSSL 3 has only in its legacy provider, so every
  *   truncated listing is a 500 (triple DES with the key repeated is the same cipher).
  * A fourth patch gives it a behaviour of S3 it lacks: a PUT with `If-None-Match: *` (a conditional write) is
- * refused with 412 PreconditionFailed when an object is at the key, racing PUTs of one key included.
+ * refused with 412 PreconditionFailed when an object is at the key, racing PUTs of one key included; and a fifth,
+ * a GET with `If-Match` is refused with 412 when the object's ETag is another.
  * Two more are avoided by the storage contract: `Range: bytes=0-0` answers the whole object, and keys that differ
  * after a common name by `-` and `/` list in the wrong order.
  */
@@ -89,7 +90,21 @@ export function patchedS3rverObjects(): unknown {
     });
     await turn;
   };
-  return { ...objects, putObject };
+  // GET Object honouring `If-Match` as S3 does (s3rver ignores it): other bytes at the key are a 412.
+  const getObject = async (ctx: any): Promise<void> => {
+    const wanted = ctx.headers['if-match'];
+    if (wanted !== undefined) {
+      const { bucket, key } = ctx.params;
+      const held = (await ctx.store.existsObject(bucket, key)) ? await ctx.store.getMetadata(bucket, key) : undefined;
+      if (held && held.etag !== wanted && wanted !== '*') {
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+          Condition: 'If-Match',
+        });
+      }
+    }
+    return objects.getObject(ctx);
+  };
+  return { ...objects, putObject, getObject };
 }
 
 /** The little of s3rver the tests use. It emits every object event, S3-shaped (keys not URL-encoded). */

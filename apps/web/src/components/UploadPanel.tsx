@@ -1,4 +1,4 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { memo, useEffect, useState, useSyncExternalStore } from 'react';
 import { formatBytes, formatDuration } from '../lib/format';
 import { type ConflictChoice, type UploadTask, uploads } from '../lib/uploads';
 import { ConflictDialog } from './dialogs';
@@ -31,21 +31,29 @@ const STATE_TEXT: Record<UploadTask['state'], string> = {
   skipped: 'Skipped',
 };
 
-function TaskRow({ task }: { task: UploadTask }) {
+interface TaskRowProps {
+  task: UploadTask;
+  // The task is changed in place: what it shows is passed by value too, so an unchanged row is not rendered again.
+  state: UploadTask['state'];
+  loaded: number;
+  error: string | undefined;
+}
+
+const TaskRow = memo(function TaskRow({ task, state, loaded, error }: TaskRowProps) {
   const name = task.dir ? `${task.dir}/${task.file.name}` : task.file.name;
-  const fraction = task.file.size === 0 ? (task.state === 'done' ? 1 : 0) : task.loaded / task.file.size;
+  const fraction = task.file.size === 0 ? (state === 'done' ? 1 : 0) : loaded / task.file.size;
   return (
     <li className="flex flex-col gap-1.5 px-4 py-2.5">
       <div className="flex items-center gap-2">
         <Icon
-          name={task.state === 'done' ? 'file' : task.state === 'failed' ? 'close' : 'upload'}
-          className={`size-4 shrink-0 ${task.state === 'failed' ? 'text-red-600' : task.state === 'done' ? 'text-emerald-600' : 'text-slate-400'}`}
+          name={state === 'done' ? 'file' : state === 'failed' ? 'close' : 'upload'}
+          className={`size-4 shrink-0 ${state === 'failed' ? 'text-red-600' : state === 'done' ? 'text-emerald-600' : 'text-slate-400'}`}
         />
         <span className="min-w-0 flex-1 truncate text-sm" title={name}>
           {name}
         </span>
-        <span className="text-xs whitespace-nowrap text-slate-500">{STATE_TEXT[task.state]}</span>
-        {task.state === 'failed' && (
+        <span className="text-xs whitespace-nowrap text-slate-500">{STATE_TEXT[state]}</span>
+        {state === 'failed' && (
           <IconButton
             icon="retry"
             label={`Retry ${task.file.name}`}
@@ -53,7 +61,7 @@ function TaskRow({ task }: { task: UploadTask }) {
             className="size-7"
           />
         )}
-        {(task.state === 'queued' || task.state === 'uploading' || task.state === 'preparing') && (
+        {(state === 'queued' || state === 'uploading' || state === 'preparing') && (
           <IconButton
             icon="close"
             label={`Cancel ${task.file.name}`}
@@ -62,15 +70,15 @@ function TaskRow({ task }: { task: UploadTask }) {
           />
         )}
       </div>
-      {task.state !== 'skipped' && task.state !== 'cancelled' && <Bar label={`Upload of ${name}`} value={fraction} />}
-      {task.error && (
+      {state !== 'skipped' && state !== 'cancelled' && <Bar label={`Upload of ${name}`} value={fraction} />}
+      {error && (
         <p role="alert" className="text-xs text-red-700">
-          {task.error}
+          {error}
         </p>
       )}
     </li>
   );
-}
+});
 
 /** The uploads of this session: one bar per file, one for the batch (bytes, speed, time left). */
 export function UploadPanel() {
@@ -136,7 +144,7 @@ export function UploadPanel() {
       {!collapsed && (
         <ul className="divide-y divide-slate-100 overflow-auto">
           {batch.tasks.map((task) => (
-            <TaskRow key={task.id} task={task} />
+            <TaskRow key={task.id} task={task} state={task.state} loaded={task.loaded} error={task.error} />
           ))}
         </ul>
       )}

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Item, PathEntry, Share } from '@app/sdk';
 import { api, messageOf, unwrap } from '../api/client';
 import type { ConflictChoice } from '../lib/uploads';
@@ -85,6 +85,8 @@ export async function moveItem(item: Pick<Item, 'id' | 'kind'>, folderId: string
 export function RenameDialog({ item, onClose, onDone }: { item: Item; onClose: () => void; onDone: () => void }) {
   const [name, setName] = useState(item.name);
   const [busy, error, run] = useAction();
+  // The name without its extension is selected once, as the dialog opens; a later focus selects as browsers do.
+  const stemSelected = useRef(false);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
@@ -100,6 +102,8 @@ export function RenameDialog({ item, onClose, onDone }: { item: Item; onClose: (
           value={name}
           onChange={(e) => setName(e.target.value)}
           onFocus={(e) => {
+            if (stemSelected.current) return;
+            stemSelected.current = true;
             const dot = item.kind === 'file' ? item.name.lastIndexOf('.') : -1;
             e.target.setSelectionRange(0, dot > 0 ? dot : item.name.length);
           }}

@@ -58,7 +58,7 @@ export function ErrorText({ error }: { error: string | null }) {
   ) : null;
 }
 
-export function Field({ label, ...rest }: { label: string } & React.InputHTMLAttributes<HTMLInputElement>) {
+export function Field({ label, autoFocus, ...rest }: { label: string } & React.InputHTMLAttributes<HTMLInputElement>) {
   const id = useId();
   return (
     <div className="flex flex-col gap-1.5">
@@ -68,6 +68,8 @@ export function Field({ label, ...rest }: { label: string } & React.InputHTMLAtt
       <input
         id={id}
         className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-xs outline-none focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30"
+        autoFocus={autoFocus}
+        data-autofocus={autoFocus ? '' : undefined}
         {...rest}
       />
     </div>
@@ -91,6 +93,9 @@ export function Dialog({
   useEffect(() => {
     const dialog = ref.current!;
     if (!dialog.open) dialog.showModal();
+    // React's autoFocus ran while the dialog was closed (nothing in it could take focus), and showModal() looks
+    // for the autofocus attribute, which React does not write: the field asked for is focused here.
+    dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     return () => dialog.close();
   }, []);
   return (

@@ -82,6 +82,13 @@ class UploadManager {
     return this.snapshotCache;
   };
 
+  /** The announced files' ids, space-separated: a value that changes only when they do. */
+  fileIds = (): string =>
+    this.tasks
+      .map((task) => task.fileId)
+      .filter(Boolean)
+      .join(' ');
+
   /** Changes are many (progress events): listeners hear of them once a frame at most. */
   private emit(): void {
     this.snapshotCache = null;

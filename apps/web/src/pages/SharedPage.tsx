@@ -5,7 +5,7 @@ import { ImageDialog } from '../components/dialogs';
 import { Listing } from '../components/Listing';
 import { ErrorText, IconButton, Spinner } from '../components/ui';
 import { formatDate } from '../lib/format';
-import { download, useEndlessScroll, useView, ViewToggle } from './DrivePage';
+import { download, downloadLabel, useEndlessScroll, useView, ViewToggle } from './DrivePage';
 
 const IMAGE_TYPES = new Set(['jpg', 'jpeg', 'png', 'gif', 'webp', 'avif', 'heic']);
 
@@ -75,9 +75,7 @@ export function SharedPage() {
           onOpen={(item) => (item.content_type ? setImage(item) : void act(() => download(item)))}
           actions={(item) => (
             <>
-              {item.kind === 'file' && (
-                <IconButton icon="download" label="Download" onClick={() => void act(() => download(item))} />
-              )}
+              <IconButton icon="download" label={downloadLabel(item)} onClick={() => void act(() => download(item))} />
               <IconButton
                 icon="logout"
                 label="Leave"

@@ -10,6 +10,7 @@ import {
   ByteRange,
   DownloadTarget,
   ObjectHead,
+  ObjectPin,
   ObjectPage,
   ObjectStorage,
   PresignedRequest,
@@ -398,6 +399,15 @@ export class LocalObjectStorage extends ObjectStorage {
     }
     for await (const chunk of opened.stream({ start, end })) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
+  }
+
+  async stream(key: string, pin?: ObjectPin): Promise<Readable | null> {
+    const opened = await this.open(key);
+    if (opened && pin?.etag !== undefined && opened.etag !== pin.etag) {
+      await opened.close();
+      return null;
+    }
+    return opened ? opened.stream() : null;
   }
 
   /**

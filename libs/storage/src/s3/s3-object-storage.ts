@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -16,6 +17,7 @@ import {
   ByteRange,
   DownloadTarget,
   ObjectHead,
+  ObjectPin,
   ObjectPage,
   ObjectStorage,
   PresignedRequest,
@@ -108,6 +110,25 @@ export class S3ObjectStorage extends ObjectStorage {
       if (isNotFound(error)) return null;
       // A range that starts past the end: no bytes, as the local store answers.
       if (error instanceof S3ServiceException && error.name === 'InvalidRange') return Buffer.alloc(0);
+      throw error;
+    }
+  }
+
+  async stream(key: string, pin?: ObjectPin): Promise<Readable | null> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          VersionId: pin?.versionId,
+          IfMatch: pin?.etag === undefined ? undefined : `"${pin.etag}"`,
+        }),
+      );
+      return out.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      // Other bytes than those pinned: as good as gone, for a reader of those.
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) return null;
       throw error;
     }
   }

@@ -31,9 +31,12 @@ export class ProblemDto {
   /** With `file_name_conflict` of a `Replace`: the folder that holds the name (a folder is never replaced). */
   @ApiUuid({ required: false })
   conflicting_folder_id?: string;
-  /** With `file_too_large` of a file upload: the largest size accepted. */
+  /** With `file_too_large` of a file upload: the largest size accepted; with `archive_too_large`, the most bytes zipped. */
   @ApiInteger({ required: false })
   max_size_in_bytes?: number;
+  /** With `archive_too_large`: the most files and folders zipped. */
+  @ApiInteger({ required: false })
+  max_entries?: number;
   /** With `no_profile_photo`: why there is none yet, when an upload is the reason. */
   @ApiPropertyOptional({ enum: ['processing', 'rejected'] })
   photo_status?: 'processing' | 'rejected';

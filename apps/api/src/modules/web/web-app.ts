@@ -24,6 +24,27 @@ export function isNavigation(request: Pick<FastifyRequest, 'method' | 'url' | 'h
   );
 }
 
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Where a navigation should go instead, when the embedded store signs its URLs for one loopback name (PUBLIC_URL's
+ * default, localhost) and the browser came by another (127.0.0.1, [::1]): a page on one origin cannot PUT to the
+ * other (no CORS between them), so its uploads would all fail. Any other host is left alone: it is not ours to guess.
+ */
+export function loopbackRedirect(publicUrl: string, host: string | undefined, url: string): string | undefined {
+  if (!host) return undefined;
+  const canonical = new URL(publicUrl);
+  let requested: URL;
+  try {
+    requested = new URL(`http://${host}`);
+  } catch {
+    return undefined;
+  }
+  if (!LOOPBACK_HOST.test(canonical.hostname) || !LOOPBACK_HOST.test(requested.hostname)) return undefined;
+  if (requested.host === canonical.host) return undefined;
+  return `${canonical.origin}${url}`;
+}
+
 /** The origins of object storage's presigned URLs, read off one it signs (the same code signs them all). */
 export async function storageOrigins(storage: ObjectStorage): Promise<string[]> {
   try {
@@ -49,6 +70,7 @@ export async function registerWebApp(app: NestFastifyApplication, config: AppCon
     return;
   }
   const indexHtml = readFileSync(indexFile);
+  const embeddedStore = config.storage.driver === 'local';
   await app.register(fastifyStatic, {
     root: join(dir, 'assets'),
     prefix: '/assets/',
@@ -62,6 +84,10 @@ export async function registerWebApp(app: NestFastifyApplication, config: AppCon
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.url === '/' || request.url.startsWith('/?')) void reply.header('Vary', 'Accept');
     if (!isNavigation(request)) return;
+    const elsewhere = embeddedStore
+      ? loopbackRedirect(config.storage.publicUrl, request.headers.host, request.url)
+      : undefined;
+    if (elsewhere) return reply.redirect(elsewhere, 308);
     return reply.header('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml);
   });
 }
