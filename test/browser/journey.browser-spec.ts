@@ -198,7 +198,7 @@ describe('the web app in a browser', () => {
   });
 
   it('finds a file from the header’s search box, in any case, shown with its folder, and opens that folder', async () => {
-    await page.getByRole('link', { name: 'My files' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My files' }).click();
     await page.getByRole('searchbox', { name: 'Search' }).fill('MEETING');
     const hit = page.getByRole('list', { name: 'Search results' }).getByRole('link', { name: /meeting\.txt/ });
     await hit.waitFor();
