@@ -428,6 +428,17 @@ describe('validation', () => {
     expect([...new Set(res.body.errors.map((error: { field: string }) => error.field))]).toEqual([field]);
   });
 
+  it.each([
+    [{ q: '\u0301' }],
+    [{ q: '\\' }],
+    [{ q: '%_%' }],
+    [{ q: '🙂'.repeat(120) }],
+    [{ q: 'a', last_interaction_from: '1000-01-01', last_interaction_to: '9999-12-31T23:59:59.999Z' }],
+    [{ q: 'a', size_in_bytes_from: 0, size_in_bytes_to: Number.MAX_SAFE_INTEGER }],
+  ])('odd but valid: %j is a 200', async (query) => {
+    expectStatus(await search(alice, query), 200);
+  });
+
   it('a q given twice is a 422, and a signed-out caller a 401', async () => {
     expectProblem(await t.http.get('/search?q=a&q=b').set(alice.auth), 422, 'validation_failed');
     expectProblem(await t.http.get('/search').query({ q: 'a' }), 401, 'unauthorized');
