@@ -419,6 +419,9 @@ describe('validation', () => {
     [{ q: 'a', size_in_bytes_from: 10, size_in_bytes_to: 9 }, 'size_in_bytes_to'],
     [{ q: 'a', last_interaction_from: 'yesterday' }, 'last_interaction_from'],
     [{ q: 'a', last_interaction_to: '2024-02-30' }, 'last_interaction_to'],
+    // ISO 8601 week and ordinal dates, which JavaScript's Date cannot read.
+    [{ q: 'a', last_interaction_from: '2024-W05-3' }, 'last_interaction_from'],
+    [{ q: 'a', last_interaction_to: '2024-035' }, 'last_interaction_to'],
     [{ q: 'a', last_interaction_from: '2024-02-02', last_interaction_to: '2024-02-01' }, 'last_interaction_to'],
     [{ q: 'a', folder_id: 'not-a-uuid' }, 'folder_id'],
     [{ q: 'a', limit: 0 }, 'limit'],
