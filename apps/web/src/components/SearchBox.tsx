@@ -51,6 +51,7 @@ export function SearchBox() {
     if (event.key === 'Escape') close();
   };
   const open = text.trim() !== '' && (hits !== null || error !== null);
+  const listed = open && !error && !!hits?.length;
 
   return (
     <div className="relative w-full max-w-md" onKeyDown={onKeyDown}>
@@ -60,7 +61,7 @@ export function SearchBox() {
           <input
             type="search"
             aria-label="Search"
-            aria-controls={open ? listId : undefined}
+            aria-controls={listed ? listId : undefined}
             placeholder="Search in Drive"
             value={text}
             onChange={(event) => setText(event.target.value)}
