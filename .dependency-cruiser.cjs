@@ -24,7 +24,7 @@ module.exports = {
       name: 'lib-imports-testing',
       severity: 'error',
       comment: 'Test helpers never ship in production code.',
-      from: { path: '^(apps|libs)/', pathNot: '(\\.spec\\.ts$|^libs/testing/)' },
+      from: { path: '^(apps|libs)/', pathNot: '(\\.(spec|integration-spec)\\.ts$|^libs/testing/)' },
       to: { path: '^libs/testing/' },
     },
     {

@@ -41,6 +41,30 @@ export default tseslint.config(
     },
   },
   {
+    // SQL runs only through the repositories, on the transaction host's connection (libs/db/src/transactions.ts): a
+    // handle of one's own would run beside an open transaction, and wait for ever on the embedded single connection.
+    files: ['apps/**/*.ts', 'libs/db/src/repositories/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'typeorm',
+              importNames: ['DataSource', 'EntityManager', 'QueryRunner'],
+              message: 'Use a repository of @app/db, and Transactions to open a transaction.',
+            },
+            {
+              name: '@nestjs/typeorm',
+              message: 'Use a repository of @app/db, and Transactions to open a transaction.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts', 'infra/test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

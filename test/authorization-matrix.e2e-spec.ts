@@ -63,6 +63,19 @@ type Answer = { status: number; text: string; headers: Record<string, string>; b
 
 const tagged = (prefix: string, tag: string) => `${prefix}-${tag}`;
 
+/** A batch of one: its one result, as the item's own request would have answered. */
+function batchAnswer(res: Response): Answer {
+  if (res.status !== 200) return res;
+  const [result] = res.body.results;
+  expect(result.index).toBe(0);
+  return {
+    status: result.status,
+    text: res.text,
+    headers: { 'content-type': result.error ? 'application/problem+json' : 'application/json' },
+    body: result.error ?? result.item ?? result,
+  };
+}
+
 /** Every route of the app, by method and OpenAPI path. */
 const ROWS: Record<string, Row> = {
   'GET /verify-token': {
@@ -159,6 +172,40 @@ const ROWS: Record<string, Row> = {
         body: result.error ?? result,
       };
     },
+  },
+  'POST /batch/move': {
+    target: 'folder',
+    fresh: true,
+    // Into itself: whoever may move it is told of the cycle; the others, as PATCH /drive/{id} would tell them.
+    send: (http, id) => http.post('/batch/move').send({ items: [{ kind: 'folder', id }], parent_folder_id: id }),
+    status: { owner: 409, edit: 409, view: 403, none: 404 },
+    code: { owner: 'folder_move_cycle', edit: 'folder_move_cycle' },
+    notFound: 'folder_not_found',
+    answerOf: (res) => batchAnswer(res),
+  },
+  'POST /batch/trash': {
+    target: 'folder',
+    fresh: true,
+    send: (http, id) => http.post('/batch/trash').send({ items: [{ kind: 'folder', id }] }),
+    status: { owner: 204, edit: 204, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+    answerOf: (res) => batchAnswer(res),
+  },
+  'POST /batch/restore': {
+    target: 'trashed',
+    fresh: true,
+    send: (http, id) => http.post('/batch/restore').send({ item_ids: [id] }),
+    status: { owner: 200, edit: 403, view: 403, none: 404 },
+    notFound: 'trash_item_not_found',
+    answerOf: (res) => batchAnswer(res),
+  },
+  'POST /batch/delete-forever': {
+    target: 'trashed',
+    fresh: true,
+    send: (http, id) => http.post('/batch/delete-forever').send({ item_ids: [id] }),
+    status: { owner: 204, edit: 403, view: 403, none: 404 },
+    notFound: 'trash_item_not_found',
+    answerOf: (res) => batchAnswer(res),
   },
   'GET /file/{file_id}': {
     target: 'file',

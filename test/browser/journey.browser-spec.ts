@@ -195,6 +195,37 @@ describe('the web app in a browser', () => {
     await page.getByRole('link', { name: 'My files' }).click();
     await row(page, 'Holiday').getByRole('link', { name: 'Holiday' }).click();
     await row(page, 'meeting.txt').waitFor();
+
+    // Several at once: chosen by their checkboxes, moved into a new folder in one go, then deleted in one go.
+    await page.getByRole('button', { name: 'New folder' }).click();
+    await page.getByRole('textbox', { name: 'Folder name' }).fill('Chosen');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await row(page, 'Chosen').waitFor();
+    await page.getByRole('checkbox', { name: 'Select photo-4.jpg' }).check();
+    await page.getByRole('checkbox', { name: 'Select photo-5.jpg' }).check();
+    const selected = page.getByRole('toolbar', { name: 'Selected items' });
+    await selected.getByText('2 selected').waitFor();
+    await selected.getByRole('button', { name: 'Move selected' }).click();
+    const move = page.getByRole('dialog', { name: 'Move 2 items' });
+    await move.getByRole('button', { name: 'Holiday' }).click();
+    await move.getByRole('button', { name: 'Chosen' }).click();
+    await move.getByRole('button', { name: 'Move', exact: true }).click();
+    await row(page, 'photo-4.jpg').waitFor({ state: 'detached' });
+    await row(page, 'photo-5.jpg').waitFor({ state: 'detached' });
+    await row(page, 'Chosen').getByRole('link', { name: 'Chosen' }).click();
+    await row(page, 'photo-5.jpg').waitFor();
+    await page.getByRole('checkbox', { name: 'Select all' }).check();
+    await page
+      .getByRole('toolbar', { name: 'Selected items' })
+      .getByRole('button', { name: 'Delete selected' })
+      .click();
+    await page.getByText('This folder is empty').waitFor();
+    await page.getByRole('link', { name: 'Trash' }).click();
+    await row(page, 'photo-4.jpg').waitFor();
+    await row(page, 'photo-5.jpg').waitFor();
+    await page.getByRole('link', { name: 'My files' }).click();
+    await row(page, 'Holiday').getByRole('link', { name: 'Holiday' }).click();
+    await row(page, 'meeting.txt').waitFor();
   });
 
   it('finds a file from the header’s search box, in any case, shown with its folder, and opens that folder', async () => {

@@ -8,6 +8,7 @@ import { RateLimitModule } from './common/rate-limit/rate-limits';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { ArchivesModule } from './modules/archives/archives.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { BatchModule } from './modules/batch/batch.module';
 import { FilesModule } from './modules/files/files.module';
 import { FoldersModule } from './modules/folders/folders.module';
 import { InternalModule } from './modules/internal/internal.module';
@@ -27,7 +28,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config),
         DbModule,
-        StorageModule.forRoot(config),
+        StorageModule.forRoot(config, config.auth.jwtSecret),
         RateLimitModule,
         AuthModule,
         FoldersModule,
@@ -36,6 +37,7 @@ export class ApiModule {
         ProfileModule,
         InternalModule,
         TrashModule,
+        BatchModule,
         SharingModule,
         SearchModule,
         ReconcilerModule,

@@ -9,6 +9,7 @@ import { sendProblem } from './common/errors/problem.filter';
 import { addRequestLogging, JsonLogger, loggerOptions, RequestLogController, requestId } from './common/http/logging';
 import { addSecurityHeaders } from './common/http/security-headers';
 import { refuseDeepBodies } from './common/validation/unsafe-input';
+import { addEtags } from './common/http/etags';
 import { limitSlowClients, serverTimeoutOptions } from './common/http/slow-clients';
 import { addRateLimits } from './common/rate-limit/rate-limit.hook';
 import { RateLimits } from './common/rate-limit/rate-limits';
@@ -45,6 +46,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  addEtags(fastify);
   // JSON and forms only: a text/plain body is refused with 415 rather than parsed into a string.
   fastify.removeContentTypeParser('text/plain');
   refuseDeepBodies(fastify);

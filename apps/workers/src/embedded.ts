@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AppConfig } from '@app/config';
+import type { WorkersConfig } from '@app/config';
 import type { S3EventRecord } from '@app/contracts';
 import { createWorkersContext } from './bootstrap';
 import { EventDispatcher } from './processing/event-dispatcher';
@@ -16,7 +16,7 @@ export interface EmbeddedWorkersMessage {
 }
 
 async function run(): Promise<void> {
-  const config = (workerData as { config: AppConfig }).config;
+  const config = (workerData as { config: WorkersConfig }).config;
   const context = await createWorkersContext(config);
   const dispatcher = context.get(EventDispatcher);
   parentPort!.on('message', (message: EmbeddedWorkersMessage | 'stop') => {

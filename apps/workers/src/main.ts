@@ -4,13 +4,13 @@
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@app/config';
+import { ConfigError, loadWorkersConfig } from '@app/config';
 import { createWorkersContext } from './bootstrap';
 import { EventDispatcher } from './processing/event-dispatcher';
 import { NotificationReceiver } from './receivers/notification-receiver';
 
 async function main(): Promise<void> {
-  const config = loadConfig(undefined, 'workers');
+  const config = loadWorkersConfig();
   const { port, token } = config.workers.receiver;
   if (!token) throw new ConfigError(['WORKERS_TOKEN is required: the receiver accepts only notifications bearing it']);
   const context = await createWorkersContext(config);

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigModule } from '@app/config';
+import { ConfigModule, WorkersConfig } from '@app/config';
 import { StorageModule } from '@app/storage';
 import { ApiClient } from './api/api-client';
 import { ContentSniffer } from './media/content-sniffer';
@@ -12,7 +12,7 @@ import { UploadProcessor } from './processing/process-upload';
 /** The workers: storage access, the API's URL and the secret; no database. */
 @Module({})
 export class WorkersModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: WorkersConfig): DynamicModule {
     return {
       module: WorkersModule,
       imports: [ConfigModule.forRoot(config), StorageModule.forRoot(config)],

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { availableParallelism, tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from './config';
+import { loadWorkersConfig } from './workers-config';
 import {
   EMBEDDED_TEST_URLS,
   POSTGRES_BIN_DIR,
@@ -469,10 +470,10 @@ describe('loadConfig', () => {
   });
 });
 
-describe('loadConfig for the standalone workers (receiver, Lambda)', () => {
+describe('loadWorkersConfig: the standalone workers (receiver, Lambda)', () => {
   const workersError = (env: Record<string, string>): ConfigError => {
     try {
-      loadConfig(env, 'workers');
+      loadWorkersConfig(env);
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       return error as ConfigError;
@@ -482,16 +483,32 @@ describe('loadConfig for the standalone workers (receiver, Lambda)', () => {
 
   it('needs the API URL and LAMBDA_SECRET, and neither a database nor JWT_SECRET; generates and keeps nothing', () => {
     const dataDir = tempDir();
-    const config = loadConfig(
-      { DATA_DIR: dataDir, API_URL: 'https://api.example.com/', LAMBDA_SECRET: SECRET_B, S3_BUCKET: 'files' },
-      'workers',
-    );
+    const config = loadWorkersConfig({
+      DATA_DIR: dataDir,
+      API_URL: 'https://api.example.com/',
+      LAMBDA_SECRET: SECRET_B,
+      S3_BUCKET: 'files',
+    });
     expect(config.workers.apiUrl).toBe('https://api.example.com');
     expect(config.auth.lambdaSecret).toBe(SECRET_B);
-    expect(config.database.url).toBeUndefined();
+    expect(config).not.toHaveProperty('database');
+    expect(config.auth).toEqual({ lambdaSecret: SECRET_B });
     expect(config.storage).toMatchObject({ driver: 's3', s3: { bucket: 'files', region: 'us-east-1' } });
     expect(config.workers.receiver).toEqual({ port: 8081, token: undefined });
     expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
+  });
+
+  it('reads no API variable: a broken DATABASE_URL, JWT_SECRET, PORT or upload limit is none of its business', () => {
+    const config = loadWorkersConfig({
+      API_URL: 'http://api:8080',
+      LAMBDA_SECRET: SECRET_B,
+      DATABASE_URL: 'not a url',
+      JWT_SECRET: 'short',
+      PORT: 'eighty',
+      MAX_UPLOAD_BYTES: '-1',
+    });
+    expect(config.workers.apiUrl).toBe('http://api:8080');
+    expect(Object.keys(config).sort()).toEqual(['app', 'auth', 'dataDir', 'http', 'log', 'storage', 'workers']);
   });
 
   it('names every missing or wrong variable at once, its own and the shared ones', () => {
@@ -506,25 +523,22 @@ describe('loadConfig for the standalone workers (receiver, Lambda)', () => {
   });
 
   it('takes the receiver’s port and token, and the region AWS runs it in', () => {
-    const config = loadConfig(
-      {
-        API_URL: 'http://api:8080',
-        LAMBDA_SECRET: SECRET_B,
-        WORKERS_PORT: '9000',
-        WORKERS_TOKEN: 't'.repeat(20),
-        S3_BUCKET: 'files',
-        AWS_REGION: 'eu-west-1',
-      },
-      'workers',
-    );
+    const config = loadWorkersConfig({
+      API_URL: 'http://api:8080',
+      LAMBDA_SECRET: SECRET_B,
+      WORKERS_PORT: '9000',
+      WORKERS_TOKEN: 't'.repeat(20),
+      S3_BUCKET: 'files',
+      AWS_REGION: 'eu-west-1',
+    });
     expect(config.workers.receiver).toEqual({ port: 9000, token: 't'.repeat(20) });
     expect(config.storage.s3?.region).toBe('eu-west-1');
   });
 
   it('bounds each call to the API by API_RETRY_BUDGET_MS (20 s by default), from 1 s to 15 min', () => {
     const env = { API_URL: 'http://api:8080', LAMBDA_SECRET: SECRET_B };
-    expect(loadConfig(env, 'workers').workers.apiRetryBudgetMs).toBe(20_000);
-    expect(loadConfig({ ...env, API_RETRY_BUDGET_MS: '12000' }, 'workers').workers.apiRetryBudgetMs).toBe(12_000);
+    expect(loadWorkersConfig(env).workers.apiRetryBudgetMs).toBe(20_000);
+    expect(loadWorkersConfig({ ...env, API_RETRY_BUDGET_MS: '12000' }).workers.apiRetryBudgetMs).toBe(12_000);
     expect(workersError({ ...env, API_RETRY_BUDGET_MS: '500' }).problems).toEqual([
       expect.stringMatching(/^API_RETRY_BUDGET_MS must be an integer from 1000 to 900000/),
     ]);

@@ -162,23 +162,15 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_MIN_LENGTH = 32;
+export const SECRET_MIN_LENGTH = 32;
 const GIB = 1024 ** 3;
 
 /**
- * Which program the configuration is for. The API signs tokens and URLs and needs both secrets (generated in
- * embedded mode). The standalone workers (the HTTP receiver, Lambda) only call the API: they need its URL and
- * LAMBDA_SECRET, never a database or JWT_SECRET.
- */
-export type ConfigRole = 'api' | 'workers';
-
-/**
- * Builds the whole configuration from an environment (process.env by default) and validates it.
- * Throws a ConfigError naming every wrong variable. In embedded mode (no DATABASE_URL), missing
+ * Builds the API's configuration from an environment (process.env by default) and validates it (the standalone
+ * workers have their own: loadWorkersConfig). Throws a ConfigError naming every wrong variable. In embedded mode (no DATABASE_URL), missing
  * secrets are generated once and kept in `DATA_DIR/secrets.json` so tokens survive a restart.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env, role: ConfigRole = 'api'): AppConfig {
-  if (role === 'workers') return loadWorkersConfig(env);
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const read = new EnvReader(env);
   const dataDir = resolve(read.string('DATA_DIR', './data'));
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -197,7 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const port = read.int('PORT', 8080, 0, 65535);
   const trustProxy = read.proxies('TRUST_PROXY', false);
   const config: AppConfig = {
-    app: { name: 'CloudDrive', version: packageVersion() },
+    app: appIdentity(),
     http: {
       host: read.string('HOST', '0.0.0.0'),
       port,
@@ -263,52 +255,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /**
- * The standalone workers' configuration: the API's whole shape (they share modules), with what only the API
- * uses left at its defaults. LAMBDA_SECRET is required (it is how the API knows them); there is no JWT_SECRET
- * to have, so the local store (used only to read and write objects here, never to sign) gets a random key.
- */
-const WORKERS_VARIABLES = [
-  'DATA_DIR',
-  'S3_BUCKET',
-  'S3_REGION',
-  'AWS_REGION',
-  'S3_ENDPOINT',
-  'S3_FORCE_PATH_STYLE',
-  'S3_ACCESS_KEY_ID',
-  'S3_SECRET_ACCESS_KEY',
-  'API_URL',
-  'API_RETRY_BUDGET_MS',
-  'LOG_LEVEL',
-  'WORKERS_PORT',
-  'WORKERS_TOKEN',
-  'HOST',
-];
-
-function loadWorkersConfig(env: Record<string, string | undefined>): AppConfig {
-  const read = new EnvReader(env);
-  if (read.raw('LAMBDA_SECRET') === undefined) read.require('LAMBDA_SECRET', 'for the workers to call the API');
-  if (read.raw('API_URL') === undefined) read.require('API_URL', 'for the workers to call the API');
-  const lambdaSecret = read.secret('LAMBDA_SECRET', SECRET_MIN_LENGTH);
-  let base: AppConfig | undefined;
-  const problems = read.problems;
-  try {
-    base = loadConfig({
-      ...Object.fromEntries(WORKERS_VARIABLES.map((name) => [name, env[name]])),
-      // Not a database: the workers have none. These only satisfy the API's shape.
-      DATABASE_URL: 'postgres://workers.invalid/none',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      LAMBDA_SECRET: lambdaSecret ?? randomBytes(32).toString('base64url'),
-      EMBEDDED_WORKERS: 'false',
-    });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-  }
-  if (problems.length > 0 || !base) throw new ConfigError(problems);
-  return { ...base, database: { ...base.database, url: undefined } };
-}
-
-/**
  * The defaults fit a browser client: a page of 100 uploads is 1 POST /files (api, upload) and 100 PUTs (storage),
  * and showing 100 previews is 100 API requests and 100 GETs of the store; the login and registration budgets are
  * what a person needs, far below what guessing passwords needs.
@@ -349,7 +295,7 @@ function databaseSecretConfig(read: EnvReader): DatabaseSecretConfig | undefined
   return { arn, sslMode, sslRootCert };
 }
 
-function storageConfig(read: EnvReader, port: number): StorageConfig {
+export function storageConfig(read: EnvReader, port: number): StorageConfig {
   const bucket = read.raw('S3_BUCKET');
   const accessKeyId = read.raw('S3_ACCESS_KEY_ID');
   const secretAccessKey = read.raw('S3_SECRET_ACCESS_KEY');
@@ -409,6 +355,11 @@ function keptSecrets(dataDir: string, needed: SecretName[], notices: string[]): 
     `Generated ${missing.join(' and ')} and kept them in ${file}: set them in the environment for a real deployment.`,
   );
   return kept;
+}
+
+/** The program's name and version (both programs report them). */
+export function appIdentity(): AppConfig['app'] {
+  return { name: 'CloudDrive', version: packageVersion() };
 }
 
 /** The version in the nearest package.json above this file, so it is right from source and from dist. */

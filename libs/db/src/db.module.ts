@@ -4,17 +4,15 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { dataSourceOptions, runMigrations } from './data-source.options';
 import { DatabaseServer, EMBEDDED_POOL_SIZE } from './database.server';
-import { ArchivesRepository } from './repositories/archives.repository';
-import { ItemsRepository } from './repositories/items.repository';
-import { ProfilePhotosRepository } from './repositories/profile-photos.repository';
-import { SearchRepository } from './repositories/search.repository';
-import { SharesRepository } from './repositories/shares.repository';
-import { UsersRepository } from './repositories/users.repository';
+import { RepositoriesModule } from './repositories.module';
 
 @Module({ providers: [DatabaseServer], exports: [DatabaseServer] })
 class DatabaseServerModule {}
 
-/** TypeORM over `pg`, against the configured PostgreSQL or the embedded one, and the repositories. */
+/**
+ * TypeORM over `pg`, against the configured PostgreSQL or the embedded one; the transaction host (the open
+ * transaction travels with the async context, see Transactions); the repositories.
+ */
 @Module({
   imports: [
     DatabaseServerModule,
@@ -30,23 +28,9 @@ class DatabaseServerModule {}
             : config.database,
         ),
     }),
+    RepositoriesModule.register(),
   ],
-  providers: [
-    UsersRepository,
-    ItemsRepository,
-    SharesRepository,
-    ProfilePhotosRepository,
-    ArchivesRepository,
-    SearchRepository,
-  ],
-  exports: [
-    UsersRepository,
-    ItemsRepository,
-    SharesRepository,
-    ProfilePhotosRepository,
-    ArchivesRepository,
-    SearchRepository,
-  ],
+  exports: [RepositoriesModule],
 })
 export class DbModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Database');

@@ -1,6 +1,6 @@
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AppError } from '@app/contracts';
-import { createTestDatabase, TestDatabase } from '@app/testing';
+import { createTestDatabase, repositoriesOver, TestDatabase } from '@app/testing';
 import { dataSourceOptions, runMigrations, withoutJit } from './data-source.options';
 import { MIGRATIONS } from './migrations';
 import { SharesRepository } from './repositories/shares.repository';
@@ -118,7 +118,7 @@ describe('the migrations', () => {
     beforeAll(async () => {
       db = await openDatabase();
       await runMigrations(db.dataSource);
-      users = new UsersRepository(db.dataSource);
+      users = (await repositoriesOver(db.dataSource)).get(UsersRepository);
     });
     afterAll(() => db.close());
 
@@ -216,7 +216,7 @@ describe('the migrations', () => {
       it('a share of an item that is gone (purged after it was checked) is refused with null, not an error', async () => {
         const owner = await users.create(newUser('grace', 'grace@example.com'));
         const friend = await users.create(newUser('heidi', 'heidi@example.com'));
-        const shares = new SharesRepository(db.dataSource);
+        const shares = (await repositoriesOver(db.dataSource)).get(SharesRepository);
         expect(await shares.create('00000000-0000-4000-8000-000000000000', friend.id, 'view')).toBeNull();
         const [folder] = await db.dataSource.query(
           `INSERT INTO items (owner_id, kind, name) VALUES ($1, 'folder', 'Shared') RETURNING id`,

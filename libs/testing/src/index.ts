@@ -5,3 +5,4 @@ export * from './fixtures';
 export * from './test-images';
 export * from './free-port';
 export * from './postgres-cluster';
+export * from './test-repositories';

@@ -53,6 +53,28 @@ export interface ListingProps {
   detailLabel?: string;
   /** Folder names link to the folder (not in the trash). */
   linkFolders?: boolean;
+  /** Items chosen for an action on many at once (a checkbox each); absent: no choosing. */
+  selection?: Selection;
+}
+
+export interface Selection {
+  selected: ReadonlySet<string>;
+  toggle: (item: Item) => void;
+  /** Chooses every item listed, or none when all are chosen. */
+  toggleAll: () => void;
+}
+
+function SelectBox({ item, selection }: { item: Item; selection?: Selection }) {
+  if (!selection) return null;
+  return (
+    <input
+      type="checkbox"
+      aria-label={`Select ${item.name}`}
+      checked={selection.selected.has(item.id)}
+      onChange={() => selection.toggle(item)}
+      className="size-4 shrink-0 accent-blue-600"
+    />
+  );
 }
 
 function ItemName({ item, props }: { item: Item; props: ListingProps }) {
@@ -88,6 +110,8 @@ function Row({ item, props }: { item: Item; props: ListingProps }) {
     <tr
       {...dragProps(item, !!props.onMoveInto && item.permission !== 'view')}
       {...drop.handlers}
+      // Named by the item alone (its content starts with the checkbox's "Select …").
+      aria-label={item.name}
       data-item-id={item.id}
       className={`group border-b border-slate-100 transition last:border-0 hover:bg-slate-50 ${
         drop.over ? 'bg-blue-50 ring-2 ring-blue-400 ring-inset' : ''
@@ -95,6 +119,7 @@ function Row({ item, props }: { item: Item; props: ListingProps }) {
     >
       <th scope="row" className="py-2 pr-3 pl-4 font-normal">
         <div className="flex min-w-0 items-center gap-3">
+          <SelectBox item={item} selection={props.selection} />
           <Thumbnail item={item} className="size-9 shrink-0 overflow-hidden rounded-md" />
           <ItemName item={item} props={props} />
         </div>
@@ -119,7 +144,7 @@ function Card({ item, props }: { item: Item; props: ListingProps }) {
     item.kind === 'folder' && props.onMoveInto ? (dragged) => props.onMoveInto!(dragged, item) : undefined,
   );
   return (
-    <div role="row" data-item-id={item.id} {...drop.handlers}>
+    <div role="row" aria-label={item.name} data-item-id={item.id} {...drop.handlers}>
       <div
         role="gridcell"
         {...dragProps(item, !!props.onMoveInto && item.permission !== 'view')}
@@ -129,6 +154,11 @@ function Card({ item, props }: { item: Item; props: ListingProps }) {
       >
         <div className="relative">
           <Thumbnail item={item} className="aspect-[4/3] w-full bg-slate-50" />
+          {props.selection && (
+            <div className="absolute top-2 left-2 flex rounded bg-white/95 p-1 shadow-sm ring-1 ring-slate-200">
+              <SelectBox item={item} selection={props.selection} />
+            </div>
+          )}
           <div className="absolute top-1.5 right-1.5 flex rounded-full bg-white/95 shadow-sm ring-1 ring-slate-200 transition sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100">
             {props.actions(item)}
           </div>
@@ -169,7 +199,20 @@ export function Listing(props: ListingProps) {
         <thead className="border-b border-slate-200 bg-slate-50/70 text-left text-xs font-medium text-slate-500">
           <tr>
             <th scope="col" className="py-2.5 pr-3 pl-4 font-medium">
-              Name
+              <span className="flex items-center gap-3">
+                {props.selection && (
+                  <input
+                    type="checkbox"
+                    aria-label="Select all"
+                    checked={
+                      props.items.length > 0 && props.items.every((item) => props.selection!.selected.has(item.id))
+                    }
+                    onChange={props.selection.toggleAll}
+                    className="size-4 shrink-0 accent-blue-600"
+                  />
+                )}
+                Name
+              </span>
             </th>
             <th scope="col" className="hidden w-36 px-3 py-2.5 font-medium md:table-cell">
               {props.detailLabel ?? 'Modified'}

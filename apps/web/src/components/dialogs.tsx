@@ -122,8 +122,19 @@ export function RenameDialog({ item, onClose, onDone }: { item: Item; onClose: (
   );
 }
 
-/** Picks a destination folder by browsing the drive, then moves the item there. */
-export function MoveDialog({ item, onClose, onDone }: { item: Item; onClose: () => void; onDone: () => void }) {
+/** Moves many in one request: each is moved or not on its own; the first refusal is told, with how many. */
+async function moveItems(items: Item[], folderId: string | null): Promise<void> {
+  const body = { items: items.map(({ kind, id }) => ({ kind, id })), parent_folder_id: folderId };
+  const { results } = await unwrap(api.POST('/batch/move', { body }));
+  const refused = results.filter((result) => result.error);
+  if (refused.length > 0) {
+    throw new Error(`${refused.length} of ${items.length} could not be moved: ${refused[0].error!.detail}`);
+  }
+}
+
+/** Picks a destination folder by browsing the drive, then moves the items there. */
+export function MoveDialog({ items, onClose, onDone }: { items: Item[]; onClose: () => void; onDone: () => void }) {
+  const moving = new Set(items.map((item) => item.id));
   const [at, setAt] = useState<string | null>(null);
   const [folders, setFolders] = useState<Item[] | null>(null);
   const [path, setPath] = useState<PathEntry[]>([]);
@@ -136,13 +147,14 @@ export function MoveDialog({ item, onClose, onDone }: { item: Item; onClose: () 
       : unwrap(api.GET('/drive', { params: { query } }));
     load
       .then((listing) => {
-        setFolders(listing.files_and_folders.filter((entry) => entry.kind === 'folder' && entry.id !== item.id));
+        setFolders(listing.files_and_folders.filter((entry) => entry.kind === 'folder' && !moving.has(entry.id)));
         setPath(listing.folder ? [...listing.path, { id: listing.folder.id, name: listing.folder.name }] : []);
       })
       .catch(() => setFolders([]));
-  }, [at, item.id]);
+    // The items are fixed while the dialog is open: only the folder shown changes what is listed.
+  }, [at]);
   return (
-    <Dialog title={`Move ${item.name}`} onClose={onClose}>
+    <Dialog title={`Move ${items.length === 1 ? items[0].name : `${items.length} items`}`} onClose={onClose}>
       <div className="flex flex-col gap-4">
         <nav aria-label="Destination" className="flex flex-wrap items-center gap-1 text-sm">
           <button type="button" className="rounded px-1.5 py-0.5 hover:bg-slate-100" onClick={() => setAt(null)}>
@@ -188,10 +200,10 @@ export function MoveDialog({ item, onClose, onDone }: { item: Item; onClose: () 
           <Button onClick={onClose}>Cancel</Button>
           <Button
             variant="primary"
-            disabled={busy || at === item.parent_folder_id}
+            disabled={busy || items.every((item) => item.parent_folder_id === at)}
             onClick={() =>
               void run(async () => {
-                await moveItem(item, at);
+                await (items.length === 1 ? moveItem(items[0], at) : moveItems(items, at));
                 onDone();
               })
             }

@@ -22,7 +22,8 @@ import { folderPath } from '../routes';
 
 type SortBy = 'name' | 'last_interaction' | 'created_at' | 'size';
 type Order = 'ASC' | 'DESC';
-type Modal = { kind: 'new' } | { kind: 'rename' | 'move' | 'share' | 'image'; item: Item } | null;
+type Modal =
+  { kind: 'new' } | { kind: 'rename' | 'share' | 'image'; item: Item } | { kind: 'move'; items: Item[] } | null;
 
 /** The first page is what fills a screen, quickly; a scroll past it asks for more at once (fewer round trips). */
 const PAGE = 50;
@@ -131,6 +132,7 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
   const [order, setOrder] = useState<Order>('ASC');
   const [view, setView] = useView();
   const [modal, setModal] = useState<Modal>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [dropping, setDropping] = useState(false);
   const generation = useRef(0);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -183,6 +185,7 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
   useEffect(() => {
     setListing(null);
     setItems([]);
+    setSelected(new Set());
     void reload();
   }, [reload]);
 
@@ -263,7 +266,7 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
           <IconButton icon="share" label="Share" onClick={() => setModal({ kind: 'share', item })} />
         )}
         {editable && <IconButton icon="pencil" label="Rename" onClick={() => setModal({ kind: 'rename', item })} />}
-        {editable && <IconButton icon="move" label="Move" onClick={() => setModal({ kind: 'move', item })} />}
+        {editable && <IconButton icon="move" label="Move" onClick={() => setModal({ kind: 'move', items: [item] })} />}
         {editable && (
           <IconButton
             icon="trash"
@@ -283,9 +286,33 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
 
   const closeAndReload = () => {
     setModal(null);
+    setSelected(new Set());
     void reload();
     emit('drive');
   };
+
+  const chosen = items.filter((item) => selected.has(item.id));
+  const selection = {
+    selected,
+    toggle: (item: Item) =>
+      setSelected((before) => {
+        const after = new Set(before);
+        if (!after.delete(item.id)) after.add(item.id);
+        return after;
+      }),
+    toggleAll: () =>
+      setSelected(items.every((item) => selected.has(item.id)) ? new Set() : new Set(items.map((item) => item.id))),
+  };
+  const trashChosen = () =>
+    act(async () => {
+      const body = { items: chosen.map(({ kind, id }) => ({ kind, id })) };
+      const { results } = await unwrap(api.POST('/batch/trash', { body }));
+      setSelected(new Set());
+      const refused = results.filter((result) => result.error);
+      if (refused.length > 0) {
+        throw new Error(`${refused.length} of ${chosen.length} could not be deleted: ${refused[0].error!.detail}`);
+      }
+    });
 
   const path = listing
     ? [...listing.path, ...(listing.folder ? [{ id: listing.folder.id, name: listing.folder.name }] : [])]
@@ -363,6 +390,26 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
         <ViewToggle view={view} setView={setView} />
       </div>
 
+      {chosen.length > 0 && (
+        <div
+          role="toolbar"
+          aria-label="Selected items"
+          className="flex flex-wrap items-center gap-2 rounded-xl bg-blue-50 px-3 py-2 text-sm"
+        >
+          <span className="flex-1 font-medium text-blue-900">{chosen.length} selected</span>
+          {chosen.every((item) => item.permission !== 'view') && (
+            <>
+              <Button icon="move" onClick={() => setModal({ kind: 'move', items: chosen })}>
+                Move selected
+              </Button>
+              <Button icon="trash" onClick={() => void trashChosen()}>
+                Delete selected
+              </Button>
+            </>
+          )}
+          <Button onClick={() => setSelected(new Set())}>Clear selection</Button>
+        </div>
+      )}
       <ErrorText error={error} />
 
       <UnfinishedUploads
@@ -387,6 +434,7 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
           onOpen={open}
           actions={actions}
           onMoveInto={canEdit ? (item, folder) => onMoveInto(item, folder.id) : undefined}
+          selection={selection}
         />
       )}
       <div ref={sentinel} aria-hidden="true" />
@@ -399,7 +447,7 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
         <RenameDialog item={modal.item} onClose={() => setModal(null)} onDone={closeAndReload} />
       )}
       {modal?.kind === 'move' && (
-        <MoveDialog item={modal.item} onClose={() => setModal(null)} onDone={closeAndReload} />
+        <MoveDialog items={modal.items} onClose={() => setModal(null)} onDone={closeAndReload} />
       )}
       {modal?.kind === 'share' && <ShareDialog item={modal.item} onClose={() => setModal(null)} />}
       {modal?.kind === 'image' && <ImageDialog item={modal.item} onClose={() => setModal(null)} />}

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/config';
+import { APP_CONFIG, WorkersConfig } from '@app/config';
 import {
   FilePreviewConfirmation,
   PreviewConfirmed,
@@ -58,7 +58,7 @@ const backoffOf = (error: unknown): Backoff | undefined => {
 export class ApiClient {
   private readonly logger = new Logger(ApiClient.name);
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: WorkersConfig) {}
 
   confirmFileUpload(body: FileUploadConfirmation): Promise<UploadConfirmed> {
     return this.post('/confirm-file-upload', body) as Promise<UploadConfirmed>;

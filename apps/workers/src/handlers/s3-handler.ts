@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
-import { loadConfig, withSecretsFromAws } from '@app/config';
+import { loadWorkersConfig, withSecretsFromAws } from '@app/config';
 import type { S3Event } from '@app/contracts';
 import { withDeadline } from '../api/deadline';
 import { createWorkersContext } from '../bootstrap';
@@ -38,6 +38,6 @@ export function createS3Handler(
 }
 
 async function startContext(): Promise<INestApplicationContext> {
-  const config = loadConfig(await withSecretsFromAws(), 'workers');
+  const config = loadWorkersConfig(await withSecretsFromAws());
   return createWorkersContext(config);
 }

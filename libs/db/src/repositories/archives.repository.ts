@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { SqlRepository } from '../transactions';
 
 /** One entry of a folder's zip: a folder (a directory entry), or a confirmed file and where its bytes are. */
 export interface ArchiveEntry {
@@ -25,16 +25,14 @@ interface EntryRow {
 
 /** What a folder's zip is made of: everything live below it, read in one recursive query. */
 @Injectable()
-export class ArchivesRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
+export class ArchivesRepository extends SqlRepository {
   /**
    * The folders and confirmed files below `folderId`, in path order; at most `limit` + 1, so that a caller can
    * tell a folder with more than `limit`. Trashed items, and files whose first upload is not confirmed, are not
    * in it (a confirmed file with a replacement on the way is, with the bytes it has now).
    */
   async entries(folderId: string, limit: number): Promise<ArchiveEntry[]> {
-    const rows: EntryRow[] = await this.dataSource.query(
+    const rows: EntryRow[] = await this.db.query(
       `WITH RECURSIVE down AS (
          SELECT id, kind, name::text AS path FROM items
           WHERE parent_folder_id = $1 AND deleted_at IS NULL AND (kind = 'folder' OR upload_status = 'confirmed')

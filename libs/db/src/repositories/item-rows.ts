@@ -1,5 +1,6 @@
-import { EntityManager } from 'typeorm';
+import { AppError, ErrorCode } from '@app/contracts';
 import { Item } from '../entities';
+import { violatedUniqueConstraint } from './pg-errors';
 
 // What the repositories that read items share; not exported by the library, so SQL stays inside it.
 
@@ -30,12 +31,6 @@ export function toItem(row: Row): Item {
 
 export type Row = Record<string, unknown>;
 
-/** The rows of a statement: TypeORM answers an UPDATE or DELETE as `[rows, count]`, the rest as rows. */
-export async function rowsOf(manager: EntityManager, sql: string, params: unknown[]): Promise<Row[]> {
-  const result = await manager.query(sql, params);
-  return Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
-}
-
 /**
  * A keyset page read with one row more than asked for: the page, and its last row when there are more (the place
  * the next page resumes from).
@@ -43,4 +38,17 @@ export async function rowsOf(manager: EntityManager, sql: string, params: unknow
 export function splitPage<T>(rows: T[], limit: number): { page: T[]; resumeAfter: T | undefined } {
   const page = rows.slice(0, limit);
   return { page, resumeAfter: rows.length > limit ? page.at(-1) : undefined };
+}
+
+/** ITEM_COLUMNS for RETURNING (no table alias there). */
+export const RETURNED_COLUMNS = ITEM_COLUMNS.replace(/\bi\./g, '');
+
+/** Turns a violation of the sibling-name index into the caller's conflict error. */
+export async function orNameConflict<T>(work: Promise<T>, code: ErrorCode, detail: string): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (violatedUniqueConstraint(error) === 'items_live_name_key') throw new AppError(code, detail);
+    throw error;
+  }
 }

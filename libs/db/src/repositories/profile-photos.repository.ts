@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { ProfilePhotoExtension, ProfilePhotoOutcome } from '@app/contracts';
 import { ProfilePhoto } from '../entities';
-import { rowsOf } from './item-rows';
+import { SqlRepository } from '../transactions';
 
 /** What a verdict did: its answer, the photo it put out of use, and the photo in use after it. */
 export interface ProfilePhotoSettlement {
@@ -13,11 +13,9 @@ export interface ProfilePhotoSettlement {
 
 /** Profile photos: one row per user who ever asked for one. */
 @Injectable()
-export class ProfilePhotosRepository {
-  private readonly photos: Repository<ProfilePhoto>;
-
-  constructor(private readonly dataSource: DataSource) {
-    this.photos = dataSource.getRepository(ProfilePhoto);
+export class ProfilePhotosRepository extends SqlRepository {
+  private get photos(): Repository<ProfilePhoto> {
+    return this.db.getRepository(ProfilePhoto);
   }
 
   find(userId: string): Promise<ProfilePhoto | null> {
@@ -26,7 +24,7 @@ export class ProfilePhotosRepository {
 
   /** An upload was handed out: it is `processing` until the workers settle it or it expires. */
   async startUpload(userId: string, expiresAt: Date): Promise<void> {
-    await this.dataSource.query(
+    await this.db.query(
       `INSERT INTO profile_photos (user_id, upload_status, upload_expires_at) VALUES ($1, 'processing', $2)
        ON CONFLICT (user_id) DO UPDATE SET upload_status = 'processing', upload_expires_at = $2, updated_at = now()`,
       [userId, expiresAt],
@@ -44,10 +42,10 @@ export class ProfilePhotosRepository {
     outcome: ProfilePhotoOutcome,
     extension: ProfilePhotoExtension | null,
   ): Promise<ProfilePhotoSettlement | null> {
-    return this.dataSource.transaction(async (manager) => {
-      const users: unknown[] = await manager.query(`SELECT 1 FROM users WHERE id = $1 FOR SHARE`, [userId]);
+    return this.transaction(async () => {
+      const users: unknown[] = await this.db.query(`SELECT 1 FROM users WHERE id = $1 FOR SHARE`, [userId]);
       if (users.length === 0) return null;
-      const rows: Pick<ProfilePhoto, 'extension' | 'uploadStatus'>[] = await manager.query(
+      const rows: Pick<ProfilePhoto, 'extension' | 'uploadStatus'>[] = await this.db.query(
         `SELECT extension, upload_status AS "uploadStatus" FROM profile_photos WHERE user_id = $1 FOR UPDATE`,
         [userId],
       );
@@ -60,7 +58,7 @@ export class ProfilePhotosRepository {
         return { answer: repeat ? outcome : 'discarded', replaced: null, inUse: current?.extension ?? null };
       }
       const ready = outcome === 'ready';
-      await manager.query(
+      await this.db.query(
         `UPDATE profile_photos
             SET extension = COALESCE($2, extension), upload_status = $3, upload_expires_at = NULL, updated_at = now()
           WHERE user_id = $1`,
@@ -76,11 +74,7 @@ export class ProfilePhotosRepository {
 
   /** Forgets the user's photo and any upload; answers the extension of the photo that was in use. */
   async remove(userId: string): Promise<ProfilePhotoExtension | null> {
-    const rows = await rowsOf(
-      this.dataSource.manager,
-      `DELETE FROM profile_photos WHERE user_id = $1 RETURNING extension`,
-      [userId],
-    );
+    const rows = await this.rows(`DELETE FROM profile_photos WHERE user_id = $1 RETURNING extension`, [userId]);
     return (rows[0]?.extension as ProfilePhotoExtension | null | undefined) ?? null;
   }
 }

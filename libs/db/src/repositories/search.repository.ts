@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { PathEntry } from './items.repository';
 import { foldersBelowCte, grantsCtes, standingSql } from './access-rule';
-import { ITEM_COLUMNS, LISTED, Row, splitPage, toItem } from './item-rows';
-import { ItemAccess, Standing } from './shares.repository';
+import { SqlRepository } from '../transactions';
+import { ITEM_COLUMNS, LISTED, splitPage, toItem } from './item-rows';
+import { ItemAccess, Standing } from './access.repository';
 
 /** Whose items a search looks at: the caller's own, those of others shared with them, or both. */
 export const SEARCH_OWNERS = ['mine', 'shared', 'all'] as const;
@@ -97,12 +97,10 @@ const SPACES = ' '.repeat(SEPARATORS.length);
  * judged by the access rule (grantsCtes) for their permission.
  */
 @Injectable()
-export class SearchRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
+export class SearchRepository extends SqlRepository {
   async search(query: SearchQuery): Promise<SearchPage> {
     const statement = searchStatement(query);
-    const rows: Row[] = await this.dataSource.query(statement.text, statement.values);
+    const rows = await this.rows(statement.text, statement.values);
     const { page, resumeAfter: last } = splitPage(rows, query.limit);
     return {
       hits: page.map((row) => ({
@@ -119,7 +117,7 @@ export class SearchRepository {
   async ancestors(ids: string[]): Promise<Map<string, PathEntry[]>> {
     const paths = new Map<string, PathEntry[]>(ids.map((id) => [id, []]));
     if (ids.length === 0) return paths;
-    const rows: { target: string; id: string; name: string }[] = await this.dataSource.query(
+    const rows = (await this.rows(
       `WITH RECURSIVE up AS (
          SELECT i.id AS target, i.parent_folder_id AS next, 0 AS depth FROM items i WHERE i.id = ANY($1::uuid[])
          UNION ALL
@@ -128,7 +126,7 @@ export class SearchRepository {
        )
        SELECT up.target, f.id, f.name FROM up JOIN items f ON f.id = up.next ORDER BY up.target, up.depth DESC`,
       [ids],
-    );
+    )) as { target: string; id: string; name: string }[];
     for (const row of rows) paths.get(row.target)!.push({ id: row.id, name: row.name });
     return paths;
   }

@@ -1,25 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '@app/contracts';
 import { Item, SharePermission } from '../entities';
-import { grantsCtes, standingSql } from './access-rule';
-import { ITEM_COLUMNS, LISTED, Row, rowsOf, splitPage, toItem } from './item-rows';
+import { SqlRepository } from '../transactions';
+import { ITEM_COLUMNS, LISTED, Row, splitPage, toItem } from './item-rows';
 import { violatedForeignKey, violatedUniqueConstraint } from './pg-errors';
-
-/** The caller's standing on an item: ownership, or the strongest grant on it and its ancestors. */
-export type Standing = 'owner' | SharePermission;
-
-/** An item with what one user may do to it (`standing` null: they may not even see it). */
-export interface ItemAccess {
-  item: Item;
-  ownerUsername: string;
-  standing: Standing | null;
-  /**
-   * How many levels above the item the furthest grant to the user sits (0: on the item itself), null without a
-   * grant. What lies above that is not theirs to see.
-   */
-  grantDepth: number | null;
-}
 
 /** A share as its owner and its recipient see it. */
 export interface ShareRecord {
@@ -54,57 +38,16 @@ const SHARE_COLUMNS = `s.id, s.item_id AS "itemId", i.kind AS "itemKind", i.name
 
 const SHARE_FROM = `shares s JOIN items i ON i.id = s.item_id JOIN users u ON u.id = s.recipient_id`;
 
-/** Grants, and the one query that says what a user may do to a set of items. */
+/** Grants: made, changed, revoked, and what is shared with a user. Who may do what is AccessRepository's. */
 @Injectable()
-export class SharesRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  /**
-   * For each of these items that exists (live or in the trash): the item, and the user's standing on it, in one
-   * statement. An item is the user's own (a tree never mixes owners: nothing moves between them), or the walk up
-   * its parent chain meets the grants to the user on it and its ancestors, and the strongest wins (grantsCtes). The
-   * walk is only taken for items of others.
-   */
-  async accessTo(
-    userId: string,
-    ids: string[],
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<ItemAccess[]> {
-    if (ids.length === 0) return [];
-    const rows = await rowsOf(
-      manager,
-      `WITH RECURSIVE ${grantsCtes(`SELECT i.id, i.parent_folder_id FROM items i WHERE i.id = ANY($2::uuid[]) AND i.owner_id <> $1`, '$1')}
-       SELECT ${ITEM_COLUMNS}, u.username AS "ownerUsername", ${standingSql('i.owner_id', 'g', '$1')} AS standing,
-              g.depth AS "grantDepth"
-         FROM items i JOIN users u ON u.id = i.owner_id LEFT JOIN granted g ON g.target = i.id
-        WHERE i.id = ANY($2::uuid[])`,
-      [userId, ids],
-    );
-    return rows.map((row) => ({
-      item: toItem(row),
-      ownerUsername: String(row.ownerUsername),
-      standing: (row.standing as Standing | null) ?? null,
-      grantDepth: row.grantDepth === null ? null : Number(row.grantDepth),
-    }));
-  }
-
-  /** Of these items, those granted to the user directly with `edit` (a listing's items under a `view` grant). */
-  async editGrantedAmong(userId: string, ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows: { itemId: string }[] = await this.dataSource.query(
-      `SELECT item_id AS "itemId" FROM shares WHERE recipient_id = $1 AND item_id = ANY($2::uuid[]) AND permission = 'edit'`,
-      [userId, ids],
-    );
-    return new Set(rows.map((row) => row.itemId));
-  }
-
+export class SharesRepository extends SqlRepository {
   /**
    * Grants `permission` on the item; a grant to that user already there is `already_shared`. Null when the item
    * is gone (purged since it was checked).
    */
   async create(itemId: string, recipientId: string, permission: SharePermission): Promise<ShareRecord | null> {
     try {
-      const [{ id }] = await this.dataSource.query(
+      const [{ id }] = await this.db.query(
         `INSERT INTO shares (item_id, recipient_id, permission) VALUES ($1, $2, $3) RETURNING id`,
         [itemId, recipientId, permission],
       );
@@ -119,25 +62,25 @@ export class SharesRepository {
   }
 
   async find(id: string): Promise<ShareRecord | null> {
-    const rows = await this.dataSource.query(`SELECT ${SHARE_COLUMNS} FROM ${SHARE_FROM} WHERE s.id = $1`, [id]);
+    const rows = await this.db.query(`SELECT ${SHARE_COLUMNS} FROM ${SHARE_FROM} WHERE s.id = $1`, [id]);
     return (rows[0] as ShareRecord | undefined) ?? null;
   }
 
   /** The grants on one item, oldest first. */
   onItem(itemId: string): Promise<ShareRecord[]> {
-    return this.dataSource.query(
+    return this.db.query(
       `SELECT ${SHARE_COLUMNS} FROM ${SHARE_FROM} WHERE s.item_id = $1 ORDER BY s.created_at, s.id`,
       [itemId],
     );
   }
 
   async setPermission(id: string, permission: SharePermission): Promise<ShareRecord | null> {
-    await this.dataSource.query(`UPDATE shares SET permission = $2 WHERE id = $1`, [id, permission]);
+    await this.db.query(`UPDATE shares SET permission = $2 WHERE id = $1`, [id, permission]);
     return this.find(id);
   }
 
   async delete(id: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM shares WHERE id = $1`, [id]);
+    await this.db.query(`DELETE FROM shares WHERE id = $1`, [id]);
   }
 
   /**
@@ -149,7 +92,7 @@ export class SharesRepository {
     const resume = after
       ? `AND (s.created_at, s.id) < ($${params.push(after.sharedAt)}::timestamptz, $${params.push(after.id)}::uuid)`
       : '';
-    const rows: Row[] = await this.dataSource.query(
+    const rows: Row[] = await this.db.query(
       `SELECT ${ITEM_COLUMNS}, s.id AS "shareId", s.permission AS "sharePermission", s.created_at AS "sharedAt",
               s.created_at::text AS "sharedAtText", u.username AS "ownerUsername", u.email AS "ownerEmail"
          FROM shares s JOIN items i ON i.id = s.item_id JOIN users u ON u.id = i.owner_id

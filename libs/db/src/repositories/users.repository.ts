@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AppError } from '@app/contracts';
 import { User } from '../entities';
+import { SqlRepository } from '../transactions';
 import { violatedUniqueConstraint } from './pg-errors';
 
 export interface NewUser {
@@ -22,11 +23,9 @@ export interface UserIdentity {
 const CREDENTIAL_INDEXES = new Set(['users_username_lower_key', 'users_email_key']);
 
 @Injectable()
-export class UsersRepository {
-  private readonly users: Repository<User>;
-
-  constructor(private readonly dataSource: DataSource) {
-    this.users = dataSource.getRepository(User);
+export class UsersRepository extends SqlRepository {
+  private get users(): Repository<User> {
+    return this.db.getRepository(User);
   }
 
   /** Inserts the user; a username or e-mail already taken (in any case) is `credentials_in_use`. */
@@ -50,7 +49,7 @@ export class UsersRepository {
    * authenticated request, so one lean query (one round trip, both primary-key lookups).
    */
   async findIdentity(id: string, jti: string): Promise<UserIdentity | null> {
-    const rows: UserIdentity[] = await this.dataSource.query(
+    const rows: UserIdentity[] = await this.db.query(
       `SELECT id, username, token_version AS "tokenVersion",
               EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) AS revoked
          FROM users WHERE id = $1`,
@@ -64,7 +63,7 @@ export class UsersRepository {
    * error; a user who no longer exists has no token to revoke (the foreign key would refuse the row).
    */
   async revokeToken(userId: string, jti: string, expiresAt: Date): Promise<void> {
-    await this.dataSource.query(
+    await this.db.query(
       `INSERT INTO revoked_tokens (jti, user_id, expires_at) SELECT $2, id, $3 FROM users WHERE id = $1
        ON CONFLICT (jti) DO NOTHING`,
       [userId, jti, expiresAt],
@@ -73,16 +72,15 @@ export class UsersRepository {
 
   /** Forgets up to `limit` revoked tokens that expired before `now` (they are refused as expired); answers how many. */
   async forgetExpiredRevocations(now: Date, limit: number): Promise<number> {
-    const [, affected] = (await this.dataSource.query(
+    return this.affected(
       `DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens WHERE expires_at < $1 LIMIT $2)`,
       [now, limit],
-    )) as [unknown, number];
-    return affected;
+    );
   }
 
   /** Ends every token issued so far, every session of the account (they carry an older version); answers the new version, or null without a user. */
   async revokeTokens(id: string): Promise<number | null> {
-    const [rows] = (await this.dataSource.query(
+    const [rows] = (await this.db.query(
       'UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING token_version AS version',
       [id],
     )) as [{ version: number }[], number];
@@ -91,7 +89,7 @@ export class UsersRepository {
 
   /** A new password hash, and every token issued before it revoked; answers the new token version. */
   async changePassword(id: string, passwordHash: string): Promise<number | null> {
-    const [rows] = (await this.dataSource.query(
+    const [rows] = (await this.db.query(
       `UPDATE users SET password_hash = $2, token_version = token_version + 1, updated_at = now()
         WHERE id = $1 RETURNING token_version AS version`,
       [id, passwordHash],
@@ -104,38 +102,7 @@ export class UsersRepository {
    * cascade); its objects in storage are the caller's to delete. Answers whether there was such a user.
    */
   async delete(id: string): Promise<boolean> {
-    const [, affected] = (await this.dataSource.query('DELETE FROM users WHERE id = $1', [id])) as [unknown, number];
-    return affected === 1;
-  }
-
-  /**
-   * Reserves `bytes` of the user's quota for a pending upload, if they fit beside what is used and reserved.
-   * One conditional UPDATE: concurrent reservations cannot overshoot the quota.
-   */
-  async reserve(userId: string, bytes: number, manager: EntityManager): Promise<boolean> {
-    const [, affected] = await manager.query(
-      `UPDATE users SET reserved_bytes = reserved_bytes + $2
-        WHERE id = $1 AND used_bytes + reserved_bytes + $2 <= quota_bytes`,
-      [userId, bytes],
-    );
-    return affected === 1;
-  }
-
-  /** The bytes the user may still reserve, with their row locked until the transaction ends. */
-  async lockAvailable(userId: string, manager: EntityManager): Promise<number> {
-    const rows: { available: string }[] = await manager.query(
-      `SELECT quota_bytes - used_bytes - reserved_bytes AS available FROM users WHERE id = $1 FOR UPDATE`,
-      [userId],
-    );
-    return Number(rows[0]?.available ?? 0);
-  }
-
-  /** Moves bytes between the quota's columns: `reserved` released, `used` added (negative to free). */
-  async settle(userId: string, change: { reserved?: number; used?: number }, manager: EntityManager): Promise<void> {
-    await manager.query(
-      `UPDATE users SET reserved_bytes = reserved_bytes - $2, used_bytes = used_bytes + $3 WHERE id = $1`,
-      [userId, change.reserved ?? 0, change.used ?? 0],
-    );
+    return (await this.affected('DELETE FROM users WHERE id = $1', [id])) === 1;
   }
 
   /** The user whose username or e-mail address is `login`, in any case. */

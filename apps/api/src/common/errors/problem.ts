@@ -47,6 +47,15 @@ export function toProblem(error: unknown): Problem {
   return { ...problem(code, detail), status };
 }
 
+/**
+ * The problem of one item of a batch, answered beside the others: ours (even a 507) belong to the item; anything
+ * unexpected (a database down, a bug) is thrown on, and fails the request as a whole.
+ */
+export function itemProblem(error: unknown): Problem {
+  if (!(error instanceof AppError)) throw error;
+  return toProblem(error);
+}
+
 function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   return {
     type: `urn:clouddrive:problem:${code}`,

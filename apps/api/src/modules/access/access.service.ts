@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { AppError } from '@app/contracts';
-import { Item, ItemAccess, PathEntry, ShareRecord, SharesRepository, Standing } from '@app/db';
+import { AccessRepository, Item, ItemAccess, PathEntry, ShareRecord, SharesRepository, Standing } from '@app/db';
 import { ItemView, Permission } from '../items';
 
 /** What the caller wants to do: see it, change it (or what is in it), or what only its owner does. */
@@ -38,49 +37,42 @@ const DENIED_FOR: Record<Exclude<Action, 'view'>, string> = {
  */
 @Injectable()
 export class AccessService {
-  constructor(private readonly shares: SharesRepository) {}
+  constructor(
+    private readonly grants: AccessRepository,
+    private readonly shares: SharesRepository,
+  ) {}
 
   /** The live file (pending or confirmed), if the user may do `action` to it. */
-  async requireFile(userId: string, fileId: string, action: Action, manager?: EntityManager): Promise<Item> {
-    return (await this.file(userId, fileId, action, manager)).item;
+  async requireFile(userId: string, fileId: string, action: Action): Promise<Item> {
+    return (await this.file(userId, fileId, action)).item;
   }
 
   /** As requireFile, and also a file whose first upload was refused (which only its deletion still sees). */
-  async requireFileOrFailedUpload(
-    userId: string,
-    fileId: string,
-    action: Action,
-    manager?: EntityManager,
-  ): Promise<Item> {
-    const [access] = await this.shares.accessTo(userId, [fileId], manager);
+  async requireFileOrFailedUpload(userId: string, fileId: string, action: Action): Promise<Item> {
+    const [access] = await this.grants.accessTo(userId, [fileId]);
     return this.judge(access, 'file', action, true).item;
   }
 
   /** The live folder, if the user may do `action` to it (or, for `edit`, in it). */
-  async requireFolder(userId: string, folderId: string, action: Action, manager?: EntityManager): Promise<Item> {
-    return (await this.folder(userId, folderId, action, manager)).item;
+  async requireFolder(userId: string, folderId: string, action: Action): Promise<Item> {
+    return (await this.folder(userId, folderId, action)).item;
   }
 
   /** The live file as the user sees it, if they may do `action` to it; else `file_not_found` or 403. */
-  async file(userId: string, fileId: string, action: Action, manager?: EntityManager): Promise<Access> {
-    const [access] = await this.shares.accessTo(userId, [fileId], manager);
+  async file(userId: string, fileId: string, action: Action): Promise<Access> {
+    const [access] = await this.grants.accessTo(userId, [fileId]);
     return this.judge(access, 'file', action);
   }
 
   /** The live folder as the user sees it, if they may do `action` to it; else `folder_not_found` or 403. */
-  async folder(userId: string, folderId: string, action: Action, manager?: EntityManager): Promise<Access> {
-    const [access] = await this.shares.accessTo(userId, [folderId], manager);
+  async folder(userId: string, folderId: string, action: Action): Promise<Access> {
+    const [access] = await this.grants.accessTo(userId, [folderId]);
     return this.judge(access, 'folder', action);
   }
 
   /** Many folders at once (a batch of uploads asks without failing): each one's view, or why not. */
-  async folders(
-    userId: string,
-    folderIds: string[],
-    action: Action,
-    manager?: EntityManager,
-  ): Promise<Map<string, Access | AppError>> {
-    const found = new Map((await this.shares.accessTo(userId, folderIds, manager)).map((a) => [a.item.id, a]));
+  async folders(userId: string, folderIds: string[], action: Action): Promise<Map<string, Access | AppError>> {
+    const found = new Map((await this.grants.accessTo(userId, folderIds)).map((a) => [a.item.id, a]));
     const answers = new Map<string, Access | AppError>();
     for (const id of folderIds) {
       try {
@@ -96,24 +88,19 @@ export class AccessService {
    * Where `moved` may go: a folder of the same owner that the user may edit, or (its owner only) the root. Nothing
    * leaves its owner's tree: an editor cannot take a shared item into their own drive, nor bring their own in.
    */
-  async moveTarget(
-    userId: string,
-    moved: ItemView,
-    targetId: string | null,
-    manager?: EntityManager,
-  ): Promise<Access | null> {
+  async moveTarget(userId: string, moved: ItemView, targetId: string | null): Promise<Access | null> {
     if (targetId === null) {
       if (moved.permission !== 'owner') throw denied('Only its owner may move it to the root of their drive.');
       return null;
     }
-    const target = await this.folder(userId, targetId, 'edit', manager);
+    const target = await this.folder(userId, targetId, 'edit');
     if (target.owner.id !== moved.owner.id) throw denied('Items cannot be moved from one owner’s drive to another’s.');
     return target;
   }
 
   /** The top-level trash entry, if the user owns it: only owners restore and purge. */
-  async trashEntry(userId: string, itemId: string, manager?: EntityManager): Promise<Item> {
-    const [access] = await this.shares.accessTo(userId, [itemId], manager);
+  async trashEntry(userId: string, itemId: string): Promise<Item> {
+    const [access] = await this.grants.accessTo(userId, [itemId]);
     if (!access?.standing || access.item.trashRootId !== access.item.id) {
       throw new AppError('trash_item_not_found', 'There is no such item in the trash.');
     }
@@ -128,7 +115,7 @@ export class AccessService {
   async listed(userId: string, folder: ItemView | null, items: Item[]): Promise<Permission[]> {
     const inherited = folder?.permission ?? 'owner';
     if (inherited !== 'view') return items.map(() => inherited);
-    const editable = await this.shares.editGrantedAmong(
+    const editable = await this.grants.editGrantedAmong(
       userId,
       items.map((item) => item.id),
     );
@@ -143,7 +130,7 @@ export class AccessService {
 
   /** The user's standing on each of these items that they may see (a page of "shared with me"). */
   async standings(userId: string, itemIds: string[]): Promise<[string, Standing][]> {
-    return (await this.shares.accessTo(userId, itemIds))
+    return (await this.grants.accessTo(userId, itemIds))
       .filter((access) => access.standing !== null)
       .map((access) => [access.item.id, access.standing!]);
   }

@@ -4,5 +4,10 @@ import { AccessModule } from '../access/access.module';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
 
-@Module({ imports: [DbModule, AccessModule], controllers: [FilesController], providers: [FilesService] })
+@Module({
+  imports: [DbModule, AccessModule],
+  controllers: [FilesController],
+  providers: [FilesService],
+  exports: [FilesService],
+})
 export class FilesModule {}

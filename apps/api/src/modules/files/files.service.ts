@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
-import { Item, ItemsRepository, UsersRepository } from '@app/db';
+import { Item, ItemsRepository, QuotaRepository, Transactions, TrashRepository, UploadsRepository } from '@app/db';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
-import { toProblem } from '../../common/errors/problem';
+import { itemProblem } from '../../common/errors/problem';
 import { AppValidationPipe } from '../../common/validation/validation.pipe';
 import { AccessService } from '../access/access.service';
 import { extensionOf, ItemDto, ItemView, keepName, presentItem, splitName, toUploadDto, UploadDto } from '../items';
@@ -21,9 +20,7 @@ const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /** One item's failure in a batch: the status it alone would have had, and its problem document. */
 function failure(index: number, error: unknown): UploadResultDto {
-  // Ours (even a 507) belong to the item; anything unexpected fails the request as a whole.
-  if (!(error instanceof AppError)) throw error;
-  const problem = toProblem(error);
+  const problem = itemProblem(error);
   return { index, status: problem.status, error: problem };
 }
 /** "Keep" picks a free name, then inserts; a concurrent upload may take it first, so it tries again. */
@@ -34,8 +31,11 @@ export class FilesService {
   private readonly validation = new AppValidationPipe();
 
   constructor(
+    private readonly transactions: Transactions,
     private readonly items: ItemsRepository,
-    private readonly users: UsersRepository,
+    private readonly uploads: UploadsRepository,
+    private readonly trash: TrashRepository,
+    private readonly quota: QuotaRepository,
     private readonly access: AccessService,
     private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,7 +54,7 @@ export class FilesService {
     const attempts = dto.file_conflict === 'Keep' ? KEEP_ATTEMPTS : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        const file = await this.items.transaction((manager) => this.recordUpload(user, dto, contentType, manager));
+        const file = await this.transactions.run(() => this.recordUpload(user, dto, contentType));
         return { file: presentItem(file), upload: await this.presignUpload(file.item) };
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'file_name_conflict')) throw error;
@@ -110,10 +110,10 @@ export class FilesService {
     const expiresAt = new Date(Date.now() + this.config.storage.uploadUrlTtlSeconds * 1000);
     const parents = [...new Set(fitting.map(({ item }) => item.parent_folder_id ?? null))];
 
-    const { accepted, conflicts } = await this.items.transaction(async (manager) => {
+    const { accepted, conflicts } = await this.transactions.run(async () => {
       const folderIds = parents.filter((parent): parent is string => parent !== null);
-      if (folderIds.length > 0) await this.items.lockTreesOf(folderIds, manager);
-      const folders = await this.access.folders(user.id, folderIds, 'edit', manager);
+      if (folderIds.length > 0) await this.items.lockTreesOf(folderIds);
+      const folders = await this.access.folders(user.id, folderIds, 'edit');
       const self = { id: user.id, username: user.username };
       // Where each file goes, as the caller sees it: the folder's owner owns the file and pays for it.
       const placeOf = (parent: string | null) => (parent === null ? null : folders.get(parent)!);
@@ -142,12 +142,7 @@ export class FilesService {
         return { index, item, file, view: { owner, permission: place?.permission ?? 'owner', parentVisible: true } };
       });
       const inserted = new Map(
-        (
-          await this.items.insertPendingFiles(
-            planned.map((p) => p.file),
-            manager,
-          )
-        ).map((f) => [f.id, f]),
+        (await this.uploads.insertPendingFiles(planned.map((p) => p.file))).map((f) => [f.id, f]),
       );
       // Quota is granted in the request's order, as if the files came one by one: the quota is checked before the
       // name (a taken name that would not fit either is a 507), and a file refused for quota lets go of its name at
@@ -155,7 +150,7 @@ export class FilesService {
       // locked in one order (their ids') so that two batches never wait for each other.
       const available = new Map<string, number>();
       for (const ownerId of [...new Set(planned.map((p) => p.file.ownerId))].sort()) {
-        available.set(ownerId, await this.users.lockAvailable(ownerId, manager));
+        available.set(ownerId, await this.quota.lockAvailable(ownerId));
       }
       const granted: { index: number; file: ItemView }[] = [];
       const taken: typeof planned = [];
@@ -163,14 +158,14 @@ export class FilesService {
         const { index, file } = plan;
         let row = inserted.get(file.id);
         if (file.sizeBytes > available.get(file.ownerId)!) {
-          if (row) await this.items.deleteRows([file.id], manager);
+          if (row) await this.uploads.deleteRows([file.id]);
           results[index] = failure(
             index,
             new AppError('quota_exceeded', 'This upload does not fit in the storage that is left.'),
           );
           continue;
         }
-        row ??= (await this.items.insertPendingFiles([file], manager))[0];
+        row ??= (await this.uploads.insertPendingFiles([file]))[0];
         if (!row) {
           taken.push(plan);
           continue;
@@ -182,8 +177,11 @@ export class FilesService {
       for (const { file } of granted) {
         reservedBy.set(file.owner.id, (reservedBy.get(file.owner.id) ?? 0) + file.item.uploadSizeBytes!);
       }
-      for (const [ownerId, reserved] of reservedBy) await this.users.settle(ownerId, { reserved: -reserved }, manager);
-      if (granted.length > 0) await this.items.touchFolders(parents, manager);
+      for (const [ownerId, reserved] of reservedBy) {
+        // Fits: each owner's row is locked, and the batch was checked against what was available.
+        if (!(await this.quota.reserve(ownerId, reserved))) throw new Error('A locked quota changed under a batch');
+      }
+      if (granted.length > 0) await this.items.touchFolders(parents);
       return { accepted: granted, conflicts: taken };
     });
 
@@ -249,12 +247,11 @@ export class FilesService {
     if (dto.file_name === undefined && dto.parent_folder_id === undefined) {
       throw AppError.validation([{ field: 'body', message: 'must give file_name, parent_folder_id or both' }]);
     }
-    const updated = await this.items.transaction(async (manager) => {
-      await this.items.lockTreesOf([fileId], manager);
-      const file = await this.access.file(user.id, fileId, 'edit', manager);
+    const updated = await this.transactions.run(async () => {
+      await this.items.lockTreesOf([fileId]);
+      const file = await this.access.file(user.id, fileId, 'edit');
       const target = dto.parent_folder_id;
-      const destination =
-        target === undefined ? undefined : await this.access.moveTarget(user.id, file, target, manager);
+      const destination = target === undefined ? undefined : await this.access.moveTarget(user.id, file, target);
       const item = await this.items.update(
         fileId,
         {
@@ -263,9 +260,8 @@ export class FilesService {
           parentFolderId: target,
         },
         'file_name_conflict',
-        manager,
       );
-      await this.items.touchFolders([file.item.parentFolderId, ...(target !== undefined ? [target] : [])], manager);
+      await this.items.touchFolders([file.item.parentFolderId, ...(target !== undefined ? [target] : [])]);
       // Moved, it sits in a folder the caller may edit, so sees; renamed only, where it was.
       return { ...file, item, parentVisible: destination ? true : file.parentVisible };
     });
@@ -277,38 +273,33 @@ export class FilesService {
    * to keep: it goes at once, with its name and its reserved quota, and any bytes that did arrive.
    */
   async deleteFile(user: AuthenticatedUser, fileId: string): Promise<void> {
-    const cancelled = await this.items.transaction(async (manager) => {
-      await this.items.lockTreesOf([fileId], manager);
-      const file = await this.access.requireFileOrFailedUpload(user.id, fileId, 'edit', manager);
-      await this.items.touchFolders([file.parentFolderId], manager);
+    const cancelled = await this.transactions.run(async () => {
+      await this.items.lockTreesOf([fileId]);
+      const file = await this.access.requireFileOrFailedUpload(user.id, fileId, 'edit');
+      await this.items.touchFolders([file.parentFolderId]);
       if (file.objectKey !== null) {
-        await this.items.trash(fileId, manager);
+        await this.trash.trash(fileId);
         return null;
       }
       if (file.uploadKey === null) {
-        await this.items.deleteRows([file.id], manager);
+        await this.uploads.deleteRows([file.id]);
         return null;
       }
-      const released = await this.items.forgetUpload(file.id, file.uploadKey, manager);
-      if (released) await this.users.settle(released.ownerId, { reserved: released.reserved }, manager);
+      const released = await this.uploads.forgetUpload(file.id, file.uploadKey);
+      if (released) await this.quota.release(released.ownerId, released.reserved);
       return file.uploadKey;
     });
     // Bytes already sent: removed now, or by the reconciler (no row points at them) if this fails.
     if (cancelled) await this.storage.delete([cancelled]).catch(() => undefined);
   }
 
-  private async recordUpload(
-    user: AuthenticatedUser,
-    dto: RequestUploadDto,
-    contentType: string,
-    manager: EntityManager,
-  ): Promise<ItemView> {
+  private async recordUpload(user: AuthenticatedUser, dto: RequestUploadDto, contentType: string): Promise<ItemView> {
     const parentFolderId = dto.parent_folder_id ?? null;
     let place: ItemView | null = null;
     if (parentFolderId) {
       // A folder being deleted concurrently must not gain a live child.
-      await this.items.lockTreesOf([parentFolderId], manager);
-      place = await this.access.folder(user.id, parentFolderId, 'edit', manager);
+      await this.items.lockTreesOf([parentFolderId]);
+      place = await this.access.folder(user.id, parentFolderId, 'edit');
     }
     // The folder's owner owns the file and its bytes count against their quota, whoever uploads it.
     const owner = place?.owner ?? { id: user.id, username: user.username };
@@ -325,14 +316,12 @@ export class FilesService {
       expiresAt: new Date(Date.now() + this.config.storage.uploadUrlTtlSeconds * 1000),
       requestedBy: user.id,
     };
-    if (!(await this.users.reserve(ownerId, upload.sizeBytes, manager))) {
+    if (!(await this.quota.reserve(ownerId, upload.sizeBytes))) {
       throw new AppError('quota_exceeded', 'This upload does not fit in the storage that is left.');
     }
 
     let name = dto.file_name;
-    const existing = dto.file_conflict
-      ? await this.items.findLiveSibling(ownerId, parentFolderId, name, manager)
-      : null;
+    const existing = dto.file_conflict ? await this.items.findLiveSibling(ownerId, parentFolderId, name) : null;
     if (existing && dto.file_conflict === 'Replace') {
       if (existing.kind !== 'file') {
         throw new AppError('file_name_conflict', `A folder named "${existing.name}" is there; it cannot be replaced.`, {
@@ -340,30 +329,26 @@ export class FilesService {
         });
       }
       // A replacement superseded by this one gives its reservation back.
-      if (existing.uploadSizeBytes !== null)
-        await this.users.settle(ownerId, { reserved: existing.uploadSizeBytes }, manager);
+      if (existing.uploadSizeBytes !== null) await this.quota.release(ownerId, existing.uploadSizeBytes);
       const uploadKey = objectKeys.file(ownerId, existing.id, randomUUID());
-      return asSeen(await this.items.setPendingUpload(existing.id, { ...upload, uploadKey }, manager));
+      return asSeen(await this.uploads.setPendingUpload(existing.id, { ...upload, uploadKey }));
     }
     if (existing && dto.file_conflict === 'Keep') {
       const { stem, extension } = splitName(name);
-      name = keepName(name, await this.items.numberedSiblingNames(ownerId, parentFolderId, stem, extension, manager));
+      name = keepName(name, await this.items.numberedSiblingNames(ownerId, parentFolderId, stem, extension));
     }
 
     const id = randomUUID();
-    const file = await this.items.insertPendingFile(
-      {
-        id,
-        ownerId,
-        parentFolderId,
-        name,
-        type: extensionOf(name),
-        uploadKey: objectKeys.file(ownerId, id),
-        ...upload,
-      },
-      manager,
-    );
-    await this.items.touchFolders([parentFolderId], manager);
+    const file = await this.uploads.insertPendingFile({
+      id,
+      ownerId,
+      parentFolderId,
+      name,
+      type: extensionOf(name),
+      uploadKey: objectKeys.file(ownerId, id),
+      ...upload,
+    });
+    await this.items.touchFolders([parentFolderId]);
     return asSeen(file);
   }
 

@@ -4,5 +4,10 @@ import { AccessModule } from '../access/access.module';
 import { FoldersController } from './folders.controller';
 import { FoldersService } from './folders.service';
 
-@Module({ imports: [DbModule, AccessModule], controllers: [FoldersController], providers: [FoldersService] })
+@Module({
+  imports: [DbModule, AccessModule],
+  controllers: [FoldersController],
+  providers: [FoldersService],
+  exports: [FoldersService],
+})
 export class FoldersModule {}

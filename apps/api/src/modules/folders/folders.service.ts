@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/contracts';
-import { ItemsRepository, UsersRepository } from '@app/db';
+import { ItemsRepository, Transactions, TrashRepository, UploadsRepository, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
 import { ItemDto, presentItem, storageFigures, toItemDto, toUnconfirmedFileDto } from '../items';
@@ -16,7 +16,10 @@ const MAX_UPLOADS_LISTED = 1000;
 @Injectable()
 export class FoldersService {
   constructor(
+    private readonly transactions: Transactions,
     private readonly items: ItemsRepository,
+    private readonly uploads: UploadsRepository,
+    private readonly trash: TrashRepository,
     private readonly users: UsersRepository,
     private readonly access: AccessService,
   ) {}
@@ -24,16 +27,13 @@ export class FoldersService {
   /** At the caller's root, or in a folder they may edit (the folder's owner owns what is made in it). */
   async createFolder(user: AuthenticatedUser, dto: CreateFolderDto): Promise<ItemDto> {
     const parentFolderId = dto.parent_folder_id ?? null;
-    const created = await this.items.transaction(async (manager) => {
-      if (parentFolderId) await this.items.lockTreesOf([parentFolderId], manager);
-      else await this.items.lockTree(user.id, manager);
-      const parent = parentFolderId ? await this.access.folder(user.id, parentFolderId, 'edit', manager) : null;
+    const created = await this.transactions.run(async () => {
+      if (parentFolderId) await this.items.lockTreesOf([parentFolderId]);
+      else await this.items.lockTree(user.id);
+      const parent = parentFolderId ? await this.access.folder(user.id, parentFolderId, 'edit') : null;
       const owner = parent?.owner ?? { id: user.id, username: user.username };
-      const folder = await this.items.insertFolder(
-        { ownerId: owner.id, parentFolderId, name: dto.folder_name },
-        manager,
-      );
-      await this.items.touchFolders([parentFolderId], manager);
+      const folder = await this.items.insertFolder({ ownerId: owner.id, parentFolderId, name: dto.folder_name });
+      await this.items.touchFolders([parentFolderId]);
       return { item: folder, owner, permission: parent?.permission ?? 'owner', parentVisible: true };
     });
     return presentItem(created);
@@ -60,7 +60,7 @@ export class FoldersService {
       }),
       folderId ? this.items.pathOf(folderId) : Promise.resolve([]),
       folder ? Promise.resolve(null) : this.storageFigures(user.id),
-      showUploads ? this.items.unconfirmedFiles(ownerId, folderId, MAX_UPLOADS_LISTED) : Promise.resolve([]),
+      showUploads ? this.uploads.unconfirmedFiles(ownerId, folderId, MAX_UPLOADS_LISTED) : Promise.resolve([]),
     ]);
     const owner = folder?.owner ?? { id: user.id, username: user.username };
     const permissions = await this.access.listed(user.id, folder, page.items);
@@ -79,22 +79,20 @@ export class FoldersService {
     if (dto.new_name === undefined && dto.parent_folder_id === undefined) {
       throw AppError.validation([{ field: 'body', message: 'must give new_name, parent_folder_id or both' }]);
     }
-    const updated = await this.items.transaction(async (manager) => {
-      await this.items.lockTreesOf([folderId], manager);
-      const folder = await this.access.folder(user.id, folderId, 'edit', manager);
+    const updated = await this.transactions.run(async () => {
+      await this.items.lockTreesOf([folderId]);
+      const folder = await this.access.folder(user.id, folderId, 'edit');
       const target = dto.parent_folder_id;
-      const destination =
-        target === undefined ? undefined : await this.access.moveTarget(user.id, folder, target, manager);
-      if (target && (await this.items.isWithin(target, folderId, manager))) {
+      const destination = target === undefined ? undefined : await this.access.moveTarget(user.id, folder, target);
+      if (target && (await this.items.isWithin(target, folderId))) {
         throw new AppError('folder_move_cycle', 'A folder cannot be moved into itself or into a folder inside it.');
       }
       const item = await this.items.update(
         folderId,
         { name: dto.new_name, parentFolderId: target },
         'folder_name_conflict',
-        manager,
       );
-      await this.items.touchFolders([folder.item.parentFolderId, ...(target !== undefined ? [target] : [])], manager);
+      await this.items.touchFolders([folder.item.parentFolderId, ...(target !== undefined ? [target] : [])]);
       // Moved, it sits in a folder the caller may edit, so sees; renamed only, where it was.
       return { ...folder, item, parentVisible: destination ? true : folder.parentVisible };
     });
@@ -103,11 +101,11 @@ export class FoldersService {
 
   /** Puts the folder and everything in it in its owner's trash. */
   async deleteFolder(user: AuthenticatedUser, folderId: string): Promise<void> {
-    await this.items.transaction(async (manager) => {
-      await this.items.lockTreesOf([folderId], manager);
-      const folder = await this.access.requireFolder(user.id, folderId, 'edit', manager);
-      await this.items.trash(folderId, manager);
-      await this.items.touchFolders([folder.parentFolderId], manager);
+    await this.transactions.run(async () => {
+      await this.items.lockTreesOf([folderId]);
+      const folder = await this.access.requireFolder(user.id, folderId, 'edit');
+      await this.trash.trash(folderId);
+      await this.items.touchFolders([folder.parentFolderId]);
     });
   }
 

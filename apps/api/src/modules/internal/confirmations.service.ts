@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { AppError, isPreviewable } from '@app/contracts';
-import { Item, ItemsRepository, UsersRepository } from '@app/db';
+import { Item, ItemsRepository, PreviewsRepository, QuotaRepository, Transactions, UploadsRepository } from '@app/db';
 import { ObjectStorage, objectKeys, parseFileKey } from '@app/storage';
 import { AccessService } from '../access/access.service';
 import { ConfirmFilePreviewDto, PreviewConfirmationDto } from './dto/confirm-file-preview.dto';
@@ -15,8 +14,11 @@ export class ConfirmationsService {
   private readonly logger = new Logger(ConfirmationsService.name);
 
   constructor(
+    private readonly transactions: Transactions,
     private readonly items: ItemsRepository,
-    private readonly users: UsersRepository,
+    private readonly uploads: UploadsRepository,
+    private readonly previews: PreviewsRepository,
+    private readonly quota: QuotaRepository,
     private readonly access: AccessService,
     private readonly storage: ObjectStorage,
   ) {}
@@ -52,26 +54,24 @@ export class ConfirmationsService {
     const head = await this.storage.head(key);
     if (!head) throw new AppError('upload_missing', 'The upload’s bytes are not in storage (yet).');
 
-    const outcome: Outcome = await this.items.transaction(async (manager) => {
-      const file = await this.items.lock(dto.file_id, manager);
+    const outcome: Outcome = await this.transactions.run(async () => {
+      const file = await this.items.lock(dto.file_id);
       if (!file || file.uploadKey !== key) return { file, status: null };
       const size = file.uploadSizeBytes!;
-      if (head.sizeBytes !== size || !(await this.uploaderMayStillWrite(file, manager))) {
-        await this.users.settle(file.ownerId, { reserved: size }, manager);
-        return { file: await this.items.rejectUpload(file.id, manager), status: 'rejected', garbage: [key] };
+      if (head.sizeBytes !== size || !(await this.uploaderMayStillWrite(file))) {
+        await this.quota.release(file.ownerId, size);
+        return { file: await this.uploads.rejectUpload(file.id), status: 'rejected', garbage: [key] };
       }
-      await this.users.settle(file.ownerId, { reserved: size, used: size - (file.sizeBytes ?? 0) }, manager);
-      const confirmed = await this.items.confirmUpload(
-        file.id,
-        {
-          sizeBytes: size,
-          contentType: dto.content_type,
-          etag: head.etag ?? null,
-          versionId: head.versionId ?? null,
-          previewStatus: !sniffed ? 'none' : isPreviewable(dto.content_type) ? 'pending' : 'unsupported',
-        },
-        manager,
-      );
+      // A replacement's old bytes stop counting as its new ones start.
+      await this.quota.commit(file.ownerId, size);
+      await this.quota.free(file.ownerId, file.sizeBytes ?? 0);
+      const confirmed = await this.uploads.confirmUpload(file.id, {
+        sizeBytes: size,
+        contentType: dto.content_type,
+        etag: head.etag ?? null,
+        versionId: head.versionId ?? null,
+        previewStatus: !sniffed ? 'none' : isPreviewable(dto.content_type) ? 'pending' : 'unsupported',
+      });
       // A replacement's old bytes go, and their preview (the new bytes get their own, made after this).
       const replaced =
         file.objectKey && file.objectKey !== key ? [file.objectKey, objectKeys.preview(file.ownerId, file.id)] : [];
@@ -91,11 +91,11 @@ export class ConfirmationsService {
    * revoked, since the URL was handed out takes no bytes through it. (Uploads asked for before the uploader was
    * recorded are judged on the trash alone.)
    */
-  private async uploaderMayStillWrite(file: Item, manager: EntityManager): Promise<boolean> {
+  private async uploaderMayStillWrite(file: Item): Promise<boolean> {
     if (file.deletedAt) return false;
     if (!file.uploadRequestedBy) return true;
     try {
-      await this.access.requireFile(file.uploadRequestedBy, file.id, 'edit', manager);
+      await this.access.requireFile(file.uploadRequestedBy, file.id, 'edit');
       return true;
     } catch (error) {
       if (error instanceof AppError) return false;
@@ -153,7 +153,7 @@ export class ConfirmationsService {
     if (ready && (dto.width === undefined || dto.height === undefined)) {
       throw AppError.validation([{ field: 'width', message: 'width and height are required with status ready' }]);
     }
-    await this.items.settlePreview(dto.file_id, {
+    await this.previews.settlePreview(dto.file_id, {
       status: dto.status,
       width: ready ? dto.width! : null,
       height: ready ? dto.height! : null,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { isUnavailable } from '@app/contracts';
-import { ItemsRepository, UsersRepository } from '@app/db';
+import { PreviewsRepository, QuotaRepository, Transactions, UploadsRepository, UsersRepository } from '@app/db';
 import { ObjectStorage, objectKeys, parseFileKey, parsePreviewKey } from '@app/storage';
 import { ConfirmationsService } from '../internal/confirmations.service';
 import { TrashService } from '../trash/trash.service';
@@ -47,7 +47,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly orphanScanAfter = new Map<string, string | undefined>();
 
   constructor(
-    private readonly items: ItemsRepository,
+    private readonly transactions: Transactions,
+    private readonly uploads: UploadsRepository,
+    private readonly previews: PreviewsRepository,
+    private readonly quota: QuotaRepository,
     private readonly users: UsersRepository,
     private readonly storage: ObjectStorage,
     private readonly confirmations: ConfirmationsService,
@@ -80,7 +83,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const { confirmed, expired } = await this.settleUploads(now);
       const purged = await this.trash.purgeExpired(BATCH, now);
       const orphansDeleted = await this.removeOrphans(now);
-      const previewsAbandoned = await this.items.abandonPreviews(new Date(now.getTime() - PREVIEW_DEADLINE_MS), BATCH);
+      const previewsAbandoned = await this.previews.abandonPreviews(
+        new Date(now.getTime() - PREVIEW_DEADLINE_MS),
+        BATCH,
+      );
       const partsRemoved = await this.removeStaleParts(now);
       const revocationsForgotten = await this.users.forgetExpiredRevocations(now, REVOCATION_BATCH);
       const report = {
@@ -104,7 +110,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async settleUploads(now: Date): Promise<{ confirmed: number; expired: number }> {
     const { uploadUrlTtlSeconds } = this.config.storage;
-    const pending = await this.items.pendingUploads(
+    const pending = await this.uploads.pendingUploads(
       new Date(now.getTime() - EVENT_HEADSTART_MS),
       uploadUrlTtlSeconds,
       BATCH,
@@ -128,9 +134,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         );
         confirmed++;
       } else if (file.uploadExpiresAt!.getTime() + this.config.drive.uploadGraceSeconds * 1000 < now.getTime()) {
-        const forgotten = await this.items.transaction(async (manager) => {
-          const released = await this.items.forgetUpload(file.id, key, manager);
-          if (released) await this.users.settle(released.ownerId, { reserved: released.reserved }, manager);
+        const forgotten = await this.transactions.run(async () => {
+          const released = await this.uploads.forgetUpload(file.id, key);
+          if (released) await this.quota.release(released.ownerId, released.reserved);
           return released;
         });
         if (forgotten) expired++;
@@ -147,12 +153,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const oldEnough = this.beyondUploads(now).getTime();
     const files = await this.scan(objectKeys.filesPrefix, oldEnough, async (keys) => {
       const ids = keys.map((key) => parseFileKey(key)?.fileId).filter((id): id is string => !!id);
-      const referenced = ids.length > 0 ? await this.items.referencedKeys([...new Set(ids)]) : new Set<string>();
+      const referenced = ids.length > 0 ? await this.uploads.referencedKeys([...new Set(ids)]) : new Set<string>();
       return keys.filter((key) => !referenced.has(key));
     });
     const previews = await this.scan(objectKeys.previewsPrefix, oldEnough, async (keys) => {
       const ids = keys.map((key) => parsePreviewKey(key)?.fileId).filter((id): id is string => !!id);
-      const kept = ids.length > 0 ? await this.items.withPreviews([...new Set(ids)]) : new Set<string>();
+      const kept = ids.length > 0 ? await this.previews.withPreviews([...new Set(ids)]) : new Set<string>();
       return keys.filter((key) => !kept.has(parsePreviewKey(key)?.fileId ?? ''));
     });
     return files + previews;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
-import { ItemsRepository, PurgedItem, UsersRepository } from '@app/db';
+import { ItemsRepository, PurgedItem, QuotaRepository, Transactions, TrashRepository } from '@app/db';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { isUuid } from '../../common/validation/id-param';
@@ -25,8 +25,10 @@ export class TrashService {
   private readonly logger = new Logger(TrashService.name);
 
   constructor(
+    private readonly transactions: Transactions,
     private readonly items: ItemsRepository,
-    private readonly users: UsersRepository,
+    private readonly trash: TrashRepository,
+    private readonly quota: QuotaRepository,
     private readonly storage: ObjectStorage,
     private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,7 +36,7 @@ export class TrashService {
 
   async listTrash(user: AuthenticatedUser, query: TrashQueryDto): Promise<TrashPageDto> {
     const after = query.cursor ? decodeTrashCursor(query.cursor) : undefined;
-    const page = await this.items.listTrash(user.id, query.limit, after);
+    const page = await this.trash.listTrash(user.id, query.limit, after);
     const retention = this.config.drive.trashRetentionDays * DAY_MS;
     return {
       items: page.items.map((item) => ({
@@ -48,22 +50,19 @@ export class TrashService {
 
   /** Back where it was (at the root if that folder is gone), under a free name if its own is taken. */
   async restore(user: AuthenticatedUser, itemId: string): Promise<ItemDto> {
-    const restored = await this.items.transaction(async (manager) => {
+    const restored = await this.transactions.run(async () => {
       // Locked before looking: a restore or purge of the same entry that ran meanwhile is seen as done.
-      await this.items.lockTree(user.id, manager);
-      const root = await this.access.trashEntry(user.id, itemId, manager);
-      const parent = root.parentFolderId ? await this.items.findLive(root.parentFolderId, manager) : null;
+      await this.items.lockTree(user.id);
+      const root = await this.access.trashEntry(user.id, itemId);
+      const parent = root.parentFolderId ? await this.items.findLive(root.parentFolderId) : null;
       const parentFolderId = parent?.kind === 'folder' ? parent.id : null;
       let name = root.name;
-      if (await this.items.findLiveSibling(root.ownerId, parentFolderId, name, manager)) {
+      if (await this.items.findLiveSibling(root.ownerId, parentFolderId, name)) {
         const { stem, extension } = splitName(name);
-        name = keepName(
-          name,
-          await this.items.numberedSiblingNames(root.ownerId, parentFolderId, stem, extension, manager),
-        );
+        name = keepName(name, await this.items.numberedSiblingNames(root.ownerId, parentFolderId, stem, extension));
       }
-      const item = await this.items.restore(root.id, { parentFolderId, name }, manager);
-      await this.items.touchFolders([parentFolderId], manager);
+      const item = await this.trash.restore(root.id, { parentFolderId, name });
+      await this.items.touchFolders([parentFolderId]);
       return item;
     });
     return toItemDto(restored, { id: user.id, username: user.username }, 'owner');
@@ -76,13 +75,13 @@ export class TrashService {
   }
 
   async emptyTrash(user: AuthenticatedUser): Promise<void> {
-    for (const id of await this.items.trashRootsOf(user.id)) await this.purge(id);
+    for (const id of await this.trash.trashRootsOf(user.id)) await this.purge(id);
   }
 
   /** Entries older than the retention at `now`, purged; answers how many. Safe to run on several replicas at once. */
   async purgeExpired(limit = 100, now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.drive.trashRetentionDays * DAY_MS);
-    const roots = await this.items.trashRootsBefore(cutoff, limit);
+    const roots = await this.trash.trashRootsBefore(cutoff, limit);
     for (const id of roots) await this.purge(id);
     return roots.length;
   }
@@ -92,15 +91,17 @@ export class TrashService {
    * previews). A purge that finds nothing (another replica was first) does nothing, and answers false.
    */
   private async purge(rootId: string): Promise<boolean> {
-    const purged = await this.items.transaction(async (manager) => {
+    const purged = await this.transactions.run(async () => {
       // One at a time with restores of the owner's tree (see restore), which then find nothing left to do.
-      const root = await this.items.findTrashRoot(rootId, manager);
+      const root = await this.trash.findTrashRoot(rootId);
       if (!root) return [];
-      await this.items.lockTree(root.ownerId, manager);
-      const rows = await this.items.purge(rootId, manager);
+      await this.items.lockTree(root.ownerId);
+      const rows = await this.trash.purge(rootId);
       const freed = sumBytes(rows);
-      if (rows.length > 0)
-        await this.users.settle(rows[0].ownerId, { used: -freed.used, reserved: freed.reserved }, manager);
+      if (rows.length > 0) {
+        await this.quota.free(rows[0].ownerId, freed.used);
+        await this.quota.release(rows[0].ownerId, freed.reserved);
+      }
       return rows;
     });
     const keys = purged.flatMap((row) =>
