@@ -11,6 +11,8 @@
  *   (`npm run bench -- zip` runs this part alone, and merges its rows into RESULTS.md);
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
+ * - the command line (bench/cli.ts): 1,000 files of 10 KB and one of 1 GiB uploaded with `clouddrive`, beside a
+ *   Node script with the SDK (`npm run bench -- cli` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
  *   cost (`npm run bench -- logins` runs this part alone, and merges its rows into RESULTS.md).
  * - search (bench/search.ts; `npm run bench -- search` only, merged into RESULTS.md): GET /search over 1,000,000
@@ -36,6 +38,7 @@ import { EmbeddedPostgres } from '../libs/db/src/embedded/embedded-postgres';
 import { searchStatement } from '../libs/db/src/repositories/search.repository';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
 import { archiveFigures, archiveRows } from './archive';
+import { cliFigures, cliRows } from './cli';
 import { PASSWORD, SEARCH_CASES, apiQuery, loadSearchData, planOf, repositoryQuery, rootFolders } from './search';
 import { webFigures, webRows } from './web';
 
@@ -377,20 +380,6 @@ function sharingRows(figures: SharingFigures, database: string): string[][] {
   ];
 }
 
-/** `npm run bench -- logins`: the login figures alone, printed (RESULTS.md keeps the last full run). */
-async function loginsOnly(): Promise<void> {
-  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
-  try {
-    const embedded = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    const rows = loginRows(await loginFigures(embedded.url), 'embedded PostgreSQL');
-    await stop(embedded);
-    writeResults(rows);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
 /** The built API against a database of the PostgreSQL server (with secrets of its own: none are generated there). */
 function startOnServer(databaseUrl: string, apiEnv: Record<string, string>): Promise<Started> {
   return start(['dist/apps/api/src/main.js'], { ...apiEnv, ...SERVER_SECRETS, DATABASE_URL: databaseUrl }, '/health');
@@ -575,34 +564,29 @@ async function searchOnly(): Promise<void> {
   }
 }
 
-/** `npm run bench -- zip`: a folder's zip alone, its rows merged into RESULTS.md (the others kept). */
-async function zipOnly(): Promise<void> {
+/** One part alone: the build, a fresh embedded API (stopped even when a figure fails), its rows merged into RESULTS.md. */
+async function partOnly(rowsOf: (api: Started) => Promise<string[][]>): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
   try {
     const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    const figures = await archiveFigures(api.url, await tokenFor(api.url), () => rssMiB(api.child.pid!)).finally(() =>
-      stop(api),
-    );
-    writeResults(archiveRows(figures));
+    writeResults(await rowsOf(api).finally(() => stop(api)));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 /** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
-async function webOnly(): Promise<void> {
-  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
-  try {
-    const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    // Stopped even when a figure fails: the API is a process of its own.
-    const rows = webRows(await webFigures(api.url).finally(() => stop(api)));
-    writeResults(rows);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
+const webOnly = () => partOnly(async (api) => webRows(await webFigures(api.url)));
+/** `npm run bench -- zip`: a folder's zip alone, merged likewise. */
+const zipOnly = () =>
+  partOnly(async (api) =>
+    archiveRows(await archiveFigures(api.url, await tokenFor(api.url), () => rssMiB(api.child.pid!))),
+  );
+/** `npm run bench -- cli`: the command line's figures alone, merged likewise. */
+const cliOnly = () => partOnly(async (api) => cliRows(await cliFigures(api.url)));
+/** `npm run bench -- logins`: the login figures alone, merged likewise. */
+const loginsOnly = () => partOnly(async (api) => loginRows(await loginFigures(api.url), 'embedded PostgreSQL'));
 
 async function main(): Promise<void> {
   console.log('Building…');
@@ -630,6 +614,7 @@ async function main(): Promise<void> {
     const embeddedSharing = await sharingFigures(warm.url, 'embedded');
     const web = await webFigures(warm.url);
     const archive = await archiveFigures(warm.url, embeddedToken, () => rssMiB(warm.child.pid!));
+    const cli = await cliFigures(warm.url);
     await stop(warm);
     console.log('Previews and profile photos, one core…');
     const media = await measureMediaInChild();
@@ -668,6 +653,7 @@ async function main(): Promise<void> {
       ...sharingRows(embeddedSharing, 'embedded PostgreSQL'),
       ...webRows(web),
       ...archiveRows(archive),
+      ...cliRows(cli),
     );
 
     if (postgres) {
@@ -788,17 +774,16 @@ function showInReadme(table: string[]): void {
   execSync('npx prettier --write README.md', { cwd: ROOT, stdio: 'ignore' });
 }
 
-const part = process.argv.includes('sharing')
-  ? sharingOnly
-  : process.argv.includes('search')
-    ? searchOnly
-    : process.argv.includes('logins')
-      ? loginsOnly
-      : process.argv.includes('web')
-        ? webOnly
-        : process.argv.includes('zip')
-          ? zipOnly
-          : main;
+/** `npm run bench -- <part>` runs that part alone; no part, the whole benchmark. */
+const parts: Record<string, () => Promise<void>> = {
+  sharing: sharingOnly,
+  logins: loginsOnly,
+  web: webOnly,
+  zip: zipOnly,
+  cli: cliOnly,
+  search: searchOnly,
+};
+const part = parts[process.argv.slice(2).find((name) => Object.hasOwn(parts, name)) ?? ''] ?? main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
