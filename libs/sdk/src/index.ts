@@ -19,6 +19,8 @@ export type UploadResult = Schemas['UploadResultDto'];
 export type TrashItem = Schemas['TrashItemDto'];
 export type Share = Schemas['ShareDto'];
 export type SharedItem = Schemas['SharedItemDto'];
+export type SearchHit = Schemas['SearchHitDto'];
+export type SearchResults = Schemas['SearchResultsDto'];
 export type Problem = Schemas['ProblemDto'];
 
 export type CloudDriveClient = Client<paths>;
