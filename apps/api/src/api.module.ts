@@ -16,6 +16,7 @@ import { ProfileModule } from './modules/profile/profile.module';
 import { ReconcilerModule } from './modules/reconciler/reconciler.module';
 import { SharingModule } from './modules/sharing/sharing.module';
 import { TrashModule } from './modules/trash/trash.module';
+import { VersionsModule } from './modules/versions/versions.module';
 import { HealthModule } from './modules/health/health.module';
 import { EmbeddedWorkersModule } from './modules/storage/embedded-workers.module';
 
@@ -36,6 +37,7 @@ export class ApiModule {
         ProfileModule,
         InternalModule,
         TrashModule,
+        VersionsModule,
         BatchModule,
         SharingModule,
         ReconcilerModule,

@@ -17,3 +17,4 @@ export * from './repositories/quota.repository';
 export * from './repositories/shares.repository';
 export * from './repositories/trash.repository';
 export * from './repositories/uploads.repository';
+export * from './repositories/versions.repository';
