@@ -1,11 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Response } from 'supertest';
-import { ObjectStorage } from '@app/storage';
+import { ObjectStorage, objectKeys } from '@app/storage';
 import { Reconciler } from '../apps/api/src/modules/reconciler/reconciler.service';
-import { Item, Upload } from './support/drive-files';
+import { download, expectAttachmentOf, Item, sendBytes, Upload } from './support/drive-files';
 import { expectProblem, expectStatus } from './support/expectations';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { WorkerlessDrive } from './support/workerless-drive';
+import { startS3rver } from '../libs/testing/src/s3rver';
+
+jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
+jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
+  require('../libs/testing/src/s3rver').patchedS3rverAuthentication(),
+);
+jest.mock('@20minutes/s3rver/lib/controllers/object', () =>
+  require('../libs/testing/src/s3rver').patchedS3rverObjects(),
+);
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -27,10 +39,25 @@ interface Versions {
   versions: Version[];
 }
 
-/** A user driving their files' versions over HTTP (the test confirms their uploads, as the worker would). */
+/**
+ * A user driving their files' versions over HTTP (the test confirms their uploads, as the worker would), on
+ * whichever store the app runs: bytes go to and come from the presigned URLs themselves.
+ */
 class User extends WorkerlessDrive {
   get username(): string {
     return this.account.username;
+  }
+
+  override async send(upload: Upload, content: string): Promise<void> {
+    await sendBytes(upload, Buffer.from(content));
+  }
+
+  override async download(fileId: string): Promise<string> {
+    const res = await this.t.http.get(`/file/${fileId}`).set(this.auth);
+    expectStatus(res, 200);
+    const bytes = await download(res.body.url);
+    expect(bytes.status).toBe(200);
+    return bytes.body.toString();
   }
 
   listVersions(fileId: string): Promise<Response> {
@@ -47,14 +74,13 @@ class User extends WorkerlessDrive {
     return this.t.http.get(`/file/${fileId}/versions/${versionId}`).set(this.auth);
   }
 
-  /** The bytes of a version through its presigned URL, and the name it is served under. */
-  async versionBytes(fileId: string, versionId: string): Promise<{ text: string; disposition: string }> {
+  /** The bytes of a version through its presigned URL, and the headers it is served with. */
+  async versionBytes(fileId: string, versionId: string): Promise<{ text: string; headers: Headers }> {
     const res = await this.downloadVersion(fileId, versionId);
     expectStatus(res, 200);
-    const url = new URL(res.body.url);
-    const bytes = await this.t.http.get(url.pathname + url.search);
-    expectStatus(bytes, 200);
-    return { text: bytes.text, disposition: bytes.headers['content-disposition'] };
+    const bytes = await download(res.body.url);
+    expect(bytes.status).toBe(200);
+    return { text: bytes.body.toString(), headers: bytes.headers };
   }
 
   restoreVersion(fileId: string, versionId: string): Promise<Response> {
@@ -91,7 +117,11 @@ class User extends WorkerlessDrive {
 
 const newUser = async (t: TestApp): Promise<User> => new User(t, await registerAndLogin(t.http));
 const stored = async (t: TestApp, key: string): Promise<boolean> => (await t.app.get(ObjectStorage).head(key)) !== null;
-const keyOf = (upload: Upload): string => decodeURIComponent(new URL(upload.url).pathname.replace(/^\/storage\//, ''));
+/** The object key a presigned PUT names (on the embedded store and on S3, path-style). */
+const keyOf = (upload: Upload): string => {
+  const path = decodeURIComponent(new URL(upload.url).pathname);
+  return path.slice(path.indexOf(objectKeys.filesPrefix));
+};
 const sizes = (list: Versions): number[] => list.versions.map((version) => version.size_in_bytes);
 
 /** A file replaced twice: three contents of distinct sizes, the last one current. */
@@ -106,12 +136,19 @@ async function threeContents(user: User, name = 'report.txt') {
   return { file, v1, v2, v3, keys: [keyOf(upload), keyOf(second), keyOf(third)] };
 }
 
-describe('versions: a Replace keeps the previous content (GET /file/{id}/versions)', () => {
+/** The versions suite, on whichever store the app runs. */
+function versionsSuite(store: () => Promise<{ env: Record<string, string>; close?: () => Promise<void> }>) {
   let t: TestApp;
+  let closeStore: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    t = await startTestApp();
+    const opened = await store();
+    closeStore = opened.close;
+    t = await startTestApp(opened.env);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await closeStore?.();
+  });
 
   it('lists the earlier contents newest first, the current one apart, and all of them count against the quota', async () => {
     const user = await newUser(t);
@@ -154,9 +191,9 @@ describe('versions: a Replace keeps the previous content (GET /file/{id}/version
     const { file, v1, v2 } = await threeContents(user, 'Résumé final.txt');
     const [second, first] = (await user.versions(file.id)).versions;
     expect((await user.versionBytes(file.id, first.version_id)).text).toBe(v1);
-    const { text, disposition } = await user.versionBytes(file.id, second.version_id);
+    const { text, headers } = await user.versionBytes(file.id, second.version_id);
     expect(text).toBe(v2);
-    expect(disposition).toContain(`filename*=UTF-8''R%C3%A9sum%C3%A9%20final.txt`);
+    expectAttachmentOf(headers, 'Résumé final.txt');
 
     expectProblem(await user.downloadVersion(file.id, randomUUID()), 404, 'version_not_found');
     // Another file's version is not this file's.
@@ -291,6 +328,24 @@ describe('versions: a Replace keeps the previous content (GET /file/{id}/version
     await t.app.get(Reconciler).run(new Date(Date.now() + DAY_MS));
     for (const key of keys) expect(await stored(t, key)).toBe(true);
     expect((await user.versions(file.id)).versions).toHaveLength(2);
+  });
+}
+
+describe('versions: a Replace keeps the previous content (GET /file/{id}/versions), embedded store', () => {
+  versionsSuite(async () => ({ env: {} }));
+});
+
+describe('versions: a Replace keeps the previous content, on a real S3 server', () => {
+  versionsSuite(async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'clouddrive-versions-s3-'));
+    const s3rver = await startS3rver(directory, 'versions');
+    return {
+      env: s3rver.env,
+      close: async () => {
+        await s3rver.server.close();
+        rmSync(directory, { recursive: true, force: true });
+      },
+    };
   });
 });
 
