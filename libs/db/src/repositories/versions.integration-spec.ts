@@ -109,6 +109,24 @@ describe('VersionsRepository (real PostgreSQL)', () => {
     expect(await versions.restore(file.id, first.id)).toBeNull();
   });
 
+  it('a restore and a delete of one version at once: exactly one of them takes it', async () => {
+    const owner = await db.make.user();
+    for (let round = 0; round < 5; round++) {
+      const file = await db.make.confirmedFile(owner.id, null, { sizeBytes: 10 });
+      await replace(file, 20);
+      const [version] = await versions.list(file.id);
+      const [restored, removed] = await Promise.all([
+        db.module.get(Transactions).run(() => versions.restore(file.id, version.id)),
+        db.module.get(Transactions).run(() => versions.remove(file.id, version.id)),
+      ]);
+      // Never both: the file would point at bytes whose version was deleted (and its object with it).
+      expect([restored !== null, removed !== null].filter(Boolean)).toHaveLength(1);
+      const now = await db.module.get(ItemsRepository).findLive(file.id);
+      expect(now!.objectKey === version.objectKey).toBe(restored !== null);
+      expect(now!.sizeBytes).toBe(restored ? 10 : 20);
+    }
+  });
+
   it('removes a version once, answering with what it held', async () => {
     const owner = await db.make.user();
     const file = await db.make.confirmedFile(owner.id, null, { sizeBytes: 7 });

@@ -59,12 +59,15 @@ export class VersionsRepository extends SqlRepository {
     return rows.map((row) => toVersion<ListedVersion>(row));
   }
 
-  /** One of the file's versions, or null (another file's version is not this file's). */
-  async find(fileId: string, versionId: string): Promise<ListedVersion | null> {
+  /**
+   * One of the file's versions, or null (another file's version is not this file's). `lock` holds its row until
+   * the transaction ends, so that a concurrent delete (or the retention) cannot take its object away meanwhile.
+   */
+  async find(fileId: string, versionId: string, { lock = false } = {}): Promise<ListedVersion | null> {
     const rows = await this.rows(
       `SELECT ${VERSION_COLUMNS}, u.username AS "uploaderName"
          FROM file_versions v LEFT JOIN users u ON u.id = v.uploaded_by
-        WHERE v.id = $1 AND v.file_id = $2`,
+        WHERE v.id = $1 AND v.file_id = $2${lock ? ' FOR UPDATE OF v' : ''}`,
       [versionId, fileId],
     );
     return rows[0] ? toVersion<ListedVersion>(rows[0]) : null;
@@ -77,7 +80,8 @@ export class VersionsRepository extends SqlRepository {
    */
   async restore(fileId: string, versionId: string): Promise<Item | null> {
     return this.transaction(async () => {
-      const version = await this.find(fileId, versionId);
+      // Locked: a delete of this version waits, then finds it gone, and never deletes the bytes restored.
+      const version = await this.find(fileId, versionId, { lock: true });
       if (!version) return null;
       await this.keepCurrent(fileId);
       const rows = await this.rows(
