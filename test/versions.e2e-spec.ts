@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Response } from 'supertest';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { Reconciler } from '../apps/api/src/modules/reconciler/reconciler.service';
@@ -9,7 +6,7 @@ import { download, expectAttachmentOf, Item, sendBytes, Upload } from './support
 import { expectProblem, expectStatus } from './support/expectations';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { WorkerlessDrive } from './support/workerless-drive';
-import { startS3rver } from '../libs/testing/src/s3rver';
+import { s3rverInTempDirectory } from '../libs/testing/src/s3rver';
 
 jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
@@ -336,17 +333,7 @@ describe('versions: a Replace keeps the previous content (GET /file/{id}/version
 });
 
 describe('versions: a Replace keeps the previous content, on a real S3 server', () => {
-  versionsSuite(async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'clouddrive-versions-s3-'));
-    const s3rver = await startS3rver(directory, 'versions');
-    return {
-      env: s3rver.env,
-      close: async () => {
-        await s3rver.server.close();
-        rmSync(directory, { recursive: true, force: true });
-      },
-    };
-  });
+  versionsSuite(() => s3rverInTempDirectory('clouddrive-versions-s3-', 'versions'));
 });
 
 describe('versions: the retention (VERSIONS_MAX_COUNT, VERSIONS_MAX_DAYS), enforced by the reconciler', () => {

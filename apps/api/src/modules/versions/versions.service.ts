@@ -12,7 +12,7 @@ import {
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
-import { ItemDto, presentItem } from '../items';
+import { ItemDto, pinnedDownload, presentItem } from '../items';
 import { FileVersionDto, FileVersionsDto, VersionDownloadDto } from './dto/versions.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -61,15 +61,9 @@ export class VersionsService {
     const file = (await this.access.file(user.id, fileId, 'view')).item;
     const version = await this.versions.find(fileId, versionId);
     if (!version) throw versionNotFound();
-    const download = await this.storage.presignDownload({
-      key: version.objectKey,
-      fileName: file.name,
-      contentType: version.contentType ?? undefined,
-      expiresInSeconds: this.config.storage.downloadUrlTtlSeconds,
-      // Exactly that version's bytes.
-      etag: version.objectEtag ?? undefined,
-      versionId: version.objectVersionId ?? undefined,
-    });
+    const download = await this.storage.presignDownload(
+      pinnedDownload(file.name, version, this.config.storage.downloadUrlTtlSeconds),
+    );
     return { url: download.url, expires_at: download.expiresAt, version: toVersionDto(version) };
   }
 
