@@ -75,7 +75,7 @@ export class VersionsRepository extends SqlRepository {
 
   /**
    * The version's bytes become the file's and the file's current bytes a version (history kept), in one
-   * transaction. The file is left with no preview (the one it had was of the bytes replaced). Answers with the
+   * transaction. The file is left with no preview nor media facts (they were of the bytes replaced). Answers with the
    * file, or null when the version is gone (deleted meanwhile).
    */
   async restore(fileId: string, versionId: string): Promise<Item | null> {
@@ -87,7 +87,8 @@ export class VersionsRepository extends SqlRepository {
       const rows = await this.rows(
         `UPDATE items SET object_key = $2, object_etag = $3, object_version_id = $4, size_bytes = $5,
                 content_type = $6, object_uploaded_by = $7, object_confirmed_at = now(), updated_at = now(),
-                preview_status = 'none', preview_width = NULL, preview_height = NULL
+                preview_status = 'none', preview_width = NULL, preview_height = NULL,
+                duration_ms = NULL, media_width = NULL, media_height = NULL
           WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
         [
           fileId,
