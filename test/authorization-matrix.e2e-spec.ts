@@ -36,8 +36,11 @@ const isSignedIn = (actor: Actor): actor is SignedIn => (SIGNED_IN as readonly A
 const WHOSE = ['own', 'shared', 'foreign'] as const;
 type Whose = (typeof WHOSE)[number];
 
-/** What a row's request names: a folder, a file, a trash entry, a share, or nothing (the caller's own listings). */
-type Kind = 'folder' | 'file' | 'trashed' | 'share' | 'none';
+/**
+ * What a row's request names: a folder, a file, a file's version (its id is `{file_id}/{version_id}`), a trash
+ * entry, a share, or nothing (the caller's own listings).
+ */
+type Kind = 'folder' | 'file' | 'version' | 'trashed' | 'share' | 'none';
 
 /** The caller's standing on the cell's item, which decides the answer. */
 type Standing = 'owner' | 'edit' | 'view' | 'none';
@@ -62,6 +65,12 @@ interface Row {
 type Answer = { status: number; text: string; headers: Record<string, string>; body: any };
 
 const tagged = (prefix: string, tag: string) => `${prefix}-${tag}`;
+
+/** The path of a version, from a `version` target's `{file_id}/{version_id}`. */
+const versionPath = (id: string) => {
+  const [fileId, versionId] = id.split('/');
+  return `/file/${fileId}/versions/${versionId}`;
+};
 
 /** A batch of one: its one result, as the item's own request would have answered. */
 function batchAnswer(res: Response): Answer {
@@ -233,6 +242,32 @@ const ROWS: Record<string, Row> = {
     // The matrix's files are text: whoever may see one is told it has no preview; anyone else that it is not there.
     status: { owner: 404, edit: 404, view: 404, none: 404 },
     code: { owner: 'preview_not_available', edit: 'preview_not_available', view: 'preview_not_available' },
+    notFound: 'file_not_found',
+  },
+  'GET /file/{file_id}/versions': {
+    target: 'file',
+    send: (http, id) => http.get(`/file/${id}/versions`),
+    status: { owner: 200, edit: 200, view: 200, none: 404 },
+    notFound: 'file_not_found',
+  },
+  'GET /file/{file_id}/versions/{version_id}': {
+    target: 'version',
+    send: (http, id) => http.get(versionPath(id)),
+    status: { owner: 200, edit: 200, view: 200, none: 404 },
+    notFound: 'file_not_found',
+  },
+  'POST /file/{file_id}/versions/{version_id}/restore': {
+    target: 'version',
+    fresh: true,
+    send: (http, id) => http.post(`${versionPath(id)}/restore`),
+    status: { owner: 200, edit: 200, view: 403, none: 404 },
+    notFound: 'file_not_found',
+  },
+  'DELETE /file/{file_id}/versions/{version_id}': {
+    target: 'version',
+    fresh: true,
+    send: (http, id) => http.delete(versionPath(id)),
+    status: { owner: 204, edit: 204, view: 403, none: 404 },
     notFound: 'file_not_found',
   },
   'POST /profile-photo': {
@@ -433,6 +468,7 @@ class World {
 
   private async make(kind: Kind, actor: SignedIn, whose: Whose): Promise<string> {
     if (kind === 'share') return this.makeShare(actor, whose);
+    if (kind === 'version') return this.makeVersion(actor, whose);
     const item = await this.makeItem(kind === 'file' ? 'file' : 'folder', actor, whose);
     if (kind === 'trashed') {
       const owner =
@@ -451,6 +487,25 @@ class World {
       return item;
     }
     return (await this.sharedItem(kind, await this.parent())).item;
+  }
+
+  /** A file with a version, where `makeItem` would put a file: `{file_id}/{version_id}`. */
+  private async makeVersion(actor: SignedIn, whose: Whose): Promise<string> {
+    const drive =
+      whose === 'own' ? this.drive(actor) : whose === 'foreign' ? this.drive('foreigner') : this.drive('owner');
+    const seenBy: ReadonlySet<Actor> =
+      whose === 'own' ? new Set([actor]) : whose === 'foreign' ? new Set() : new Set(['owner', ...RECIPIENTS]);
+    const parent = whose === 'shared' ? (await this.parent()).id : null;
+    const name = `file-${randomBytes(6).toString('hex')}`;
+    const { file, versionId } = await drive.fileWithVersion(`${name}.txt`, parent);
+    this.keep([file.id, name, versionId], seenBy);
+    if (whose === 'foreign') await this.drive('foreigner').share(file, this.drive('helper'), 'edit');
+    if (whose === 'shared') {
+      // As makeItem's shared file: in the shared parent, and shared directly with the direct recipients.
+      await drive.share(file, this.drive('viewDirect'), 'view');
+      await drive.share(file, this.drive('editDirect'), 'edit');
+    }
+    return `${file.id}/${versionId}`;
   }
 
   /** A share: of the caller's own item, the one that lets the caller into the shared item, or a third user's. */

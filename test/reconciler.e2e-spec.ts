@@ -88,7 +88,7 @@ describe('the reconciler settles uploads whose events were lost', () => {
     expect(await user.download(file.id)).toBe('arrived');
   });
 
-  it('confirms a "Replace" whose bytes arrived: the new bytes take over and the old ones go', async () => {
+  it('confirms a "Replace" whose bytes arrived: the new bytes take over and the old ones are kept as a version', async () => {
     const user = await newUser(t);
     const file = await user.file('doc.txt', 'old');
     const { upload } = await user.requestUpload('doc.txt', 5, { conflict: 'Replace' });
@@ -98,9 +98,10 @@ describe('the reconciler settles uploads whose events were lost', () => {
     await reconciler.run(later(2 * MINUTE));
 
     expect(await user.download(file.id)).toBe('newer');
-    expect(await user.quota()).toEqual({ used: 5, reserved: 0 });
-    expect(await stored(t, objectKeys.file(user.id, file.id))).toBe(false);
-    expect(await user.objects()).toEqual([(await user.row(file.id))!.object_key]);
+    expect(await user.quota()).toEqual({ used: 3 + 5, reserved: 0 });
+    expect((await user.objects()).sort()).toEqual(
+      [objectKeys.file(user.id, file.id), (await user.row(file.id))!.object_key].sort(),
+    );
   });
 
   it('forgets an upload that never arrived once its URL expired and the grace period passed, not before', async () => {
@@ -263,11 +264,17 @@ describe('the reconciler removes objects no row points at', () => {
     expect(report.orphansDeleted).toBe(4);
     for (const key of [orphan, strayReplacement, orphanPreview, stalePreview]) expect(await stored(t, key)).toBe(false);
     expect(await stored(t, preview)).toBe(true);
+    // The replaced bytes are a version of the file: referenced, so kept.
     expect((await user.objects()).sort()).toEqual(
-      [pendingKey, objectKeys.file(user.id, plain.id), objectKeys.file(user.id, pictured.id)].sort(),
+      [
+        pendingKey,
+        objectKeys.file(user.id, file.id),
+        objectKeys.file(user.id, plain.id),
+        objectKeys.file(user.id, pictured.id),
+      ].sort(),
     );
     expect(await user.download(file.id)).toBe('new');
-    expect(await user.quota()).toEqual({ used: 3 + 'plain'.length + 'pictured'.length, reserved: 0 });
+    expect(await user.quota()).toEqual({ used: 3 + 'real'.length + 'plain'.length + 'pictured'.length, reserved: 0 });
   });
 
   it('keeps the bytes of confirmed files, of files in the trash, and of uploads in flight', async () => {
@@ -292,7 +299,8 @@ describe('the reconciler removes objects no row points at', () => {
 /**
  * Everything the reconciler has to do, for one user: an upload that arrived unannounced (10 bytes), one
  * that never arrived (20), a file (30) whose "Replace" (40) never arrived, a file (50) deleted long ago, a
- * file (60) whose "Replace" (70) arrived unannounced, and an orphan. Settled, the user uses 10 + 30 + 70.
+ * file (60) whose "Replace" (70) arrived unannounced, and an orphan. Settled, the user uses 10 + 30 + 70, and
+ * 60 for the version the Replace kept.
  */
 async function backlog(t: TestApp): Promise<{ user: User; orphan: string }> {
   const user = await newUser(t);
@@ -313,7 +321,7 @@ async function backlog(t: TestApp): Promise<{ user: User; orphan: string }> {
 
 /** The backlog, settled exactly once. */
 async function expectSettled(t: TestApp, { user, orphan }: { user: User; orphan: string }): Promise<void> {
-  expect(await user.quota()).toEqual({ used: 110, reserved: 0 });
+  expect(await user.quota()).toEqual({ used: 110 + 60, reserved: 0 });
   const listed = await user.items();
   expect(listed.map((item) => [item.name, item.size_in_bytes]).sort()).toEqual([
     ['arrived.bin', 10],
@@ -323,7 +331,8 @@ async function expectSettled(t: TestApp, { user, orphan }: { user: User; orphan:
   expect(await user.trash()).toEqual([]);
   expect(await stored(t, orphan)).toBe(false);
   const keys = await user.objects();
-  expect(keys).toHaveLength(3);
+  // The three files' bytes, and swapped.bin's earlier version.
+  expect(keys).toHaveLength(4);
   for (const item of listed) {
     const row = (await user.row(item.id))!;
     expect(row.upload_key).toBeNull();
@@ -437,6 +446,7 @@ describe('the reconciler does each thing once', () => {
       confirmed: 2,
       expired: 2,
       purged: 1,
+      versionsDropped: 0,
       orphansDeleted: 1,
       previewsAbandoned: 0,
       partsRemoved: 0,
@@ -450,6 +460,7 @@ describe('the reconciler does each thing once', () => {
       confirmed: 0,
       expired: 0,
       purged: 0,
+      versionsDropped: 0,
       orphansDeleted: 0,
       previewsAbandoned: 0,
       partsRemoved: 0,
@@ -478,6 +489,7 @@ describe('the reconciler does each thing once', () => {
       confirmed: 0,
       expired: 0,
       purged: 0,
+      versionsDropped: 0,
       orphansDeleted: 0,
       previewsAbandoned: 0,
       partsRemoved: 0,

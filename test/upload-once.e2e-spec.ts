@@ -204,10 +204,14 @@ describe.each([
     const { upload: second } = await owner.startUpload('photo.png', v2, { file_conflict: 'Replace' });
     expect((await put(second, v2)).status).toBe(200);
     await owner.waitForFile(file.id, (item) => item.size_in_bytes === v2.length);
-    await objectsBecome(owner, [keyOf(second)]);
+    // The replaced bytes are kept as a version.
+    await objectsBecome(owner, [keyOf(first), keyOf(second)].sort());
+    const [version] = (await owner.versionsOf(file.id)).versions;
 
-    // The first URL's key is free again (its object went with the replacement): storage takes the bytes, and
-    // the event's handling deletes them, since no upload of the file awaits them.
+    // Once the version is deleted, the first URL's key is free again: storage takes the bytes, and the event's
+    // handling deletes them, since no upload of the file awaits them.
+    expectStatus(await owner.deleteVersion(file.id, version.version_id), 204);
+    await objectsBecome(owner, [keyOf(second)]);
     expect((await put(first, htmlOf(pngImage().length))).status).toBe(200);
     await objectsBecome(owner, [keyOf(second)]);
     expect(await owner.bytesOf(file.id)).toEqual(v2);

@@ -194,6 +194,34 @@ describe('uploads in the web app', () => {
       await panel().getByRole('button', { name: 'Close uploads' }).click();
     });
 
+    it('keeps what "Replace" replaced as a version: listed, restored, deleted from the Versions dialog', async () => {
+      await row(page, 'a.txt').getByRole('button', { name: 'Versions' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Versions of a.txt' });
+      const versions = dialog.getByRole('list', { name: 'Earlier versions' }).getByRole('listitem');
+      await dialog.getByText(/^Current: 12 B/).waitFor();
+      expect(await versions.count()).toBe(1);
+      await expect(versions.first().textContent()).resolves.toContain('4 B');
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'uploads-03-versions');
+
+      // Restored, the old bytes are the file's again, and the newer ones a version.
+      await versions.first().getByRole('button', { name: 'Restore' }).click();
+      await dialog.getByText(/^Current: 4 B/).waitFor();
+      await expect(versions.first().textContent()).resolves.toContain('12 B');
+      expect((await root()).files['a.txt']).toBe(4);
+
+      await versions
+        .first()
+        .getByRole('button', { name: /^Delete the version of / })
+        .click();
+      await dialog.getByText('No earlier versions.').waitFor();
+      const listing = await unwrap(api.GET('/drive', { params: { query: { limit: 1000 } } }));
+      const fileId = listing.files_and_folders.find((item) => item.name === 'a.txt')!.id;
+      const versionsLeft = await unwrap(api.GET('/file/{file_id}/versions', { params: { path: { file_id: fileId } } }));
+      expect(versionsLeft.versions).toEqual([]);
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    });
+
     it('"Skip" leaves them, and uploads the rest of the batch', async () => {
       const before = (await root()).files;
       await page.getByLabel('Files to upload').setInputFiles([...older, fresh]);

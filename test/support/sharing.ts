@@ -98,8 +98,16 @@ export class SharingDrive extends FileDrive {
    * A file with these bytes, confirmed at once: uploaded to its presigned URL, then confirmed through the internal
    * endpoint as the worker would.
    */
-  async confirmedFile(name: string, parentId: string | null = null, bytes = Buffer.from(name)): Promise<Item> {
-    const { file, upload } = await this.startUpload(name, bytes, { parent_folder_id: parentId });
+  async confirmedFile(
+    name: string,
+    parentId: string | null = null,
+    bytes = Buffer.from(name),
+    conflict?: 'Replace',
+  ): Promise<Item> {
+    const { file, upload } = await this.startUpload(name, bytes, {
+      parent_folder_id: parentId,
+      ...(conflict ? { file_conflict: conflict } : {}),
+    });
     await sendBytes(upload, bytes);
     const confirmed = await this.t.http
       .post('/confirm-file-upload')
@@ -107,6 +115,24 @@ export class SharingDrive extends FileDrive {
       .send({ file_id: file.id, size_in_bytes: bytes.length, content_type: 'application/octet-stream' });
     expectStatus(confirmed, 200);
     return { ...file, size_in_bytes: bytes.length };
+  }
+
+  /** GET /file/{id}/versions, which must succeed. */
+  async versionsOf(fileId: string): Promise<{ versions: { version_id: string; size_in_bytes: number }[] }> {
+    const res = await this.t.http.get(`/file/${fileId}/versions`).set(this.auth);
+    expectStatus(res, 200);
+    return res.body;
+  }
+
+  deleteVersion(fileId: string, versionId: string): Promise<Response> {
+    return this.t.http.delete(`/file/${fileId}/versions/${versionId}`).set(this.auth);
+  }
+
+  /** A file with an earlier version (its first bytes, replaced): the file and the version's id. */
+  async fileWithVersion(name: string, parentId: string | null = null): Promise<{ file: Item; versionId: string }> {
+    const file = await this.confirmedFile(name, parentId);
+    await this.confirmedFile(name, parentId, Buffer.from(`${name}, replaced`), 'Replace');
+    return { file, versionId: (await this.versionsOf(file.id)).versions[0].version_id };
   }
 }
 

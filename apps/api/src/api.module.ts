@@ -17,6 +17,7 @@ import { ReconcilerModule } from './modules/reconciler/reconciler.module';
 import { SearchModule } from './modules/search/search.module';
 import { SharingModule } from './modules/sharing/sharing.module';
 import { TrashModule } from './modules/trash/trash.module';
+import { VersionsModule } from './modules/versions/versions.module';
 import { HealthModule } from './modules/health/health.module';
 import { EmbeddedWorkersModule } from './modules/storage/embedded-workers.module';
 
@@ -37,6 +38,7 @@ export class ApiModule {
         ProfileModule,
         InternalModule,
         TrashModule,
+        VersionsModule,
         BatchModule,
         SharingModule,
         SearchModule,

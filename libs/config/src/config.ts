@@ -64,6 +64,10 @@ export interface AppConfig {
     /** How long a pending upload is kept after its URL expired, for bytes still in flight. */
     uploadGraceSeconds: number;
     trashRetentionDays: number;
+    /** The most versions kept per file (beyond it the oldest go); 0 keeps any number. */
+    versionsMaxCount: number;
+    /** Days a version is kept after it stopped being current; 0 keeps it for ever. */
+    versionsMaxDays: number;
     /** How often the reconciler settles pending uploads and purges the trash; 0 turns it off. */
     reconcileIntervalSeconds: number;
   };
@@ -228,6 +232,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     drive: {
       uploadGraceSeconds: read.int('UPLOAD_GRACE_SECONDS', 600, 0, 7 * 24 * 3600),
       trashRetentionDays: read.int('TRASH_RETENTION_DAYS', 30, 1, 3650),
+      versionsMaxCount: read.int('VERSIONS_MAX_COUNT', 50, 0, 10_000),
+      versionsMaxDays: read.int('VERSIONS_MAX_DAYS', 0, 0, 36_500),
       reconcileIntervalSeconds: read.int('RECONCILE_INTERVAL_SECONDS', 60, 0, 24 * 3600),
     },
     workers: {

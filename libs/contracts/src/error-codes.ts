@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   upload_missing: 409,
   trash_item_not_found: 404,
   preview_not_available: 404,
+  version_not_found: 404,
   // A folder downloaded as a zip (POST /drive/{id}/archive, then its link)
   archive_too_large: 413,
   archive_link_invalid: 403,

@@ -18,3 +18,4 @@ export * from './repositories/shares.repository';
 export * from './repositories/search.repository';
 export * from './repositories/trash.repository';
 export * from './repositories/uploads.repository';
+export * from './repositories/versions.repository';

@@ -14,6 +14,7 @@ import { SharesRepository } from './repositories/shares.repository';
 import { TrashRepository } from './repositories/trash.repository';
 import { UploadsRepository } from './repositories/uploads.repository';
 import { UsersRepository } from './repositories/users.repository';
+import { VersionsRepository } from './repositories/versions.repository';
 import { Transactions } from './transactions';
 
 /** Every repository, one per concern (see docs/ARCHITECTURE.md, "Layout"). */
@@ -22,6 +23,7 @@ export const REPOSITORIES = [
   QuotaRepository,
   ItemsRepository,
   UploadsRepository,
+  VersionsRepository,
   TrashRepository,
   PreviewsRepository,
   AccessRepository,

@@ -22,6 +22,10 @@
  *   jest.mock('@20minutes/s3rver/lib/controllers/object', () =>
  *     require('<path to libs/testing/src>/s3rver').patchedS3rverObjects());
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 export function patchedCrypto(): unknown {
   const actual = jest.requireActual('crypto');
   const cipher =
@@ -145,4 +149,23 @@ export async function startS3rver(directory: string, bucket: string): Promise<Ru
     S3_REGION: 'us-east-1',
   };
   return { server, endpoint, env };
+}
+
+/**
+ * A real S3 server keeping its objects in a temporary directory of its own (prefixed `prefix`), for a suite that
+ * runs on each store: the app's environment for it, and how to stop it and remove the directory.
+ */
+export async function s3rverInTempDirectory(
+  prefix: string,
+  bucket: string,
+): Promise<{ env: Record<string, string>; close: () => Promise<void> }> {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  const { server, env } = await startS3rver(directory, bucket);
+  return {
+    env,
+    close: async () => {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
 }

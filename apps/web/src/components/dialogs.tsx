@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import type { Item, PathEntry, Share } from '@app/sdk';
+import type { FileVersions, Item, PathEntry, Share } from '@app/sdk';
 import { api, messageOf, unwrap } from '../api/client';
+import { formatBytes, formatDate } from '../lib/format';
 import type { ConflictChoice } from '../lib/uploads';
 import { Icon } from './icons';
 import { Button, Dialog, ErrorText, Field, Spinner } from './ui';
@@ -335,6 +336,106 @@ export function ShareDialog({ item, onClose }: { item: Item; onClose: () => void
             </ul>
           )}
         </section>
+      </div>
+    </Dialog>
+  );
+}
+
+/**
+ * A file's earlier contents (kept when it was replaced), newest first: download any; editors restore one (the
+ * content it replaces is kept in its turn) or delete one for good (its space is freed).
+ */
+export function VersionsDialog({ item, onClose, onDone }: { item: Item; onClose: () => void; onDone: () => void }) {
+  const [list, setList] = useState<FileVersions | null>(null);
+  const [busy, error, run] = useAction();
+  const file = { params: { path: { file_id: item.id } } };
+  const reload = async () => setList(await unwrap(api.GET('/file/{file_id}/versions', file)));
+  useEffect(() => {
+    void run(reload);
+  }, [item.id]);
+  const path = (versionId: string) => ({ params: { path: { file_id: item.id, version_id: versionId } } });
+  const editable = item.permission !== 'view';
+  return (
+    <Dialog title={`Versions of ${item.name}`} onClose={onClose}>
+      <div className="flex flex-col gap-4">
+        <ErrorText error={error} />
+        {list === null ? (
+          <Spinner />
+        ) : (
+          <>
+            <p className="text-sm text-slate-700">
+              Current: {formatBytes(list.current.size_in_bytes)}
+              {list.current.current_since ? ` · since ${formatDate(list.current.current_since)}` : ''}
+              {list.current.uploaded_by ? ` · ${list.current.uploaded_by.username}` : ''}
+            </p>
+            {list.versions.length === 0 ? (
+              <p className="text-sm text-slate-500">No earlier versions.</p>
+            ) : (
+              <ul className="divide-y divide-slate-100" aria-label="Earlier versions">
+                {list.versions.map((version) => (
+                  <li key={version.version_id} className="flex items-center gap-3 py-2">
+                    <span className="min-w-0 flex-1 text-sm">
+                      <span className="block">
+                        {formatDate(version.replaced_at)} · {formatBytes(version.size_in_bytes)}
+                      </span>
+                      {version.uploaded_by && (
+                        <span className="block truncate text-xs text-slate-500">{version.uploaded_by.username}</span>
+                      )}
+                    </span>
+                    <Button
+                      variant="ghost"
+                      disabled={busy}
+                      onClick={() =>
+                        void run(async () => {
+                          const answer = await unwrap(
+                            api.GET('/file/{file_id}/versions/{version_id}', path(version.version_id)),
+                          );
+                          // Content-Disposition: attachment: the page stays.
+                          window.location.assign(answer.url);
+                        })
+                      }
+                    >
+                      Download
+                    </Button>
+                    {editable && (
+                      <Button
+                        variant="ghost"
+                        disabled={busy}
+                        onClick={() =>
+                          void run(async () => {
+                            await unwrap(
+                              api.POST('/file/{file_id}/versions/{version_id}/restore', path(version.version_id)),
+                            );
+                            await reload();
+                            onDone();
+                          })
+                        }
+                      >
+                        Restore
+                      </Button>
+                    )}
+                    {editable && (
+                      <Button
+                        variant="ghost"
+                        disabled={busy}
+                        aria-label={`Delete the version of ${formatDate(version.replaced_at)}`}
+                        onClick={() =>
+                          void run(async () => {
+                            await unwrap(api.DELETE('/file/{file_id}/versions/{version_id}', path(version.version_id)));
+                            await reload();
+                            onDone();
+                          })
+                        }
+                      >
+                        Delete
+                      </Button>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
       </div>
     </Dialog>
   );

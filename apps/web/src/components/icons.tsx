@@ -15,6 +15,7 @@ const paths = {
   download: 'M12 4v12M7 11l5 5 5-5M4 20h16',
   share: 'M18 8a3 3 0 1 0 0-.01M6 15a3 3 0 1 0 0-.01M18 22a3 3 0 1 0 0-.01M8.6 13.5l6.8-4M8.6 16.5l6.8 4',
   restore: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4',
+  history: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4M12 8v4l3 2',
   list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
   grid: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
   close: 'M6 6l12 12M18 6L6 18',

@@ -10,7 +10,15 @@ import {
 } from 'react';
 import type { Item, Listing as ListingData } from '@app/sdk';
 import { api, messageOf, unwrap } from '../api/client';
-import { ImageDialog, MoveDialog, moveItem, NewFolderDialog, RenameDialog, ShareDialog } from '../components/dialogs';
+import {
+  ImageDialog,
+  MoveDialog,
+  moveItem,
+  NewFolderDialog,
+  RenameDialog,
+  ShareDialog,
+  VersionsDialog,
+} from '../components/dialogs';
 import { Icon } from '../components/icons';
 import { ITEM_MIME, Listing, UnfinishedUploads, useFolderDrop } from '../components/Listing';
 import { Button, ErrorText, IconButton, Spinner } from '../components/ui';
@@ -23,7 +31,10 @@ import { folderPath } from '../routes';
 type SortBy = 'name' | 'last_interaction' | 'created_at' | 'size';
 type Order = 'ASC' | 'DESC';
 type Modal =
-  { kind: 'new' } | { kind: 'rename' | 'share' | 'image'; item: Item } | { kind: 'move'; items: Item[] } | null;
+  | { kind: 'new' }
+  | { kind: 'rename' | 'share' | 'image' | 'versions'; item: Item }
+  | { kind: 'move'; items: Item[] }
+  | null;
 
 /** The first page is what fills a screen, quickly; a scroll past it asks for more at once (fewer round trips). */
 const PAGE = 50;
@@ -265,6 +276,9 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
         {item.permission === 'owner' && (
           <IconButton icon="share" label="Share" onClick={() => setModal({ kind: 'share', item })} />
         )}
+        {item.kind === 'file' && (
+          <IconButton icon="history" label="Versions" onClick={() => setModal({ kind: 'versions', item })} />
+        )}
         {editable && <IconButton icon="pencil" label="Rename" onClick={() => setModal({ kind: 'rename', item })} />}
         {editable && <IconButton icon="move" label="Move" onClick={() => setModal({ kind: 'move', items: [item] })} />}
         {editable && (
@@ -451,6 +465,16 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
       )}
       {modal?.kind === 'share' && <ShareDialog item={modal.item} onClose={() => setModal(null)} />}
       {modal?.kind === 'image' && <ImageDialog item={modal.item} onClose={() => setModal(null)} />}
+      {modal?.kind === 'versions' && (
+        <VersionsDialog
+          item={modal.item}
+          onClose={() => setModal(null)}
+          onDone={() => {
+            void reload();
+            emit('drive');
+          }}
+        />
+      )}
     </div>
   );
 }

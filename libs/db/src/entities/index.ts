@@ -1,9 +1,11 @@
+import { FileVersion } from './file-version.entity';
 import { Item } from './item.entity';
 import { ProfilePhoto } from './profile-photo.entity';
 import { RevokedToken } from './revoked-token.entity';
 import { Share } from './share.entity';
 import { User } from './user.entity';
 
+export * from './file-version.entity';
 export * from './item.entity';
 export * from './profile-photo.entity';
 export * from './revoked-token.entity';
@@ -11,4 +13,4 @@ export * from './share.entity';
 export { User };
 
 /** Every entity, listed explicitly so bundles and tests need no file globs. */
-export const ENTITIES = [User, Item, Share, ProfilePhoto, RevokedToken];
+export const ENTITIES = [User, Item, FileVersion, Share, ProfilePhoto, RevokedToken];

@@ -106,6 +106,14 @@ export class Item {
   @Column({ type: 'varchar', length: 1024, nullable: true })
   objectVersionId: string | null;
 
+  /** Who uploaded the confirmed bytes (null when unknown: confirmed before it was recorded). */
+  @Column({ type: 'uuid', nullable: true })
+  objectUploadedBy: string | null;
+
+  /** When the confirmed bytes became the file's content (null when unknown, as above). */
+  @Column({ type: 'timestamptz', nullable: true })
+  objectConfirmedAt: Date | null;
+
   /** The upload in flight (the first one, or a replacement): its key, signed size and type, and deadline. */
   @Column({ type: 'varchar', length: 200, nullable: true })
   uploadKey: string | null;

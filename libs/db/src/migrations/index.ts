@@ -9,6 +9,7 @@ import { AddUnconfirmedFilesIndex1796080000000 } from './1796080000000-AddUnconf
 import { RevokeTokens1796081165910 } from './1796081165910-RevokeTokens';
 import { AddNameSearch1796090000000 } from './1796090000000-AddNameSearch';
 import { AddMediaFacts1796094480095 } from './1796094480095-AddMediaFacts';
+import { KeepFileVersions1796094609085 } from './1796094609085-KeepFileVersions';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   RevokeTokens1796081165910,
   AddNameSearch1796090000000,
   AddMediaFacts1796094480095,
+  KeepFileVersions1796094609085,
 ];

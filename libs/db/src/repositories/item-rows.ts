@@ -13,6 +13,7 @@ export const LISTED = `i.deleted_at IS NULL AND i.upload_status IS DISTINCT FROM
 export const ITEM_COLUMNS = `i.id, i.owner_id AS "ownerId", i.parent_folder_id AS "parentFolderId", i.kind, i.name, i.type,
   i.size_bytes AS "sizeBytes", i.content_type AS "contentType", i.upload_status AS "uploadStatus",
   i.object_key AS "objectKey", i.object_etag AS "objectEtag", i.object_version_id AS "objectVersionId",
+  i.object_uploaded_by AS "objectUploadedBy", i.object_confirmed_at AS "objectConfirmedAt",
   i.upload_key AS "uploadKey", i.upload_size_bytes AS "uploadSizeBytes",
   i.upload_content_type AS "uploadContentType", i.upload_expires_at AS "uploadExpiresAt",
   i.upload_requested_by AS "uploadRequestedBy",

@@ -115,8 +115,8 @@ export class UploadsRepository extends SqlRepository {
   async confirmUpload(id: string, upload: ConfirmedObject & { previewStatus: PreviewStatus }): Promise<Item> {
     const rows = await this.rows(
       `UPDATE items SET upload_status = 'confirmed', object_key = upload_key, size_bytes = $2, content_type = $3,
-              object_etag = $5, object_version_id = $6,
-              upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
+              object_etag = $5, object_version_id = $6, object_uploaded_by = upload_requested_by,
+              object_confirmed_at = now(), upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
               upload_requested_by = NULL,
               preview_status = $4, preview_width = NULL, preview_height = NULL,
               duration_ms = NULL, media_width = NULL, media_height = NULL, updated_at = now()
@@ -191,10 +191,12 @@ export class UploadsRepository extends SqlRepository {
     return rows.map(toItem);
   }
 
-  /** For each id that has a row: the objects the row points at (its bytes and its upload in flight). */
+  /** For each id that has a row: the objects the row points at (its bytes, its upload in flight, its versions). */
   async referencedKeys(ids: string[]): Promise<Set<string>> {
     const rows: { objectKey: string | null; uploadKey: string | null }[] = await this.db.query(
-      `SELECT object_key AS "objectKey", upload_key AS "uploadKey" FROM items WHERE id = ANY($1::uuid[])`,
+      `SELECT object_key AS "objectKey", upload_key AS "uploadKey" FROM items WHERE id = ANY($1::uuid[])
+       UNION ALL
+       SELECT object_key, NULL FROM file_versions WHERE file_id = ANY($1::uuid[])`,
       [ids],
     );
     return new Set(rows.flatMap((row) => [row.objectKey, row.uploadKey]).filter((key): key is string => !!key));

@@ -8,7 +8,17 @@ import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { itemProblem } from '../../common/errors/problem';
 import { AppValidationPipe } from '../../common/validation/validation.pipe';
 import { AccessService } from '../access/access.service';
-import { extensionOf, ItemDto, ItemView, keepName, presentItem, splitName, toUploadDto, UploadDto } from '../items';
+import {
+  extensionOf,
+  ItemDto,
+  ItemView,
+  keepName,
+  pinnedDownload,
+  presentItem,
+  splitName,
+  toUploadDto,
+  UploadDto,
+} from '../items';
 import { DownloadDto } from './dto/download.dto';
 import { PreviewDto, PreviewPendingDto } from './dto/preview.dto';
 import { RequestUploadDto } from './dto/request-upload.dto';
@@ -208,15 +218,9 @@ export class FilesService {
     if (file.uploadStatus !== 'confirmed' || !file.objectKey) {
       throw new AppError('file_not_ready', 'The file’s bytes have not arrived yet.');
     }
-    const download = await this.storage.presignDownload({
-      key: file.objectKey,
-      fileName: file.name,
-      contentType: file.contentType ?? undefined,
-      expiresInSeconds: this.config.storage.downloadUrlTtlSeconds,
-      // Exactly the bytes that were confirmed, whatever reached the key since.
-      etag: file.objectEtag ?? undefined,
-      versionId: file.objectVersionId ?? undefined,
-    });
+    const download = await this.storage.presignDownload(
+      pinnedDownload(file.name, { ...file, objectKey: file.objectKey }, this.config.storage.downloadUrlTtlSeconds),
+    );
     return { url: download.url, expires_at: download.expiresAt, file: presentItem(view) };
   }
 

@@ -1,6 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, isPreviewable } from '@app/contracts';
-import { Item, ItemsRepository, PreviewsRepository, QuotaRepository, Transactions, UploadsRepository } from '@app/db';
+import {
+  Item,
+  ItemsRepository,
+  PreviewsRepository,
+  QuotaRepository,
+  Transactions,
+  UploadsRepository,
+  VersionsRepository,
+} from '@app/db';
 import { ObjectStorage, objectKeys, parseFileKey } from '@app/storage';
 import { AccessService } from '../access/access.service';
 import { ConfirmFilePreviewDto, PreviewConfirmationDto } from './dto/confirm-file-preview.dto';
@@ -19,6 +27,7 @@ export class ConfirmationsService {
     private readonly uploads: UploadsRepository,
     private readonly previews: PreviewsRepository,
     private readonly quota: QuotaRepository,
+    private readonly versions: VersionsRepository,
     private readonly access: AccessService,
     private readonly storage: ObjectStorage,
   ) {}
@@ -27,7 +36,7 @@ export class ConfirmationsService {
    * pending → confirmed when the object's real size is the signed one and its uploader may still edit the file
    * (it is not in the trash, their share was not revoked); otherwise the upload is rejected and its object
    * deleted. The confirmed bytes are pinned by their ETag (and version): downloads serve those only. A
-   * replacement's bytes take over and the old object goes. Quota moves in the same transaction as the row. The
+   * replacement's bytes take over and the old ones are kept as a version (see VersionsService). Quota moves in the same transaction as the row. The
    * preview is `pending` when the bytes were sniffed as an image the workers preview (they make it next), else
    * `unsupported`; a type nobody sniffed (the reconciler's) promises none.
    *
@@ -62,9 +71,9 @@ export class ConfirmationsService {
         await this.quota.release(file.ownerId, size);
         return { file: await this.uploads.rejectUpload(file.id), status: 'rejected', garbage: [key] };
       }
-      // A replacement's old bytes stop counting as its new ones start.
+      // A replacement's old bytes are kept as a version, and go on counting against the quota.
       await this.quota.commit(file.ownerId, size);
-      await this.quota.free(file.ownerId, file.sizeBytes ?? 0);
+      await this.versions.keepCurrent(file.id);
       const confirmed = await this.uploads.confirmUpload(file.id, {
         sizeBytes: size,
         contentType: dto.content_type,
@@ -72,9 +81,8 @@ export class ConfirmationsService {
         versionId: head.versionId ?? null,
         previewStatus: !sniffed ? 'none' : isPreviewable(dto.content_type) ? 'pending' : 'unsupported',
       });
-      // A replacement's old bytes go, and their preview (the new bytes get their own, made after this).
-      const replaced =
-        file.objectKey && file.objectKey !== key ? [file.objectKey, objectKeys.preview(file.ownerId, file.id)] : [];
+      // A replacement's old preview goes (the new bytes get their own, made after this).
+      const replaced = file.objectKey && file.objectKey !== key ? [objectKeys.preview(file.ownerId, file.id)] : [];
       return { file: confirmed, status: 'confirmed', garbage: replaced };
     });
     if (outcome.status === null) {

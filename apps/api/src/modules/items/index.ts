@@ -5,3 +5,4 @@ export * from './page-query.dto';
 export * from './page-cursor';
 export * from './upload.dto';
 export * from './storage-figures.dto';
+export * from './pinned-download';

@@ -5,6 +5,7 @@ import { PreviewsRepository, QuotaRepository, Transactions, UploadsRepository, U
 import { ObjectStorage, objectKeys, parseFileKey, parsePreviewKey } from '@app/storage';
 import { ConfirmationsService } from '../internal/confirmations.service';
 import { TrashService } from '../trash/trash.service';
+import { VersionsService } from '../versions/versions.service';
 
 export interface ReconcileReport {
   confirmed: number;
@@ -14,6 +15,8 @@ export interface ReconcileReport {
   previewsAbandoned: number;
   /** Temporary files of uploads cut off by a crash (the embedded store's). */
   partsRemoved: number;
+  /** Versions beyond the retention (VERSIONS_MAX_COUNT, VERSIONS_MAX_DAYS), their bytes freed. */
+  versionsDropped: number;
   /** Logged-out tokens forgotten once expired (the signature check refuses them from then on). */
   revocationsForgotten: number;
 }
@@ -34,7 +37,7 @@ const ORPHAN_SCAN_PAGE = 1000;
 /**
  * Settles what events missed (S3 events are at-least-once and can be lost): uploads whose bytes arrived
  * without an event are confirmed, uploads that never arrived are forgotten and their quota freed, old trash
- * is purged, objects no row points at are removed, previews no worker finished are called failed, and the
+ * is purged, versions beyond the retention are dropped, objects no row points at are removed, previews no worker finished are called failed, and the
  * parts of uploads a crash cut off are removed (at start too). Every step is conditional on the row's state, so
  * two replicas running it at once do each thing once. Logged-out tokens are forgotten once they have expired.
  */
@@ -55,6 +58,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly storage: ObjectStorage,
     private readonly confirmations: ConfirmationsService,
     private readonly trash: TrashService,
+    private readonly versions: VersionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,6 +86,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       const { confirmed, expired } = await this.settleUploads(now);
       const purged = await this.trash.purgeExpired(BATCH, now);
+      const versionsDropped = await this.versions.dropExpired(BATCH, now);
       const orphansDeleted = await this.removeOrphans(now);
       const previewsAbandoned = await this.previews.abandonPreviews(
         new Date(now.getTime() - PREVIEW_DEADLINE_MS),
@@ -93,6 +98,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         confirmed,
         expired,
         purged,
+        versionsDropped,
         orphansDeleted,
         previewsAbandoned,
         partsRemoved,

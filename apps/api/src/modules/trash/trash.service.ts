@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
-import { ItemsRepository, PurgedItem, QuotaRepository, Transactions, TrashRepository } from '@app/db';
+import {
+  ItemsRepository,
+  PurgedItem,
+  QuotaRepository,
+  Transactions,
+  TrashRepository,
+  VersionsRepository,
+} from '@app/db';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { isUuid } from '../../common/validation/id-param';
@@ -29,6 +36,7 @@ export class TrashService {
     private readonly items: ItemsRepository,
     private readonly trash: TrashRepository,
     private readonly quota: QuotaRepository,
+    private readonly versions: VersionsRepository,
     private readonly storage: ObjectStorage,
     private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -94,26 +102,30 @@ export class TrashService {
     const purged = await this.transactions.run(async () => {
       // One at a time with restores of the owner's tree (see restore), which then find nothing left to do.
       const root = await this.trash.findTrashRoot(rootId);
-      if (!root) return [];
+      if (!root) return { rows: [], versionKeys: [] };
       await this.items.lockTree(root.ownerId);
+      // The files' versions go with them, before their rows (which they refer to).
+      const versions = await this.versions.removeOfTrashEntry(rootId);
       const rows = await this.trash.purge(rootId);
       const freed = sumBytes(rows);
       if (rows.length > 0) {
-        await this.quota.free(rows[0].ownerId, freed.used);
+        const versionBytes = versions.reduce((total, version) => total + version.sizeBytes, 0);
+        await this.quota.free(rows[0].ownerId, freed.used + versionBytes);
         await this.quota.release(rows[0].ownerId, freed.reserved);
       }
-      return rows;
+      return { rows, versionKeys: versions.map((version) => version.objectKey) };
     });
-    const keys = purged.flatMap((row) =>
+    const keys = purged.rows.flatMap((row) =>
       row.kind === 'file'
         ? [row.objectKey, row.uploadKey, objectKeys.preview(row.ownerId, row.id)].filter((key): key is string => !!key)
         : [],
     );
+    keys.push(...purged.versionKeys);
     await this.storage.delete(keys).catch((error: unknown) => {
       // The reconciler removes objects that no row points at; nothing is lost by leaving it to it.
       this.logger.warn(`Could not delete the objects of a purged item: ${String(error)}`);
     });
-    return purged.length > 0;
+    return purged.rows.length > 0;
   }
 }
 
