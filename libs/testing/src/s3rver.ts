@@ -64,7 +64,7 @@ export function patchedS3rverAuthentication(): unknown {
 }
 
 /**
- * PUT Object honouring `If-None-Match: *` as S3 does. The check and the write of one key run one at a time, so of
+ * PUT Object honouring `If-None-Match: *` as S3 does (and GET and copy their If-Match, below). The check and the write of one key run one at a time, so of
  * two racing PUTs the second sees the first's object (S3 answers the loser 412 too, or 409 while both are in flight).
  */
 export function patchedS3rverObjects(): unknown {
@@ -104,7 +104,22 @@ export function patchedS3rverObjects(): unknown {
     }
     return objects.getObject(ctx);
   };
-  return { ...objects, putObject, getObject };
+  // PUT Object - Copy honouring `x-amz-copy-source-if-match` as S3 does (s3rver ignores it).
+  const putObjectCopy = async (ctx: any): Promise<void> => {
+    const wanted = ctx.headers['x-amz-copy-source-if-match'];
+    if (wanted !== undefined) {
+      const [bucket, ...key] = decodeURI(ctx.headers['x-amz-copy-source']).replace(/^\//, '').split('/');
+      const source = key.join('/');
+      const held = (await ctx.store.existsObject(bucket, source)) ? await ctx.store.getMetadata(bucket, source) : null;
+      if (held && held.etag !== wanted) {
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+          Condition: 'x-amz-copy-source-If-Match',
+        });
+      }
+    }
+    return objects.putObjectCopy(ctx);
+  };
+  return { ...objects, putObject, getObject, putObjectCopy };
 }
 
 /** The little of s3rver the tests use. It emits every object event, S3-shaped (keys not URL-encoded). */
