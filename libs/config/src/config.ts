@@ -66,6 +66,8 @@ export interface AppConfig {
     trashRetentionDays: number;
     /** How often the reconciler settles pending uploads and purges the trash; 0 turns it off. */
     reconcileIntervalSeconds: number;
+    /** The most items (the folder itself, its subfolders and files) one folder is copied with. */
+    copyMaxItems: number;
   };
   workers: {
     /** Where the workers reach the API's internal endpoints. */
@@ -229,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uploadGraceSeconds: read.int('UPLOAD_GRACE_SECONDS', 600, 0, 7 * 24 * 3600),
       trashRetentionDays: read.int('TRASH_RETENTION_DAYS', 30, 1, 3650),
       reconcileIntervalSeconds: read.int('RECONCILE_INTERVAL_SECONDS', 60, 0, 24 * 3600),
+      copyMaxItems: read.int('COPY_MAX_ITEMS', 1000, 1, 100_000),
     },
     workers: {
       apiUrl: (read.url('API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
