@@ -47,6 +47,15 @@ export class BatchMoveDto extends BatchItemsDto {
   parent_folder_id: string | null;
 }
 
+export class BatchCopyDto extends BatchItemsDto {
+  /** Where to copy them: a folder id the caller may edit, or null for the root of their drive. */
+  @ApiUuid({ nullable: true })
+  @IsDefined({ message: 'must be a folder id, or null for the root' })
+  @ValidateIf((_, value) => value !== null)
+  @IsUUID()
+  parent_folder_id: string | null;
+}
+
 export class BatchTrashItemsDto {
   /** 1 to 1,000 ids of items in the caller's trash (as `GET /trash` lists them), done in this order. */
   @ApiProperty({ type: [String], format: 'uuid', minItems: 1, maxItems: MAX_BATCH_ITEMS })
@@ -61,10 +70,10 @@ export class BatchResultDto {
   /** The item's position in the request. */
   @ApiInteger()
   index: number;
-  /** The HTTP status this item alone would have had (200, 204, 403, 404, 409…). */
+  /** The HTTP status this item alone would have had (200, 201, 204, 403, 404, 409, 413, 507…). */
   @ApiInteger()
   status: number;
-  /** The item as it is now, when its own route answers with it (a move, a restore). */
+  /** The item as it is now, when its own route answers with it (a move, a restore, the new item of a copy). */
   @ApiProperty({ type: ItemDto, required: false })
   item?: ItemDto;
   @ApiProperty({ type: ProblemDto, required: false })
