@@ -273,7 +273,11 @@ function copySuite(store: Store) {
     expectProblem(await post({ items: [item] }), 422, 'validation_failed');
     expectProblem(await post({ items: [], parent_folder_id: null }), 422, 'validation_failed');
     expectProblem(await post({ items: Array(1001).fill(item), parent_folder_id: null }), 422, 'validation_failed');
-    expectProblem(await t.http.post('/batch/copy').send({ items: [item], parent_folder_id: null }), 401, 'unauthorized');
+    expectProblem(
+      await t.http.post('/batch/copy').send({ items: [item], parent_folder_id: null }),
+      401,
+      'unauthorized',
+    );
   });
 }
 

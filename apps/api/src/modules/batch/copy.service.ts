@@ -155,7 +155,8 @@ export class CopyService {
         if (!head) Object.assign(row, { previewStatus: 'none', previewWidth: null, previewHeight: null });
         return;
       }
-      if (!head) throw new AppError('file_not_found', `"${row.name}" was deleted or replaced while it was being copied.`);
+      if (!head)
+        throw new AppError('file_not_found', `"${row.name}" was deleted or replaced while it was being copied.`);
       row.objectEtag = head.etag ?? null;
       row.objectVersionId = head.versionId ?? null;
     };
