@@ -1,13 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { download, expectProblem, expectStatus, Item, sendBytes } from './support/drive-files';
 import { newSharingDrive, SharingDrive } from './support/sharing';
+import { s3rverStore, StoreUnderTest } from './support/s3-store';
 import { startTestApp, TestApp } from './support/test-app';
-import { startS3rver, S3rverInstance } from '../libs/testing/src/s3rver';
 
 jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
@@ -24,7 +21,7 @@ interface Result {
   error?: { status: number; code: string; detail: string; max_entries?: number };
 }
 
-type Store = () => Promise<{ env: Record<string, string>; close?: () => Promise<void> }>;
+type Store = () => Promise<StoreUnderTest>;
 
 /** An app on the store `store` gives, and three users; closed after the suite. */
 function withApp(store: Store, env: Record<string, string> = {}) {
@@ -286,17 +283,7 @@ describe('copies, embedded store', () => {
 });
 
 describe('copies, on a real S3 server', () => {
-  copySuite(async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'clouddrive-copies-s3-'));
-    const s3rver: { server: S3rverInstance; env: Record<string, string> } = await startS3rver(directory, 'copies');
-    return {
-      env: s3rver.env,
-      close: async () => {
-        await s3rver.server.close();
-        rmSync(directory, { recursive: true, force: true });
-      },
-    };
-  });
+  copySuite(() => s3rverStore('copies'));
 });
 
 describe('the bound of a folder’s copy', () => {

@@ -988,7 +988,7 @@ export interface components {
             items: components["schemas"]["BatchItemDto"][];
             /**
              * Format: uuid
-             * @description Where to move them: a folder id, or null for the root.
+             * @description Where they go: a folder id, or null for the root (of the caller's drive, for a copy).
              */
             parent_folder_id: string | null;
         };
@@ -1010,7 +1010,7 @@ export interface components {
             items: components["schemas"]["BatchItemDto"][];
             /**
              * Format: uuid
-             * @description Where to copy them: a folder id the caller may edit, or null for the root of their drive.
+             * @description Where they go: a folder id, or null for the root (of the caller's drive, for a copy).
              */
             parent_folder_id: string | null;
         };

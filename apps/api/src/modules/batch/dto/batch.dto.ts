@@ -38,8 +38,9 @@ export class BatchItemsDto {
   items: BatchItemDto[];
 }
 
-export class BatchMoveDto extends BatchItemsDto {
-  /** Where to move them: a folder id, or null for the root. */
+/** Items and where they go: a move's body, and a copy's. */
+export class BatchToFolderDto extends BatchItemsDto {
+  /** Where they go: a folder id, or null for the root (of the caller's drive, for a copy). */
   @ApiUuid({ nullable: true })
   @IsDefined({ message: 'must be a folder id, or null for the root' })
   @ValidateIf((_, value) => value !== null)
@@ -47,14 +48,9 @@ export class BatchMoveDto extends BatchItemsDto {
   parent_folder_id: string | null;
 }
 
-export class BatchCopyDto extends BatchItemsDto {
-  /** Where to copy them: a folder id the caller may edit, or null for the root of their drive. */
-  @ApiUuid({ nullable: true })
-  @IsDefined({ message: 'must be a folder id, or null for the root' })
-  @ValidateIf((_, value) => value !== null)
-  @IsUUID()
-  parent_folder_id: string | null;
-}
+export class BatchMoveDto extends BatchToFolderDto {}
+
+export class BatchCopyDto extends BatchToFolderDto {}
 
 export class BatchTrashItemsDto {
   /** 1 to 1,000 ids of items in the caller's trash (as `GET /trash` lists them), done in this order. */
