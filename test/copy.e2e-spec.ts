@@ -112,6 +112,10 @@ function copySuite(store: Store) {
     expect((await owner.items(folder.id)).map((item) => item.name).sort()).toEqual(
       ['notes(1).txt', 'notes(2).txt', 'notes.txt', 'v1.2', 'v1.2(1)'].sort(),
     );
+    // A name as long as names go cannot be numbered: a conflict, not a name cut short.
+    const long = await owner.confirmedFile(`${'n'.repeat(251)}.txt`, folder.id);
+    const [refused] = await copy(t, owner, [long], folder.id);
+    expect(refused.error).toMatchObject({ status: 409, code: 'file_name_conflict' });
   });
 
   it('copies a folder with everything live in it, names and bytes, but not its trash nor uploads in flight', async () => {

@@ -5,6 +5,7 @@ import { AppError } from '@app/contracts';
 import { CopiedItem, CopiesRepository, Item, ItemsRepository, QuotaRepository, Transactions } from '@app/db';
 import { ObjectPin, ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { ITEM_NAME_MAX_LENGTH } from '../../common/validation/item-name';
 import { Access, AccessService } from '../access/access.service';
 import { ItemDto, keepName, presentItem, splitName } from '../items';
 import { BatchItemDto } from './dto/batch.dto';
@@ -176,7 +177,14 @@ export class CopyService {
     if (!(await this.items.findLiveSibling(ownerId, parentFolderId, top.name))) return top.name;
     const parts = splitName(top.name, { extension: top.kind === 'file' });
     const taken = await this.items.numberedSiblingNames(ownerId, parentFolderId, parts.stem, parts.extension);
-    return keepName(top.name, taken, parts);
+    const name = keepName(top.name, taken, parts);
+    if ([...name].length > ITEM_NAME_MAX_LENGTH) {
+      throw new AppError(
+        top.kind === 'file' ? 'file_name_conflict' : 'folder_name_conflict',
+        `"${top.name}" is taken there, and too long to be numbered: rename it, or copy it elsewhere.`,
+      );
+    }
+    return name;
   }
 }
 
