@@ -27,6 +27,7 @@ const project = {
   // `module-sync` condition for every package (which sends, e.g., supertest's dependencies to their .mjs files).
   transformIgnorePatterns: ['/node_modules/(?!(file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
   moduleNameMapper: {
+    '^@app/config/cli$': '<rootDir>/libs/config/src/cli-environment',
     '^@app/(config|contracts|db|sdk|storage|testing)$': '<rootDir>/libs/$1/src',
     '^file-type$': '<rootDir>/node_modules/file-type/index.js',
   },

@@ -11,8 +11,13 @@
  *   (`npm run bench -- zip` runs this part alone, and merges its rows into RESULTS.md);
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
  *   beside the SDK and curl (`npm run bench -- web` runs this part alone, and merges its rows into RESULTS.md).
+ * - the command line (bench/cli.ts): 1,000 files of 10 KB and one of 1 GiB uploaded with `clouddrive`, beside a
+ *   Node script with the SDK (`npm run bench -- cli` runs this part alone, and merges its rows into RESULTS.md).
  * - logins: GET /verify-token's p99 on one connection, alone and beside 8 concurrent logins at the default bcrypt
  *   cost (`npm run bench -- logins` runs this part alone, and merges its rows into RESULTS.md).
+ * - search (bench/search.ts; `npm run bench -- search` only, merged into RESULTS.md): GET /search over 1,000,000
+ *   items of 100 users on the PostgreSQL server of BENCH_DATABASE_URL, and 100,000 of 10 on the embedded one,
+ *   beside the same SQL sent straight to the database.
  *
  * The API runs with RATE_LIMITS_ENABLED=false: the loads are far beyond a client's budgets.
  *
@@ -28,8 +33,13 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { withoutJit } from '../libs/db/src/data-source.options';
+import { EmbeddedPostgres } from '../libs/db/src/embedded/embedded-postgres';
+import { searchStatement } from '../libs/db/src/repositories/search.repository';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
 import { archiveFigures, archiveRows } from './archive';
+import { cliFigures, cliRows } from './cli';
+import { PASSWORD, SEARCH_CASES, apiQuery, loadSearchData, planOf, repositoryQuery, rootFolders } from './search';
 import { webFigures, webRows } from './web';
 
 const ROOT = join(__dirname, '..');
@@ -370,19 +380,12 @@ function sharingRows(figures: SharingFigures, database: string): string[][] {
   ];
 }
 
-/** `npm run bench -- logins`: the login figures alone, printed (RESULTS.md keeps the last full run). */
-async function loginsOnly(): Promise<void> {
-  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
-  try {
-    const embedded = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    const rows = loginRows(await loginFigures(embedded.url), 'embedded PostgreSQL');
-    await stop(embedded);
-    writeResults(rows);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+/** The built API against a database of the PostgreSQL server (with secrets of its own: none are generated there). */
+function startOnServer(databaseUrl: string, apiEnv: Record<string, string>): Promise<Started> {
+  return start(['dist/apps/api/src/main.js'], { ...apiEnv, ...SERVER_SECRETS, DATABASE_URL: databaseUrl }, '/health');
 }
+
+const SERVER_SECRETS = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
 
 /** The API's environment in every part: request logs off (warn), no reconciler timer, no rate limits. */
 function benchApiEnv(dataDir: string): Record<string, string> {
@@ -408,12 +411,7 @@ async function sharingOnly(): Promise<void> {
     rows.push(...sharingRows(await sharingFigures(embedded.url, 'embedded'), 'embedded PostgreSQL'));
     await stop(embedded);
     if (postgres) {
-      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
-      const server = await start(
-        ['dist/apps/api/src/main.js'],
-        { ...apiEnv, ...secrets, DATABASE_URL: postgres.url },
-        '/health',
-      );
+      const server = await startOnServer(postgres.url, apiEnv);
       console.log('Sharing (PostgreSQL server)…');
       rows.push(...sharingRows(await sharingFigures(server.url, 'server'), 'PostgreSQL server'));
       await stop(server);
@@ -425,34 +423,170 @@ async function sharingOnly(): Promise<void> {
   }
 }
 
-/** `npm run bench -- zip`: a folder's zip alone, its rows merged into RESULTS.md (the others kept). */
-async function zipOnly(): Promise<void> {
+/** The ceiling of each search case (its SQL straight to the database `db` reaches), and the plans' rows. */
+async function searchFigures(
+  db: Client,
+  usernames: string[],
+  database: string,
+  times: number,
+): Promise<{ rows: string[][]; ceiling: Map<string, { p50: number; p95: number }> }> {
+  const searchers = usernames.slice(0, 20);
+  const roots = await rootFolders(db, searchers);
+  const rows: string[][] = [];
+  const ceiling = new Map<string, { p50: number; p95: number }>();
+  for (const searchCase of SEARCH_CASES) {
+    const queryOf = (i: number) => {
+      const { userId, folderId } = roots.get(searchers[i % searchers.length])!;
+      return repositoryQuery(searchCase, userId, folderId);
+    };
+    // The slow, untypical case is timed fewer times: its figure is shown for what it costs, not held to the goal.
+    const sql = await timed(searchCase.typical ? times : 10, async (i) => {
+      const statement = searchStatement(queryOf(i));
+      await db.query(statement.text, statement.values);
+    });
+    ceiling.set(searchCase.label, sql);
+    if (searchCase === SEARCH_CASES[0] || searchCase === SEARCH_CASES[1]) {
+      const plan = await planOf(db, queryOf(0));
+      console.log(`Plan of ${searchCase.label} (${database}):\n${plan.text}`);
+      rows.push([
+        `GET /search ${searchCase.label}: its plan reads the trigram index items_search_idx (EXPLAIN), ${database}`,
+        plan.usesIndex ? 'yes' : 'no',
+        'yes',
+      ]);
+    }
+  }
+  return { rows, ceiling };
+}
+
+/** GET /search over HTTP for each case, beside the ceiling measured before: rows. */
+async function searchApiRows(
+  apiUrl: string,
+  db: { roots: Map<string, { userId: string; folderId: string }>; ceiling: Map<string, { p50: number; p95: number }> },
+  usernames: string[],
+  label: string,
+  times: number,
+): Promise<string[][]> {
+  const searchers = usernames.slice(0, 20);
+  const tokens: string[] = [];
+  for (const username of searchers) {
+    const login = await fetch(`${apiUrl}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    tokens.push(((await login.json()) as { access_token: string }).access_token);
+  }
+  const ms = (value: number) => value.toFixed(1);
+  const rows: string[][] = [];
+  for (const searchCase of SEARCH_CASES) {
+    const api = await timed(searchCase.typical ? times : 10, async (i) => {
+      const { folderId } = db.roots.get(searchers[i % searchers.length])!;
+      const res = await fetch(`${apiUrl}/search?${apiQuery(searchCase, folderId)}`, {
+        headers: { authorization: `Bearer ${tokens[i % tokens.length]}` },
+      });
+      if (!res.ok) throw new Error(`GET /search answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    });
+    const sql = db.ceiling.get(searchCase.label)!;
+    rows.push([
+      `GET /search ${searchCase.label}, ${label}: p50 / p95; its SQL alone (ceiling)`,
+      `${ms(api.p50)} / ${ms(api.p95)} ms; SQL ${ms(sql.p50)} / ${ms(sql.p95)} ms (p50 ${(api.p50 / sql.p50).toFixed(2)}× the SQL)`,
+      searchCase.typical ? 'p50 under 20 ms, p95 under 50 ms' : '',
+    ]);
+  }
+  return rows;
+}
+
+/**
+ * `npm run bench -- search`: GET /search on the PostgreSQL server of BENCH_DATABASE_URL (1,000,000 items over 100
+ * users) and on the embedded one (100,000 items over 10 users: PGlite loads and indexes far slower), each beside
+ * the same SQL sent straight to its database; rows merged into RESULTS.md.
+ */
+async function searchOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  const apiEnv = benchApiEnv(dataDir);
+  const postgres = await benchDatabase();
+  const rows: string[][] = [];
+  try {
+    if (postgres) {
+      const server = await startOnServer(postgres.url, apiEnv);
+      // As the API connects: JIT off (see withoutJit), so that the ceiling is the same work.
+      const db = new Client({ connectionString: withoutJit(postgres.url) });
+      await db.connect();
+      try {
+        console.log('Search: loading 1,000,000 items over 100 users (PostgreSQL server)…');
+        const began = performance.now();
+        const usernames = await loadSearchData(db, 100, 10_000);
+        console.log(`Loaded in ${((performance.now() - began) / 1000).toFixed(0)} s.`);
+        const label = '1,000,000 items over 100 users, PostgreSQL server';
+        const measured = await searchFigures(db, usernames, 'PostgreSQL server', 200);
+        const roots = await rootFolders(db, usernames.slice(0, 20));
+        rows.push(...(await searchApiRows(server.url, { roots, ceiling: measured.ceiling }, usernames, label, 200)));
+        rows.push(...measured.rows);
+      } finally {
+        await db.end();
+        await stop(server);
+      }
+      writeResults(rows); // kept should the embedded part fail
+    } else {
+      console.log('BENCH_DATABASE_URL is unset: the PostgreSQL server figures are left out.');
+    }
+    // The embedded database: migrated by a first start, loaded and measured directly, then searched through the API.
+    await stop(await start(['dist/apps/api/src/main.js'], apiEnv, '/health'));
+    const embedded = new EmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), maxConnections: 2 });
+    const db = new Client({ connectionString: await embedded.start() });
+    await db.connect();
+    let usernames: string[];
+    let measured: Awaited<ReturnType<typeof searchFigures>>;
+    let roots: Map<string, { userId: string; folderId: string }>;
+    try {
+      console.log('Search: loading 100,000 items over 10 users (embedded PostgreSQL)…');
+      usernames = await loadSearchData(db, 10, 10_000);
+      measured = await searchFigures(db, usernames, 'embedded PostgreSQL', 100);
+      roots = await rootFolders(db, usernames);
+    } finally {
+      await db.end();
+      await embedded.stop();
+    }
+    const api = await start(['dist/apps/api/src/main.js'], apiEnv, '/health');
+    try {
+      const label = '100,000 items over 10 users, embedded PostgreSQL';
+      rows.push(...(await searchApiRows(api.url, { roots, ceiling: measured.ceiling }, usernames, label, 100)));
+      rows.push(...measured.rows);
+    } finally {
+      await stop(api);
+    }
+    writeResults(rows);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    await postgres?.drop();
+  }
+}
+
+/** One part alone: the build, a fresh embedded API (stopped even when a figure fails), its rows merged into RESULTS.md. */
+async function partOnly(rowsOf: (api: Started) => Promise<string[][]>): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
   try {
     const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    const figures = await archiveFigures(api.url, await tokenFor(api.url), () => rssMiB(api.child.pid!)).finally(() =>
-      stop(api),
-    );
-    writeResults(archiveRows(figures));
+    writeResults(await rowsOf(api).finally(() => stop(api)));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 /** `npm run bench -- web`: the web app's figures alone, their rows merged into RESULTS.md (the others kept). */
-async function webOnly(): Promise<void> {
-  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
-  try {
-    const api = await start(['dist/apps/api/src/main.js'], benchApiEnv(dataDir), '/health');
-    // Stopped even when a figure fails: the API is a process of its own.
-    const rows = webRows(await webFigures(api.url).finally(() => stop(api)));
-    writeResults(rows);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
+const webOnly = () => partOnly(async (api) => webRows(await webFigures(api.url)));
+/** `npm run bench -- zip`: a folder's zip alone, merged likewise. */
+const zipOnly = () =>
+  partOnly(async (api) =>
+    archiveRows(await archiveFigures(api.url, await tokenFor(api.url), () => rssMiB(api.child.pid!))),
+  );
+/** `npm run bench -- cli`: the command line's figures alone, merged likewise. */
+const cliOnly = () => partOnly(async (api) => cliRows(await cliFigures(api.url)));
+/** `npm run bench -- logins`: the login figures alone, merged likewise. */
+const loginsOnly = () => partOnly(async (api) => loginRows(await loginFigures(api.url), 'embedded PostgreSQL'));
 
 async function main(): Promise<void> {
   console.log('Building…');
@@ -480,6 +614,7 @@ async function main(): Promise<void> {
     const embeddedSharing = await sharingFigures(warm.url, 'embedded');
     const web = await webFigures(warm.url);
     const archive = await archiveFigures(warm.url, embeddedToken, () => rssMiB(warm.child.pid!));
+    const cli = await cliFigures(warm.url);
     await stop(warm);
     console.log('Previews and profile photos, one core…');
     const media = await measureMediaInChild();
@@ -518,11 +653,11 @@ async function main(): Promise<void> {
       ...sharingRows(embeddedSharing, 'embedded PostgreSQL'),
       ...webRows(web),
       ...archiveRows(archive),
+      ...cliRows(cli),
     );
 
     if (postgres) {
-      const secrets = { JWT_SECRET: 'b'.repeat(40), LAMBDA_SECRET: 'c'.repeat(40) };
-      const server = await start(api, { ...apiEnv, ...secrets, DATABASE_URL: postgres.url }, '/health');
+      const server = await startOnServer(postgres.url, apiEnv);
       const postgresVerify = await loadVerifyToken(server, 'PostgreSQL server');
       const token = await tokenFor(server.url);
       const me = await client(server.url, token).get<{ user_id: string }>('/verify-token');
@@ -542,7 +677,7 @@ async function main(): Promise<void> {
 
       const bare = await start(
         ['-r', '@swc-node/register', 'bench/drive-ceiling.ts'],
-        { ...secrets, DATABASE_URL: postgres.url },
+        { ...SERVER_SECRETS, DATABASE_URL: postgres.url },
         '/health',
       );
       console.log(`bare node:http + pg GET /drive, ${CONNECTIONS} connections…`);
@@ -639,15 +774,16 @@ function showInReadme(table: string[]): void {
   execSync('npx prettier --write README.md', { cwd: ROOT, stdio: 'ignore' });
 }
 
-const part = process.argv.includes('sharing')
-  ? sharingOnly
-  : process.argv.includes('logins')
-    ? loginsOnly
-    : process.argv.includes('web')
-      ? webOnly
-      : process.argv.includes('zip')
-        ? zipOnly
-        : main;
+/** `npm run bench -- <part>` runs that part alone; no part, the whole benchmark. */
+const parts: Record<string, () => Promise<void>> = {
+  sharing: sharingOnly,
+  logins: loginsOnly,
+  web: webOnly,
+  zip: zipOnly,
+  cli: cliOnly,
+  search: searchOnly,
+};
+const part = parts[process.argv.slice(2).find((name) => Object.hasOwn(parts, name)) ?? ''] ?? main;
 part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

@@ -314,6 +314,13 @@ const ROWS: Record<string, Row> = {
     status: { owner: 204, edit: 204, view: 204, none: 404 },
     notFound: 'share_not_found',
   },
+  // Within a folder; the test after the table searches everywhere, as each caller.
+  'GET /search': {
+    target: 'folder',
+    send: (http, id) => http.get('/search').query({ q: '-', folder_id: id, limit: 1000 }),
+    status: { owner: 200, edit: 200, view: 200, none: 404 },
+    notFound: 'folder_not_found',
+  },
   'GET /shared-with-me': {
     target: 'none',
     send: (http) => http.get('/shared-with-me').query({ limit: 1000 }),
@@ -577,6 +584,28 @@ describe('the authorization matrix', () => {
       else if (status === 404) expectProblem(answer, 404, row.notFound!);
       else expectStatus(answer, status);
     });
+  });
+
+  it('GET /search everywhere finds, for each caller, their own and what is shared with them, and nothing else', async () => {
+    // Every item of the matrix is named `file-…` or `folder-…`: '-' matches them all.
+    for (const actor of SIGNED_IN) {
+      const found: Item[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: Response = await t.http
+          .get('/search')
+          .query({ q: '-', limit: 1000, ...(cursor ? { cursor } : {}) })
+          .set(world.auth.get(actor)!);
+        expectStatus(res, 200);
+        world.expectNoLeak(actor, res);
+        found.push(...res.body.files_and_folders);
+        cursor = res.body.next_cursor;
+      } while (cursor);
+      const owners = new Set(found.map((item) => item.owner.id));
+      const own = world.drive(actor).account.id;
+      const sharer = world.drive('owner').account.id;
+      expect([...owners].sort()).toEqual(actor === 'owner' || actor === 'stranger' ? [own] : [own, sharer].sort());
+    }
   });
 });
 

@@ -63,13 +63,13 @@ describe('stopping the API', () => {
     };
     const entry = /node (\S+)$/.exec(scripts.start)?.[1];
 
-    /** A project holding our start script, a `nest` and a `vite` that build nothing, and a program that listens. */
+    /** A project holding our start script, a `nest`, a `vite` and an `esbuild` that build nothing, and a program that listens. */
     function standInProject(): string {
       if (!entry) throw new Error(`npm start does not end by running node on a file: ${scripts.start}`);
       const dir = tempDir('clouddrive-npm-start-');
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'stand-in', private: true, scripts }));
       mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
-      for (const builder of ['nest', 'vite']) {
+      for (const builder of ['nest', 'vite', 'esbuild']) {
         writeFileSync(join(dir, 'node_modules', '.bin', builder), '#!/bin/sh\nexit 0\n');
         chmodSync(join(dir, 'node_modules', '.bin', builder), 0o755);
       }

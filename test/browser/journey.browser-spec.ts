@@ -237,6 +237,18 @@ describe('the web app in a browser', () => {
     await row(page, 'meeting.txt').waitFor();
   });
 
+  it('finds a file from the header’s search box, in any case, shown with its folder, and opens that folder', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My files' }).click();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('MEETING');
+    const hit = page.getByRole('list', { name: 'Search results' }).getByRole('link', { name: /meeting\.txt/ });
+    await hit.waitFor();
+    await expect(hit.textContent()).resolves.toContain('My files › Holiday');
+    await expectAccessible(page, '09b-search');
+    await hit.click();
+    await row(page, 'meeting.txt').waitFor();
+    await expect(page.getByRole('searchbox', { name: 'Search' }).inputValue()).resolves.toBe('');
+  });
+
   it('sets a profile photo, shown in the header, and logs out', async () => {
     await page.getByRole('link', { name: alice.username }).click();
     await page.getByRole('button', { name: 'Profile photo' }).waitFor();

@@ -14,6 +14,7 @@ import { FoldersModule } from './modules/folders/folders.module';
 import { InternalModule } from './modules/internal/internal.module';
 import { ProfileModule } from './modules/profile/profile.module';
 import { ReconcilerModule } from './modules/reconciler/reconciler.module';
+import { SearchModule } from './modules/search/search.module';
 import { SharingModule } from './modules/sharing/sharing.module';
 import { TrashModule } from './modules/trash/trash.module';
 import { HealthModule } from './modules/health/health.module';
@@ -38,6 +39,7 @@ export class ApiModule {
         TrashModule,
         BatchModule,
         SharingModule,
+        SearchModule,
         ReconcilerModule,
         HealthModule,
         ...(config.storage.driver === 'local' ? [EmbeddedWorkersModule] : []),

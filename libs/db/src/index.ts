@@ -16,5 +16,6 @@ export * from './repositories/previews.repository';
 export * from './repositories/profile-photos.repository';
 export * from './repositories/quota.repository';
 export * from './repositories/shares.repository';
+export * from './repositories/search.repository';
 export * from './repositories/trash.repository';
 export * from './repositories/uploads.repository';

@@ -10,6 +10,7 @@ import { ItemsRepository } from './repositories/items.repository';
 import { PreviewsRepository } from './repositories/previews.repository';
 import { ProfilePhotosRepository } from './repositories/profile-photos.repository';
 import { QuotaRepository } from './repositories/quota.repository';
+import { SearchRepository } from './repositories/search.repository';
 import { SharesRepository } from './repositories/shares.repository';
 import { TrashRepository } from './repositories/trash.repository';
 import { UploadsRepository } from './repositories/uploads.repository';
@@ -29,6 +30,7 @@ export const REPOSITORIES = [
   ProfilePhotosRepository,
   ArchivesRepository,
   CopiesRepository,
+  SearchRepository,
 ];
 
 @Global()

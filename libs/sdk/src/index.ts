@@ -19,6 +19,8 @@ export type UploadResult = Schemas['UploadResultDto'];
 export type TrashItem = Schemas['TrashItemDto'];
 export type Share = Schemas['ShareDto'];
 export type SharedItem = Schemas['SharedItemDto'];
+export type SearchHit = Schemas['SearchHitDto'];
+export type SearchResults = Schemas['SearchResultsDto'];
 export type Problem = Schemas['ProblemDto'];
 
 export type CloudDriveClient = Client<paths>;
@@ -62,8 +64,19 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
+  /** Builds the error from a response and its body's text: a problem when it is JSON (S3 answers in XML). */
+  static fromText(response: Pick<Response, 'status' | 'statusText'>, text: string): ApiError {
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // XML or plain text: the status says enough.
+    }
+    return ApiError.from(response, body);
+  }
+
   /** Builds the error from a response and its body (problem+json, or anything else a proxy may send). */
-  static from(response: Response, body: unknown): ApiError {
+  static from(response: Pick<Response, 'status' | 'statusText'>, body: unknown): ApiError {
     const problem = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     const detail =
       typeof problem.detail === 'string'
@@ -101,14 +114,5 @@ export async function putUpload(
     headers: signedHeaders(upload),
     body: body as NonNullable<RequestInit['body']>,
   });
-  if (!response.ok) {
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Storage answered with XML or plain text.
-    }
-    throw ApiError.from(response, parsed);
-  }
+  if (!response.ok) throw ApiError.fromText(response, await response.text());
 }

@@ -486,6 +486,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finds the files and folders the caller may see (their own, and what is shared with them, directly or through a
+         *     folder) whose names contain `q`, in any case and with or without accents; filtered by kind, content family,
+         *     last interaction, size, a folder (with everything below it) and owner. Nothing in the trash, and no file whose
+         *     upload is not confirmed, is found.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -1105,6 +1127,55 @@ export interface components {
             next_cursor: string | null;
             /** @description Most recently shared first. */
             content: components["schemas"]["SharedItemDto"][];
+        };
+        SearchHitDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "file" | "folder";
+            /** @description Null for folders. */
+            size_in_bytes: number | null;
+            /**
+             * Format: uuid
+             * @description Null at the root.
+             */
+            parent_folder_id: string | null;
+            /** @enum {string} */
+            preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /**
+             * @description The caller's permission on it.
+             * @enum {string}
+             */
+            permission: "owner" | "edit" | "view";
+            name: string;
+            /** @description The lower-cased extension (`pdf`, '' without one); null for folders. */
+            type: string | null;
+            /** @description The type sniffed from the file's bytes; null for folders. */
+            content_type: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it, or (for a folder) something directly in it, was last created, renamed, moved or deleted.
+             */
+            last_interaction: string;
+            /** @description Whether a preview can be fetched now. */
+            preview_ready: boolean;
+            owner: components["schemas"]["ItemOwnerDto"];
+            /**
+             * @description The folders above it that the caller may see, from the top down: all of them for their own items; for an item
+             *     shared with them, those up to the shared folder (empty when the item itself was shared).
+             */
+            path: components["schemas"]["PathEntryDto"][];
+        };
+        SearchResultsDto: {
+            /** @description Pass as `cursor` (with the same query) for the next page; null on the last one. */
+            next_cursor: string | null;
+            /**
+             * @description Most relevant first (the whole name, then names that start with the text, then names with a word that starts
+             *     with it, then the rest), then by name in any case, then by id.
+             */
+            files_and_folders: components["schemas"]["SearchHitDto"][];
         };
         ServiceStatusDto: {
             /** @description `CloudDrive`. */
@@ -3700,6 +3771,97 @@ export interface operations {
                         status?: 401;
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 422;
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /** @description Items per page, 1 to 1000. */
+                limit?: number;
+                /**
+                 * @description What the names must contain, 1 to 255 characters (NFC, trimmed): case and accents do not count, so `ete` finds
+                 *     `Été 2024.jpg` and `ÉTÉ` finds `ete.txt`.
+                 */
+                q: string;
+                /** @description Only files, or only folders. */
+                kind?: "file" | "folder";
+                /**
+                 * @description Only files whose content type (sniffed from their bytes) is of this family: `image` (image/*), `pdf`, `video`
+                 *     (video/*), `audio` (audio/*), `text` (text/*, JSON, XML, YAML, TOML, JavaScript, shell, SQL), `archive` (zip,
+                 *     tar, gzip, bzip2, xz, zstd, 7z, rar, jar). Folders are left out.
+                 */
+                content_family?: "image" | "pdf" | "video" | "audio" | "text" | "archive";
+                /** @description Only items whose `last_interaction` is at or after this instant. */
+                last_interaction_from?: string;
+                /** @description Only items whose `last_interaction` is at or before this instant. */
+                last_interaction_to?: string;
+                /** @description Only files of at least this many bytes (folders are left out). */
+                size_in_bytes_from?: number;
+                /** @description Only files of at most this many bytes (folders are left out). */
+                size_in_bytes_to?: number;
+                /** @description Only what is inside this folder, at any depth (a folder the caller may see; else 404 `folder_not_found`). */
+                folder_id?: string;
+                /** @description `mine`: the caller's own items; `shared`: others' items shared with them (directly or through a folder); `all`. */
+                owner?: "mine" | "shared" | "all";
+                /** @description The `next_cursor` of the previous page (of the same listing and order). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResultsDto"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `folder_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "folder_not_found";
                     };
                 };
             };

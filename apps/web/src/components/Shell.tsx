@@ -8,6 +8,7 @@ import { Link, navigate } from '../lib/router';
 import type { Route } from '../routes';
 import { Avatar } from './Avatar';
 import { Icon, type IconName } from './icons';
+import { SearchBox } from './SearchBox';
 import { IconButton } from './ui';
 import { UploadPanel } from './UploadPanel';
 
@@ -80,7 +81,9 @@ export function Shell({ route, children }: { route: Route; children: ReactNode }
           <Icon name="cloud" className="size-8 text-blue-600" />
           <span>CloudDrive</span>
         </Link>
-        <div className="flex-1" />
+        <div className="flex flex-1 justify-center px-2">
+          <SearchBox />
+        </div>
         <Link
           href="/account"
           className="flex items-center gap-2 rounded-full py-1 pr-3 pl-1 text-sm font-medium text-slate-700 hover:bg-slate-100"

@@ -4,6 +4,9 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 const { dataDir, socketPath, maxConnections } = workerData;
@@ -15,7 +18,9 @@ const chmodSync = fs.chmodSync;
 fs.chmodSync = (path, mode) => chmodSync(path, typeof mode === 'number' ? mode & 0o700 : mode);
 
 try {
-  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  // The extensions search needs (the migration creates them): PGlite bundles them, loaded on demand.
+  const extensions = { btree_gin, pg_trgm, unaccent };
+  const db = await PGlite.create(dataDir ? { dataDir, extensions } : { extensions });
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
   await server.start();
   parentPort.on('message', async (message) => {

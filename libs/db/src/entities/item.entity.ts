@@ -35,6 +35,7 @@ export type UploadStatus = 'pending' | 'confirmed' | 'rejected';
 @Index('items_pending_upload_idx', { synchronize: false })
 @Index('items_pending_preview_idx', { synchronize: false })
 @Index('items_unconfirmed_idx', { synchronize: false })
+@Index('items_search_idx', { synchronize: false })
 @Index('items_parent_folder_id_idx', ['parentFolderId'])
 @Check('items_kind_check', `"kind" IN ('file', 'folder')`)
 @Check(

@@ -7,6 +7,7 @@ import { AddTokenVersion1796076372609 } from './1796076372609-AddTokenVersion';
 import { PinUploadedObjects1796076603225 } from './1796076603225-PinUploadedObjects';
 import { AddUnconfirmedFilesIndex1796080000000 } from './1796080000000-AddUnconfirmedFilesIndex';
 import { RevokeTokens1796081165910 } from './1796081165910-RevokeTokens';
+import { AddNameSearch1796090000000 } from './1796090000000-AddNameSearch';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   PinUploadedObjects1796076603225,
   AddUnconfirmedFilesIndex1796080000000,
   RevokeTokens1796081165910,
+  AddNameSearch1796090000000,
 ];

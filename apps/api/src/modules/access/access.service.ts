@@ -149,6 +149,17 @@ export class AccessService {
     throw new AppError('share_not_found', 'There is no such share.');
   }
 
+  /** An item the user may see (a search hit, judged by the same rule in its statement), as they see it. */
+  seen(access: ItemAccess & { standing: Standing }): Access {
+    return {
+      item: access.item,
+      owner: { id: access.item.ownerId, username: access.ownerUsername },
+      permission: access.standing,
+      parentVisible: access.standing === 'owner' || (access.grantDepth ?? 0) > 0,
+      grantDepth: access.grantDepth,
+    };
+  }
+
   private judge(access: ItemAccess | undefined, kind: Item['kind'], action: Action, rejectedToo = false): Access {
     const item = access?.item;
     const refused = item?.uploadStatus === 'rejected' && !rejectedToo;
@@ -156,12 +167,6 @@ export class AccessService {
       throw notFound(kind);
     }
     if (!ALLOWED[action].includes(access.standing)) throw denied(DENIED_FOR[action as Exclude<Action, 'view'>]);
-    return {
-      item,
-      owner: { id: item.ownerId, username: access.ownerUsername },
-      permission: access.standing,
-      parentVisible: access.standing === 'owner' || (access.grantDepth ?? 0) > 0,
-      grantDepth: access.grantDepth,
-    };
+    return this.seen({ ...access, standing: access.standing });
   }
 }

@@ -7,6 +7,13 @@ export class ItemOwnerDto {
   username: string;
 }
 
+/** A folder above an item (a listing's folder, a search hit), as the caller may see it. */
+export class PathEntryDto {
+  @ApiUuid()
+  id: string;
+  name: string;
+}
+
 /** A file or a folder, as every listing shows it. */
 export class ItemDto {
   @ApiUuid()

@@ -1,17 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ItemDto, StorageFiguresDto, UnconfirmedFileDto } from '../../items';
-import { ApiUuid } from '../../../common/openapi/api-types';
+import { ItemDto, PathEntryDto, StorageFiguresDto, UnconfirmedFileDto } from '../../items';
 
 /** The caller's account at the root of their drive: who they are and where their storage stands. */
 export class DriveUserDto extends StorageFiguresDto {
   username: string;
   email: string;
-}
-
-export class PathEntryDto {
-  @ApiUuid()
-  id: string;
-  name: string;
 }
 
 export class ListingDto {
