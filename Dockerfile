@@ -3,7 +3,8 @@
 # (command `node dist/apps/workers/src/main.js`). Build: docker build -t clouddrive .
 #
 # Install scripts are not run (--ignore-scripts): every native dependency ships prebuilt binaries as
-# optional packages (sharp's libvips, swc, pglite's wasm), and that is also how CI here installs and tests.
+# optional packages (sharp's libvips, @napi-rs/canvas for PDF pages, ffmpeg for video poster frames from
+# @ffmpeg-installer, executable as packed; swc, pglite's wasm), and that is also how CI here installs and tests.
 
 ARG NODE_VERSION=24
 

@@ -59,7 +59,11 @@ async function samples(): Promise<Sample[]> {
 }
 
 /** Milliseconds of each of `times` sequential runs (after `warmup`): median and 95th percentile. */
-async function timed(times: number, work: () => Promise<unknown>, warmup = 2): Promise<{ p50: number; p95: number }> {
+export async function timed(
+  times: number,
+  work: () => Promise<unknown>,
+  warmup = 2,
+): Promise<{ p50: number; p95: number }> {
   for (let i = 0; i < warmup; i++) await work();
   const taken: number[] = [];
   for (let i = 0; i < times; i++) {

@@ -7,6 +7,8 @@
  * - the media worker: previews and profile photos per image kind, one core; upload to a ready preview (bench/media.ts).
  * - sharing: a folder 20 levels deep in a shared tree listed by its recipient and by its owner, and
  *   GET /shared-with-me with 1,000 shares (`npm run bench -- sharing` runs this part alone, and prints it only);
+ * - PDF and video previews (bench/media-documents.ts): beside pdftoppm and the ffmpeg command line on the same
+ *   files (`npm run bench -- media` runs this part alone, and merges its rows into RESULTS.md).
  * - a folder of 2 GB as one zip (bench/archive.ts): throughput beside plain downloads, the API's memory meanwhile
  *   (`npm run bench -- zip` runs this part alone, and merges its rows into RESULTS.md);
  * - the web app (bench/web.ts): its first load, a large folder rendered in Chromium, uploads through the browser
@@ -37,6 +39,7 @@ import { withoutJit } from '../libs/db/src/data-source.options';
 import { EmbeddedPostgres } from '../libs/db/src/embedded/embedded-postgres';
 import { searchStatement } from '../libs/db/src/repositories/search.repository';
 import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } from './media';
+import { documentRows, measureDocuments } from './media-documents';
 import { archiveFigures, archiveRows } from './archive';
 import { cliFigures, cliRows } from './cli';
 import { PASSWORD, SEARCH_CASES, apiQuery, loadSearchData, planOf, repositoryQuery, rootFolders } from './search';
@@ -588,6 +591,11 @@ const cliOnly = () => partOnly(async (api) => cliRows(await cliFigures(api.url))
 /** `npm run bench -- logins`: the login figures alone, merged likewise. */
 const loginsOnly = () => partOnly(async (api) => loginRows(await loginFigures(api.url), 'embedded PostgreSQL'));
 
+/** `npm run bench -- media`: the PDF and video previews beside pdftoppm and ffmpeg; merged into RESULTS.md. */
+async function mediaOnly(): Promise<void> {
+  writeResults(documentRows(await measureDocuments()));
+}
+
 async function main(): Promise<void> {
   console.log('Building…');
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -782,6 +790,7 @@ const parts: Record<string, () => Promise<void>> = {
   zip: zipOnly,
   cli: cliOnly,
   search: searchOnly,
+  media: mediaOnly,
 };
 const part = parts[process.argv.slice(2).find((name) => Object.hasOwn(parts, name)) ?? ''] ?? main;
 part().catch((error: unknown) => {

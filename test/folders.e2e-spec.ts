@@ -168,6 +168,9 @@ describe('creating folders (POST /drive)', () => {
       parent_folder_id: null,
       preview_ready: false,
       preview_status: 'none',
+      duration_ms: null,
+      media_width: null,
+      media_height: null,
       owner: { id: drive.account.id, username: drive.account.username },
       permission: 'owner',
     });

@@ -1,16 +1,23 @@
 import AdmZip from 'adm-zip';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeS3Key, objectCreatedRecord } from '@app/contracts';
 import { objectKeys } from '@app/storage';
-import { buildLambdas, DEPLOYED_ARCH, LambdaArch, LAMBDA_FUNCTIONS } from '../scripts/build-lambda';
+import {
+  buildLambdas,
+  DEPLOYED_ARCH,
+  LambdaArch,
+  LAMBDA_FUNCTIONS,
+  LAMBDA_UNZIPPED_LIMIT_BYTES,
+  zipSizes,
+} from '../scripts/build-lambda';
 import { download, expectProblem, expectStatus, FileDrive, sendBytes, Upload } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
-import { fixturePath } from '@app/testing';
+import { encodeClip, fixturePath, pdfDocument } from '@app/testing';
 
 const FIXTURE = fixturePath('exif-orientation', 'Portrait_6.jpg');
 
@@ -59,6 +66,27 @@ describe('Lambda packaging: what is deployed', () => {
     }
   });
 
+  it('carries, in files only, pdf.js, the canvas and an executable ffmpeg for that architecture, under 250 MB', () => {
+    const files = new AdmZip(first.find((zip) => zip.endsWith('/files.zip'))!);
+    const names = files.getEntries().map((entry) => entry.entryName);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'pdf-page.child.js',
+        'node_modules/pdfjs-dist/legacy/build/pdf.mjs',
+        'node_modules/pdfjs-dist/legacy/build/pdf.worker.mjs',
+        'node_modules/pdfjs-dist/standard_fonts/FoxitSerif.pfb',
+        `node_modules/@napi-rs/canvas-linux-${DEPLOYED_ARCH}-gnu/package.json`,
+        `node_modules/@ffmpeg-installer/linux-${DEPLOYED_ARCH}/ffmpeg`,
+      ]),
+    );
+    // Executable for Lambda's user (the unix mode is in the entry's external attributes).
+    const ffmpeg = files.getEntry(`node_modules/@ffmpeg-installer/linux-${DEPLOYED_ARCH}/ffmpeg`)!;
+    expect((ffmpeg.attr >>> 16) & 0o777).toBe(0o755);
+    const photos = entries(first.find((zip) => zip.endsWith('/profile-photos.zip'))!);
+    expect(photos.filter((name) => /pdfjs|canvas|ffmpeg|pdf-page/.test(name))).toEqual([]);
+    for (const zip of first) expect(zipSizes(zip).unpacked).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES);
+  });
+
   it('gives the same bytes, and hash, when built again from the same sources', () => {
     expect(second.map(sha256)).toEqual(first.map(sha256));
     const times = new AdmZip(first[0]).getEntries().map((entry) => entry.header.time.getTime());
@@ -82,7 +110,8 @@ describe('Lambda packaging: the built zips run their handlers', () => {
     for (const zip of zips) {
       const name = zip.slice(outDir.length + 1, -'.zip'.length);
       unpacked[name] = mkdtempSync(join(tmpdir(), `clouddrive-${name}-`));
-      new AdmZip(zip).extractAllTo(unpacked[name]);
+      // As Lambda unpacks it: modes kept (ffmpeg is executable).
+      new AdmZip(zip).extractAllTo(unpacked[name], false, true);
     }
     t = await startTestApp();
     apiUrl = await t.app.getUrl();
@@ -152,6 +181,38 @@ describe('Lambda packaging: the built zips run their handlers', () => {
       height: preview.body.height,
     });
     expect(image.exif).toBeUndefined();
+  });
+
+  it('files: previews a PDF’s first page (pdf.js in its child process) and a video’s poster frame (ffmpeg), from the zip', async () => {
+    const drive = new FileDrive(t.http, await registerAndLogin(t.http));
+    const files = [
+      { name: 'letter.pdf', bytes: await pdfDocument(), size: { width: 309, height: 400 } },
+      {
+        name: 'clip.webm',
+        bytes: await encodeClip({ container: 'webm', seconds: 3, width: 640, height: 480 }),
+        size: { width: 400, height: 300 },
+      },
+    ];
+    for (const { name, bytes, size } of files) {
+      const { file, upload } = await drive.startUpload(name, bytes);
+      await sendBytes(upload, bytes);
+      const run = await invoke('files', objectKeys.file(drive.account.id, file.id));
+      expect({ name, ...run }).toMatchObject({ name, code: 0, result: [{ outcome: 'confirmed, preview ready' }] });
+      const preview = await t.http.get(`/image-preview/${file.id}`).set(drive.auth);
+      expectStatus(preview, 200);
+      expect({ name, width: preview.body.width, height: preview.body.height }).toEqual({ name, ...size });
+    }
+  }, 60_000);
+
+  it('files: carries an ffmpeg that runs from the unpacked zip', async () => {
+    const dir = join(unpacked.files, 'node_modules', '@ffmpeg-installer', `linux-${process.arch}`);
+    const clip = join(outDir, 'clip.webm');
+    writeFileSync(clip, await encodeClip({ container: 'webm', seconds: 2 }));
+    const run = spawnSync(join(dir, 'ffmpeg'), ['-hide_banner', '-i', clip, '-frames:v', '1', '-f', 'null', '-'], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    expect({ status: run.status, video: /Video: vp9/.test(run.stderr) }).toEqual({ status: 0, video: true });
   });
 
   it('profile-photos: an executable named like a photo is deleted and reported rejected', async () => {

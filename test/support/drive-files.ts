@@ -26,6 +26,9 @@ export interface Item {
   parent_folder_id: string | null;
   preview_ready: boolean;
   preview_status: string;
+  duration_ms: number | null;
+  media_width: number | null;
+  media_height: number | null;
   owner: { id: string; username: string };
   permission: string;
 }

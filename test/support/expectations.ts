@@ -19,9 +19,12 @@ export function expectProblem(res: Answer, status: number, code: string): void {
 export const ITEM_KEYS = [
   'content_type',
   'created_at',
+  'duration_ms',
   'id',
   'kind',
   'last_interaction',
+  'media_height',
+  'media_width',
   'name',
   'owner',
   'parent_folder_id',

@@ -4,6 +4,8 @@ import { StorageModule } from '@app/storage';
 import { ApiClient } from './api/api-client';
 import { ContentSniffer } from './media/content-sniffer';
 import { ImageResizer } from './media/image-resizer';
+import { PdfRenderer } from './media/pdf-renderer';
+import { VideoPoster } from './media/video-poster';
 import { EventDispatcher } from './processing/event-dispatcher';
 import { PreviewMaker } from './processing/make-preview';
 import { ProfilePhotoProcessor } from './processing/process-profile-photo';
@@ -20,6 +22,8 @@ export class WorkersModule {
         ApiClient,
         ContentSniffer,
         ImageResizer,
+        PdfRenderer,
+        VideoPoster,
         PreviewMaker,
         UploadProcessor,
         ProfilePhotoProcessor,

@@ -3,8 +3,8 @@
  * profile photo, and the bodies of the workers' callbacks.
  */
 
-/** Sniffed types the workers try to preview; anything else ends `unsupported` at confirmation. SVG never is. */
-export const PREVIEWABLE_TYPES: ReadonlySet<string> = new Set([
+/** Sniffed image types the workers preview with the image library. SVG never is. */
+export const IMAGE_PREVIEW_TYPES: ReadonlySet<string> = new Set([
   'image/jpeg',
   'image/png',
   'image/apng',
@@ -15,6 +15,26 @@ export const PREVIEWABLE_TYPES: ReadonlySet<string> = new Set([
   'image/heic',
   'image/heif',
 ]);
+
+/** Videos whose poster frame is their preview (sniffed types: MP4, MOV, WebM, MKV). */
+export const VIDEO_PREVIEW_TYPES: ReadonlySet<string> = new Set([
+  'video/mp4',
+  'video/quicktime',
+  'video/webm',
+  'video/matroska',
+]);
+
+/** What a preview is made from: an image, a PDF's first page, a video's poster frame. */
+export type PreviewSource = 'image' | 'pdf' | 'video';
+
+/** How a sniffed type is previewed; undefined when it is not (its preview is `unsupported` at confirmation). */
+export function previewSource(contentType: string | null | undefined): PreviewSource | undefined {
+  const type = contentType?.split(';')[0].trim().toLowerCase();
+  if (!type) return undefined;
+  if (IMAGE_PREVIEW_TYPES.has(type)) return 'image';
+  if (type === 'application/pdf') return 'pdf';
+  return VIDEO_PREVIEW_TYPES.has(type) ? 'video' : undefined;
+}
 
 /** Profile photos are the common web formats (and what the image library decodes of AVIF/HEIC). */
 export const PROFILE_PHOTO_TYPES: ReadonlySet<string> = new Set([
@@ -29,11 +49,14 @@ export const PROFILE_PHOTO_TYPES: ReadonlySet<string> = new Set([
 
 /** The side of the square a preview fits inside, and of a profile photo. */
 export const IMAGE_EDGE = 400;
+/** Bounds of what is recorded of a video: a side in pixels (16K), a length in milliseconds (an integer column's). */
+export const MAX_MEDIA_SIDE = 16_384;
+export const MAX_MEDIA_DURATION_MS = 2_147_483_647;
 /** The largest profile photo accepted for upload. */
 export const PROFILE_PHOTO_MAX_BYTES = 5 * 1024 * 1024;
 
 export const isPreviewable = (contentType: string | null | undefined): boolean =>
-  !!contentType && PREVIEWABLE_TYPES.has(contentType.split(';')[0].trim().toLowerCase());
+  previewSource(contentType) !== undefined;
 
 export type PreviewStatus = 'none' | 'pending' | 'ready' | 'failed' | 'unsupported';
 export type PreviewOutcome = Extract<PreviewStatus, 'ready' | 'failed' | 'unsupported'>;
@@ -50,6 +73,10 @@ export interface FilePreviewConfirmation {
   height?: number;
   /** The file's object the preview was made from; a preview of bytes since replaced changes nothing. */
   object_key?: string;
+  /** A video's length in milliseconds and frame size (as shown), read while its poster frame was made. */
+  duration_ms?: number;
+  media_width?: number;
+  media_height?: number;
 }
 
 /** The API's answer to POST /confirm-file-preview. */
@@ -57,6 +84,8 @@ export interface PreviewConfirmed {
   preview_status: PreviewStatus;
   /** The file's current bytes; another key than the preview's source means the file was replaced meanwhile. */
   object_key: string;
+  /** The type sniffed from the file's current bytes. */
+  content_type: string | null;
 }
 
 /** The API's answer to POST /confirm-profile-picture: `discarded` when no upload was awaited any more. */

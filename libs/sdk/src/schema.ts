@@ -725,6 +725,12 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /** @description A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_ms: number | null;
+            /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_width: number | null;
+            /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_height: number | null;
             /**
              * @description The caller's permission on it.
              * @enum {string}
@@ -775,6 +781,12 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /** @description A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_ms: number | null;
+            /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_width: number | null;
+            /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_height: number | null;
             /**
              * @description The caller's permission on it.
              * @enum {string}
@@ -966,6 +978,12 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /** @description A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_ms: number | null;
+            /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_width: number | null;
+            /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_height: number | null;
             /**
              * @description The caller's permission on it.
              * @enum {string}
@@ -1142,6 +1160,12 @@ export interface components {
             parent_folder_id: string | null;
             /** @enum {string} */
             preview_status: "none" | "pending" | "ready" | "failed" | "unsupported";
+            /** @description A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+            duration_ms: number | null;
+            /** @description A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_width: number | null;
+            /** @description A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
+            media_height: number | null;
             /**
              * @description The caller's permission on it.
              * @enum {string}

@@ -5,4 +5,5 @@ export * from './fixtures';
 export * from './test-images';
 export * from './free-port';
 export * from './postgres-cluster';
+export * from './test-media';
 export * from './test-repositories';

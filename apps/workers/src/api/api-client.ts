@@ -21,6 +21,8 @@ export interface FileUploadConfirmation {
 export interface UploadConfirmed {
   status: 'confirmed' | 'rejected';
   preview_status: PreviewStatus;
+  /** The file's type as recorded (sniffed from its bytes): what its preview is made from. */
+  content_type: string | null;
 }
 
 export class ApiCallError extends Error {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import sharp, { type Metadata, type ResizeOptions } from 'sharp';
+import sharp, { type Metadata, type ResizeOptions, type Sharp } from 'sharp';
 import { IMAGE_EDGE } from '@app/contracts';
 
 /**
@@ -27,6 +27,8 @@ export const MAX_INPUT_PIXELS = 100_000_000;
 /** Objects bigger than this are not read for a preview (a 100 MP photo is well under it). */
 export const MAX_PREVIEW_SOURCE_BYTES = 64 * 1024 * 1024;
 const TIME_LIMIT_SECONDS = 20;
+/** Inside 400×400, aspect kept, never enlarged. */
+const PREVIEW_BOX: ResizeOptions = { width: IMAGE_EDGE, height: IMAGE_EDGE, fit: 'inside', withoutEnlargement: true };
 
 export interface RenderedImage {
   data: Buffer;
@@ -60,7 +62,16 @@ export class ImageError extends Error {
 export class ImageResizer {
   /** Inside 400×400, aspect kept, never enlarged. */
   preview(input: Buffer): Promise<RenderedImage> {
-    return this.render(input, { width: IMAGE_EDGE, height: IMAGE_EDGE, fit: 'inside', withoutEnlargement: true });
+    return this.render(input, PREVIEW_BOX);
+  }
+
+  /**
+   * A preview of pixels drawn elsewhere (a PDF's page, RGBA, already inside 400×400): on white, as JPEG, like a
+   * photo's.
+   */
+  async previewOfPixels(pixels: Uint8Array, width: number, height: number): Promise<RenderedImage> {
+    const image = sharp(pixels, { raw: { width, height, channels: 4 } }).flatten({ background: '#ffffff' });
+    return encodeImage(image.resize({ ...PREVIEW_BOX, kernel: 'lanczos3' }), false);
   }
 
   /** A 400×400 square: the middle of the image, scaled to cover it. */
@@ -83,20 +94,8 @@ export class ImageResizer {
     } catch (error) {
       throw classify(error);
     }
-    const transparent = metadata.hasAlpha === true;
-    const pipeline = image.resize({ ...resize, kernel: 'lanczos3' });
-    const encoded = transparent
-      ? pipeline.webp({ quality: 80, effort: 2 })
-      : pipeline.jpeg({ quality: 80, mozjpeg: false });
     try {
-      const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-      return {
-        data,
-        contentType: transparent ? 'image/webp' : 'image/jpeg',
-        extension: transparent ? 'webp' : 'jpg',
-        width: info.width,
-        height: info.height,
-      };
+      return await encodeImage(image.resize({ ...resize, kernel: 'lanczos3' }), metadata.hasAlpha === true);
     } catch (error) {
       // The prebuilt libvips reads HEIC headers but has no HEVC decoder (patents): not a corrupt file.
       if (metadata.format === 'heif' && metadata.compression === 'hevc') {
@@ -105,6 +104,21 @@ export class ImageResizer {
       throw classify(error);
     }
   }
+}
+
+/** JPEG quality 80, or WebP (effort 2) when there is transparency to keep. */
+async function encodeImage(pipeline: Sharp, transparent: boolean): Promise<RenderedImage> {
+  const encoded = transparent
+    ? pipeline.webp({ quality: 80, effort: 2 })
+    : pipeline.jpeg({ quality: 80, mozjpeg: false });
+  const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+  return {
+    data,
+    contentType: transparent ? 'image/webp' : 'image/jpeg',
+    extension: transparent ? 'webp' : 'jpg',
+    width: info.width,
+    height: info.height,
+  };
 }
 
 function classify(error: unknown): ImageError {

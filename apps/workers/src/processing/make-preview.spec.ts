@@ -4,7 +4,17 @@ import sharp from 'sharp';
 import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
 import { ImageResizer, MAX_PREVIEW_SOURCE_BYTES } from '../media/image-resizer';
-import { alphaPngImage, jpegImage, pixelFloodPng, svgBytes, truncatedJpeg } from '@app/testing';
+import {
+  alphaPngImage,
+  encodeClip,
+  jpegImage,
+  pdfDocument,
+  pixelFloodPng,
+  svgBytes,
+  truncatedJpeg,
+} from '@app/testing';
+import { PdfRenderer } from '../media/pdf-renderer';
+import { VideoPoster } from '../media/video-poster';
 import { PreviewMaker } from './make-preview';
 import { OUTAGE_BACKOFF } from './retry';
 
@@ -15,6 +25,8 @@ const SOURCE = objectKeys.file(OWNER, FILE);
 const PREVIEW = objectKeys.preview(OWNER, FILE);
 
 describe('PreviewMaker', () => {
+  const pdfs = new PdfRenderer();
+  afterAll(() => pdfs.onModuleDestroy());
   let storage: { read: jest.Mock; write: jest.Mock; delete: jest.Mock; head: jest.Mock };
   let api: { confirmFilePreview: jest.Mock };
   let maker: PreviewMaker;
@@ -32,9 +44,16 @@ describe('PreviewMaker', () => {
       confirmFilePreview: jest.fn(async (body: { status: string; object_key: string }) => ({
         preview_status: body.status,
         object_key: body.object_key,
+        content_type: 'image/jpeg',
       })),
     };
-    maker = new PreviewMaker(storage as unknown as ObjectStorage, new ImageResizer(), api as unknown as ApiClient);
+    maker = new PreviewMaker(
+      storage as unknown as ObjectStorage,
+      new ImageResizer(),
+      pdfs,
+      new VideoPoster(),
+      api as unknown as ApiClient,
+    );
     warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });
 
@@ -43,7 +62,7 @@ describe('PreviewMaker', () => {
   /** Makes the preview of `bytes`, stored as the file's object. */
   const make = (bytes: Buffer) => {
     storage.read.mockResolvedValue(bytes);
-    return maker.make(TARGET, SOURCE, bytes.length);
+    return maker.make(TARGET, SOURCE, bytes.length, 'image/jpeg');
   };
 
   it('writes the preview at previews/{owner}/{file}, then tells the API it is ready, with its size', async () => {
@@ -72,7 +91,7 @@ describe('PreviewMaker', () => {
     const replacement = objectKeys.file(OWNER, FILE, upload);
     storage.read.mockResolvedValue(await jpegImage(300, 200));
 
-    await expect(maker.make({ ...TARGET, uploadId: upload }, replacement, 1234)).resolves.toBe('ready');
+    await expect(maker.make({ ...TARGET, uploadId: upload }, replacement, 1234, 'image/jpeg')).resolves.toBe('ready');
 
     expect(storage.read).toHaveBeenCalledWith(replacement);
     expect(storage.write).toHaveBeenCalledWith(PREVIEW, expect.any(Buffer), 'image/jpeg');
@@ -112,7 +131,7 @@ describe('PreviewMaker', () => {
   });
 
   it('does not read a source bigger than the cap: unsupported', async () => {
-    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES + 1)).resolves.toBe('unsupported');
+    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES + 1, 'image/jpeg')).resolves.toBe('unsupported');
     expect(storage.read).not.toHaveBeenCalled();
     expect(storage.write).not.toHaveBeenCalled();
     expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
@@ -120,7 +139,7 @@ describe('PreviewMaker', () => {
 
   it('reads a source of exactly the cap', async () => {
     storage.read.mockResolvedValue(await jpegImage(20, 20));
-    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES)).resolves.toBe('ready');
+    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES, 'image/jpeg')).resolves.toBe('ready');
     expect(storage.read).toHaveBeenCalledTimes(1);
   });
 
@@ -128,7 +147,7 @@ describe('PreviewMaker', () => {
     const jpeg = await jpegImage(500, 500);
     storage.read.mockRejectedValueOnce(new Error('ECONNRESET')).mockResolvedValueOnce(jpeg);
 
-    await expect(maker.make(TARGET, SOURCE, jpeg.length)).resolves.toBe('ready');
+    await expect(maker.make(TARGET, SOURCE, jpeg.length, 'image/jpeg')).resolves.toBe('ready');
 
     expect(storage.read).toHaveBeenCalledTimes(2);
     expect(storage.write).toHaveBeenCalledTimes(1);
@@ -139,7 +158,7 @@ describe('PreviewMaker', () => {
   it('ends failed when storage stays unreadable, after retrying', async () => {
     storage.read.mockRejectedValue(new Error('storage is down'));
 
-    await expect(maker.make(TARGET, SOURCE, 1000)).resolves.toBe('failed');
+    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg')).resolves.toBe('failed');
 
     expect(storage.read.mock.calls.length).toBeGreaterThan(1);
     expect(storage.write).not.toHaveBeenCalled();
@@ -157,7 +176,7 @@ describe('PreviewMaker', () => {
     }) as typeof setTimeout);
     storage.read.mockRejectedValue(refused);
 
-    await expect(maker.make(TARGET, SOURCE, 1000)).rejects.toBe(refused);
+    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg')).rejects.toBe(refused);
 
     expect(storage.read).toHaveBeenCalledTimes(OUTAGE_BACKOFF.attempts);
     expect(api.confirmFilePreview).not.toHaveBeenCalled();
@@ -178,7 +197,7 @@ describe('PreviewMaker', () => {
 
   it('answers gone, telling nobody, when the object is no longer there', async () => {
     storage.read.mockResolvedValue(null);
-    await expect(maker.make(TARGET, SOURCE, 1000)).resolves.toBe('gone');
+    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg')).resolves.toBe('gone');
     expect(storage.write).not.toHaveBeenCalled();
     expect(api.confirmFilePreview).not.toHaveBeenCalled();
   });
@@ -221,9 +240,13 @@ describe('PreviewMaker', () => {
       const newer = await jpegImage(300, 900);
       storage.read.mockImplementation(async (key: string) => (key === NEWER ? newer : older));
       storage.head.mockResolvedValue({ key: NEWER, sizeBytes: newer.length });
-      api.confirmFilePreview.mockResolvedValueOnce({ preview_status: 'pending', object_key: NEWER });
+      api.confirmFilePreview.mockResolvedValueOnce({
+        preview_status: 'pending',
+        object_key: NEWER,
+        content_type: 'image/jpeg',
+      });
 
-      await expect(maker.make(TARGET, SOURCE, older.length)).resolves.toBe('ready');
+      await expect(maker.make(TARGET, SOURCE, older.length, 'image/jpeg')).resolves.toBe('ready');
 
       expect(storage.write).toHaveBeenCalledTimes(2);
       const last = await sharp(storage.write.mock.calls[1][1] as Buffer).metadata();
@@ -241,17 +264,79 @@ describe('PreviewMaker', () => {
       api.confirmFilePreview.mockResolvedValue({
         preview_status: 'pending',
         object_key: objectKeys.file(OWNER, FILE, randomUUID()),
+        content_type: 'image/jpeg',
       });
 
-      await expect(maker.make(TARGET, SOURCE, bytes.length)).resolves.toBe('ready');
+      await expect(maker.make(TARGET, SOURCE, bytes.length, 'image/jpeg')).resolves.toBe('ready');
       expect(api.confirmFilePreview).toHaveBeenCalledTimes(2);
     });
 
     it('does nothing more for a preview that failed (it wrote nothing)', async () => {
-      api.confirmFilePreview.mockResolvedValueOnce({ preview_status: 'pending', object_key: NEWER });
+      api.confirmFilePreview.mockResolvedValueOnce({
+        preview_status: 'pending',
+        object_key: NEWER,
+        content_type: 'image/jpeg',
+      });
       await expect(make(await truncatedJpeg())).resolves.toBe('failed');
       expect(storage.head).not.toHaveBeenCalled();
       expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('PDFs and videos', () => {
+    it('renders a PDF’s first page (read whole, like an image) and confirms it with its size only', async () => {
+      const pdf = await pdfDocument({ pages: 2 });
+      storage.read.mockResolvedValue(pdf);
+
+      await expect(maker.make(TARGET, SOURCE, pdf.length, 'application/pdf')).resolves.toBe('ready');
+
+      const [key, body, contentType] = storage.write.mock.calls[0] as [string, Buffer, string];
+      expect([key, contentType]).toEqual([PREVIEW, 'image/jpeg']);
+      expect(await sharp(body).metadata()).toMatchObject({ format: 'jpeg', width: 309, height: 400 });
+      expect(api.confirmFilePreview).toHaveBeenCalledWith({
+        file_id: FILE,
+        status: 'ready',
+        width: 309,
+        height: 400,
+        object_key: SOURCE,
+      });
+    });
+
+    it('makes a video’s poster from ranges of its object, whatever its size, and confirms its duration and frame size', async () => {
+      const clip = await encodeClip({ seconds: 3, width: 640, height: 480 });
+      storage.head.mockResolvedValue({ key: SOURCE, sizeBytes: clip.length });
+      storage.read.mockImplementation(async (_key: string, range?: { start: number; end: number }) =>
+        range ? clip.subarray(range.start, range.end + 1) : clip,
+      );
+
+      await expect(maker.make(TARGET, SOURCE, clip.length, 'video/mp4')).resolves.toBe('ready');
+
+      // Read by ranges only, never whole.
+      expect(storage.read.mock.calls.every(([key, range]) => key === SOURCE && range !== undefined)).toBe(true);
+      const body = api.confirmFilePreview.mock.calls[0][0] as Record<string, unknown>;
+      expect({ ...body, duration_ms: Math.round((body.duration_ms as number) / 1000) }).toEqual({
+        file_id: FILE,
+        status: 'ready',
+        width: 400,
+        height: 300,
+        duration_ms: 3,
+        media_width: 640,
+        media_height: 480,
+        object_key: SOURCE,
+      });
+    });
+
+    it('answers gone for a video whose object went, without asking ffmpeg', async () => {
+      storage.head.mockResolvedValue(null);
+      await expect(maker.make(TARGET, SOURCE, 1000, 'video/webm')).resolves.toBe('gone');
+      expect(storage.read).not.toHaveBeenCalled();
+      expect(api.confirmFilePreview).not.toHaveBeenCalled();
+    });
+
+    it('calls a type it does not preview unsupported, reading nothing', async () => {
+      await expect(maker.make(TARGET, SOURCE, 1000, 'text/plain')).resolves.toBe('unsupported');
+      expect(storage.read).not.toHaveBeenCalled();
+      expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
     });
   });
 });

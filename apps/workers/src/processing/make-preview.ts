@@ -1,16 +1,34 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { isUnavailable, PreviewConfirmed, PreviewOutcome } from '@app/contracts';
+import {
+  FilePreviewConfirmation,
+  isUnavailable,
+  MAX_MEDIA_DURATION_MS,
+  PreviewConfirmed,
+  PreviewOutcome,
+  PreviewSource,
+  previewSource,
+} from '@app/contracts';
 import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
-import { ImageError, ImageResizer, MAX_PREVIEW_SOURCE_BYTES } from '../media/image-resizer';
+import { ImageError, ImageResizer, MAX_PREVIEW_SOURCE_BYTES, RenderedImage } from '../media/image-resizer';
+import { PdfRenderer } from '../media/pdf-renderer';
+import { storageRangeSource } from '../media/range-relay';
+import { VideoPoster } from '../media/video-poster';
 import { withRetries } from './retry';
+
+/** A rendered preview, and what was learnt of the file on the way (a video's length and frame size). */
+interface MadePreview {
+  image: RenderedImage;
+  facts?: Pick<FilePreviewConfirmation, 'duration_ms' | 'media_width' | 'media_height'>;
+}
 
 /** What became of a preview: an outcome the API recorded, or `gone` when the file went meanwhile. */
 export type PreviewResult = PreviewOutcome | 'gone';
 
 /**
- * A confirmed image's preview: read its bytes, render inside 400×400, store at `previews/{owner}/{file}`,
- * then tell the API. A storage hiccup is retried with backoff before the preview is called failed; a store
+ * A confirmed file's preview, inside 400×400, stored at `previews/{owner}/{file}`, then the API told: an image
+ * resized, a PDF's first page rendered (both read whole, up to 64 MiB), a video's poster frame (ffmpeg reads the
+ * ranges it needs through the storage port, whatever the video's size). A storage hiccup is retried with backoff before the preview is called failed; a store
  * that stays unreachable fails the event instead (it is delivered again), leaving the preview pending.
  * `retry`: whether a preview found stale (the file replaced meanwhile) is made again from the new bytes.
  */
@@ -21,23 +39,32 @@ export class PreviewMaker {
   constructor(
     private readonly storage: ObjectStorage,
     private readonly resizer: ImageResizer,
+    private readonly pdfs: PdfRenderer,
+    private readonly videos: VideoPoster,
     private readonly api: ApiClient,
   ) {}
 
-  async make(target: FileKey, objectKey: string, sizeBytes: number, retry = true): Promise<PreviewResult> {
+  async make(
+    target: FileKey,
+    objectKey: string,
+    sizeBytes: number,
+    contentType: string | null,
+    retry = true,
+  ): Promise<PreviewResult> {
     const previewKey = objectKeys.preview(target.ownerId, target.fileId);
+    const source = previewSource(contentType);
     let outcome: PreviewOutcome;
-    let size: { width: number; height: number } | undefined;
-    if (sizeBytes > MAX_PREVIEW_SOURCE_BYTES) {
+    let made: Omit<FilePreviewConfirmation, 'file_id' | 'status' | 'object_key'> = {};
+    if (!source || (source !== 'video' && sizeBytes > MAX_PREVIEW_SOURCE_BYTES)) {
       outcome = 'unsupported';
     } else {
       try {
-        const bytes = await withRetries(() => this.storage.read(objectKey));
-        if (!bytes) return 'gone';
-        const preview = await this.resizer.preview(bytes);
-        await withRetries(() => this.storage.write(previewKey, preview.data, preview.contentType));
+        const preview = await this.render(source, objectKey, contentType!);
+        if (!preview) return 'gone';
+        const { image, facts } = preview;
+        await withRetries(() => this.storage.write(previewKey, image.data, image.contentType));
         outcome = 'ready';
-        size = { width: preview.width, height: preview.height };
+        made = { width: image.width, height: image.height, ...facts };
       } catch (error) {
         // A store still down after the retries says nothing of the image: the preview stays pending for the
         // event's redelivery (and the reconciler's deadline), rather than be called failed for good.
@@ -51,7 +78,7 @@ export class PreviewMaker {
       answer = await this.api.confirmFilePreview({
         file_id: target.fileId,
         status: outcome,
-        ...size,
+        ...made,
         object_key: objectKey,
       });
     } catch (error) {
@@ -66,11 +93,38 @@ export class PreviewMaker {
     // it is made again from them (once: a file replaced again has an event of its own).
     if (outcome === 'ready' && answer.object_key !== objectKey && retry) {
       const current = await withRetries(() => this.storage.head(answer.object_key));
-      const again = current ? await this.make(target, answer.object_key, current.sizeBytes, false) : 'gone';
+      const again = current
+        ? await this.make(target, answer.object_key, current.sizeBytes, answer.content_type, false)
+        : 'gone';
       // No preview of the new bytes was written over the stale one: it must not stay.
       if (again !== 'ready') await withRetries(() => this.storage.delete([previewKey]));
       return again;
     }
     return outcome;
   }
+
+  /** The preview of the object's bytes; null when the object is gone. */
+  private async render(source: PreviewSource, objectKey: string, contentType: string): Promise<MadePreview | null> {
+    if (source === 'video') {
+      // Whether the object is there is asked first: a read that finds nothing would pass for a broken video.
+      const head = await withRetries(() => this.storage.head(objectKey));
+      if (!head) return null;
+      const frame = await this.videos.poster(storageRangeSource(this.storage, objectKey, head.sizeBytes), contentType);
+      return {
+        image: await this.resizer.preview(frame.png),
+        facts: { ...durationOf(frame.durationSeconds), media_width: frame.width, media_height: frame.height },
+      };
+    }
+    const bytes = await withRetries(() => this.storage.read(objectKey));
+    if (!bytes) return null;
+    if (source === 'image') return { image: await this.resizer.preview(bytes) };
+    const page = await this.pdfs.firstPage(bytes);
+    return { image: await this.resizer.previewOfPixels(page.pixels, page.width, page.height) };
+  }
+}
+
+/** A duration as the API records it (whole milliseconds); none when ffmpeg knew none or it is beyond the column. */
+function durationOf(seconds: number | null): { duration_ms?: number } {
+  const ms = seconds === null ? NaN : Math.round(seconds * 1000);
+  return Number.isFinite(ms) && ms <= MAX_MEDIA_DURATION_MS ? { duration_ms: ms } : {};
 }

@@ -4,6 +4,8 @@ import { ApiCallError, ApiClient } from '../api/api-client';
 import { ContentSniffer, SNIFF_BYTES } from '../media/content-sniffer';
 import { ImageResizer } from '../media/image-resizer';
 import { jpegImage } from '@app/testing';
+import { PdfRenderer } from '../media/pdf-renderer';
+import { VideoPoster } from '../media/video-poster';
 import { PreviewMaker } from './make-preview';
 import { UploadProcessor } from './process-upload';
 import { BRIEF_BACKOFF } from './retry';
@@ -185,13 +187,22 @@ describe('UploadProcessor', () => {
     });
 
     it('makes the preview when the API confirms the file and wants its preview, and answers both outcomes', async () => {
-      api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: 'pending' });
+      api.confirmFileUpload.mockResolvedValue({
+        status: 'confirmed',
+        preview_status: 'pending',
+        content_type: 'image/jpeg',
+      });
       previews.make.mockResolvedValue('ready');
 
       await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed', preview: 'ready' });
 
       expect(previews.make).toHaveBeenCalledTimes(1);
-      expect(previews.make).toHaveBeenCalledWith({ ownerId: OWNER, fileId: FILE, uploadId: undefined }, KEY, SIZE);
+      expect(previews.make).toHaveBeenCalledWith(
+        { ownerId: OWNER, fileId: FILE, uploadId: undefined },
+        KEY,
+        SIZE,
+        'image/jpeg',
+      );
       expect(api.confirmFileUpload.mock.invocationCallOrder[0]).toBeLessThan(previews.make.mock.invocationCallOrder[0]);
     });
 
@@ -199,15 +210,28 @@ describe('UploadProcessor', () => {
       const upload = randomUUID();
       const key = objectKeys.file(OWNER, FILE, upload);
       storage.head.mockResolvedValue({ ...headOf(SIZE, 'image/jpeg'), key });
-      api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: 'pending' });
+      api.confirmFileUpload.mockResolvedValue({
+        status: 'confirmed',
+        preview_status: 'pending',
+        content_type: 'image/jpeg',
+      });
 
       await processor.process(key);
 
-      expect(previews.make).toHaveBeenCalledWith({ ownerId: OWNER, fileId: FILE, uploadId: upload }, key, SIZE);
+      expect(previews.make).toHaveBeenCalledWith(
+        { ownerId: OWNER, fileId: FILE, uploadId: upload },
+        key,
+        SIZE,
+        'image/jpeg',
+      );
     });
 
     it.each(['failed', 'unsupported', 'gone'])('answers what became of the preview: %s', async (preview) => {
-      api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: 'pending' });
+      api.confirmFileUpload.mockResolvedValue({
+        status: 'confirmed',
+        preview_status: 'pending',
+        content_type: 'image/jpeg',
+      });
       previews.make.mockResolvedValue(preview);
       await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed', preview });
     });
@@ -242,7 +266,11 @@ describe('UploadProcessor', () => {
     });
 
     it('lets a failure to make the preview through, for the event to be retried', async () => {
-      api.confirmFileUpload.mockResolvedValue({ status: 'confirmed', preview_status: 'pending' });
+      api.confirmFileUpload.mockResolvedValue({
+        status: 'confirmed',
+        preview_status: 'pending',
+        content_type: 'image/jpeg',
+      });
       const failure = new ApiCallError(503, 'service_unavailable', '503');
       previews.make.mockRejectedValue(failure);
       await expect(processor.process(KEY)).rejects.toBe(failure);
@@ -264,17 +292,27 @@ describe('UploadProcessor', () => {
     // The API as it behaves: the preview is pending until it is confirmed, then ready.
     let previewStatus = 'pending';
     const callbacks = {
-      confirmFileUpload: jest.fn(async () => ({ status: 'confirmed', preview_status: previewStatus })),
+      confirmFileUpload: jest.fn(async () => ({
+        status: 'confirmed',
+        preview_status: previewStatus,
+        content_type: 'image/jpeg',
+      })),
       confirmFilePreview: jest.fn(async (body: { status: string; object_key: string }) => {
         previewStatus = body.status;
-        return { preview_status: body.status, object_key: body.object_key };
+        return { preview_status: body.status, object_key: body.object_key, content_type: 'image/jpeg' };
       }),
     };
     const real = new UploadProcessor(
       store as unknown as ObjectStorage,
       new ContentSniffer(),
       callbacks as unknown as ApiClient,
-      new PreviewMaker(store as unknown as ObjectStorage, new ImageResizer(), callbacks as unknown as ApiClient),
+      new PreviewMaker(
+        store as unknown as ObjectStorage,
+        new ImageResizer(),
+        new PdfRenderer(),
+        new VideoPoster(),
+        callbacks as unknown as ApiClient,
+      ),
     );
 
     await expect(real.process(KEY)).resolves.toEqual({ upload: 'confirmed', preview: 'ready' });

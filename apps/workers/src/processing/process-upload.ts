@@ -53,6 +53,9 @@ export class UploadProcessor {
       throw error;
     }
     if (answer.status !== 'confirmed' || answer.preview_status !== 'pending') return { upload: answer.status };
-    return { upload: answer.status, preview: await this.previews.make(target, key, head.sizeBytes) };
+    return {
+      upload: answer.status,
+      preview: await this.previews.make(target, key, head.sizeBytes, answer.content_type),
+    };
   }
 }

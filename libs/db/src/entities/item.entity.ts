@@ -136,6 +136,16 @@ export class Item {
   @Column({ type: 'smallint', nullable: true })
   previewHeight: number | null;
 
+  /** A video's length in milliseconds, and its frame size as shown: learnt when its poster frame is made. */
+  @Column({ type: 'integer', nullable: true })
+  durationMs: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  mediaWidth: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  mediaHeight: number | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

@@ -8,6 +8,7 @@ import { PinUploadedObjects1796076603225 } from './1796076603225-PinUploadedObje
 import { AddUnconfirmedFilesIndex1796080000000 } from './1796080000000-AddUnconfirmedFilesIndex';
 import { RevokeTokens1796081165910 } from './1796081165910-RevokeTokens';
 import { AddNameSearch1796090000000 } from './1796090000000-AddNameSearch';
+import { AddMediaFacts1796094480095 } from './1796094480095-AddMediaFacts';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AddUnconfirmedFilesIndex1796080000000,
   RevokeTokens1796081165910,
   AddNameSearch1796090000000,
+  AddMediaFacts1796094480095,
 ];

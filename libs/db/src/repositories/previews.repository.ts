@@ -11,13 +11,32 @@ export class PreviewsRepository extends SqlRepository {
    */
   async settlePreview(
     id: string,
-    preview: { status: PreviewStatus; width: number | null; height: number | null; objectKey: string | null },
+    preview: {
+      status: PreviewStatus;
+      width: number | null;
+      height: number | null;
+      objectKey: string | null;
+      /** A video's length and frame size as shown, recorded with its poster frame. */
+      durationMs: number | null;
+      mediaWidth: number | null;
+      mediaHeight: number | null;
+    },
   ): Promise<boolean> {
     const affected = await this.affected(
-      `UPDATE items SET preview_status = $2, preview_width = $3, preview_height = $4
+      `UPDATE items SET preview_status = $2, preview_width = $3, preview_height = $4,
+              duration_ms = $6, media_width = $7, media_height = $8
         WHERE id = $1 AND kind = 'file' AND upload_status = 'confirmed' AND preview_status = 'pending'
           AND ($5::varchar IS NULL OR object_key = $5)`,
-      [id, preview.status, preview.width, preview.height, preview.objectKey],
+      [
+        id,
+        preview.status,
+        preview.width,
+        preview.height,
+        preview.objectKey,
+        preview.durationMs,
+        preview.mediaWidth,
+        preview.mediaHeight,
+      ],
     );
     return affected === 1;
   }

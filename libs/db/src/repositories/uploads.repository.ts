@@ -118,7 +118,8 @@ export class UploadsRepository extends SqlRepository {
               object_etag = $5, object_version_id = $6,
               upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
               upload_requested_by = NULL,
-              preview_status = $4, preview_width = NULL, preview_height = NULL, updated_at = now()
+              preview_status = $4, preview_width = NULL, preview_height = NULL,
+              duration_ms = NULL, media_width = NULL, media_height = NULL, updated_at = now()
         WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
       [id, upload.sizeBytes, upload.contentType, upload.previewStatus, upload.etag, upload.versionId],
     );

@@ -158,11 +158,19 @@ export class ConfirmationsService {
       width: ready ? dto.width! : null,
       height: ready ? dto.height! : null,
       objectKey: dto.object_key ?? null,
+      durationMs: ready ? (dto.duration_ms ?? null) : null,
+      mediaWidth: ready ? (dto.media_width ?? null) : null,
+      mediaHeight: ready ? (dto.media_height ?? null) : null,
     });
     const file = await this.items.findAny(dto.file_id);
     if (!file || file.kind !== 'file' || file.uploadStatus !== 'confirmed' || file.deletedAt) {
       throw new AppError('file_not_found', 'There is no such file.');
     }
-    return { file_id: file.id, preview_status: file.previewStatus, object_key: file.objectKey! };
+    return {
+      file_id: file.id,
+      preview_status: file.previewStatus,
+      object_key: file.objectKey!,
+      content_type: file.contentType,
+    };
   }
 }

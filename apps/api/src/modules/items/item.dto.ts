@@ -38,6 +38,15 @@ export class ItemDto {
   preview_ready: boolean;
   @ApiProperty({ enum: ['none', 'pending', 'ready', 'failed', 'unsupported'] })
   preview_status: 'none' | 'pending' | 'ready' | 'failed' | 'unsupported';
+  /** A video's length in milliseconds, once its poster frame is ready; null otherwise (and for folders). */
+  @ApiInteger({ nullable: true })
+  duration_ms: number | null;
+  /** A video's frame width in pixels as shown, once its poster frame is ready; null otherwise. */
+  @ApiInteger({ nullable: true })
+  media_width: number | null;
+  /** A video's frame height in pixels as shown, once its poster frame is ready; null otherwise. */
+  @ApiInteger({ nullable: true })
+  media_height: number | null;
   owner: ItemOwnerDto;
   /** The caller's permission on it. */
   @ApiProperty({ enum: ['owner', 'edit', 'view'] })

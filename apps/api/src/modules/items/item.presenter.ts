@@ -34,6 +34,9 @@ export function toItemDto(item: Item, owner: ItemOwnerDto, permission: Permissio
     parent_folder_id: item.parentFolderId,
     preview_ready: item.previewStatus === 'ready',
     preview_status: item.previewStatus,
+    duration_ms: item.durationMs ?? null,
+    media_width: item.mediaWidth ?? null,
+    media_height: item.mediaHeight ?? null,
     owner,
     permission,
   };

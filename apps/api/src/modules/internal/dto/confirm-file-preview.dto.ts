@@ -1,6 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { IMAGE_EDGE, type PreviewOutcome, type PreviewStatus } from '@app/contracts';
+import {
+  IMAGE_EDGE,
+  MAX_MEDIA_DURATION_MS,
+  MAX_MEDIA_SIDE,
+  type PreviewOutcome,
+  type PreviewStatus,
+} from '@app/contracts';
 import { ApiInteger, ApiUuid } from '../../../common/openapi/api-types';
 
 export class ConfirmFilePreviewDto {
@@ -33,6 +39,30 @@ export class ConfirmFilePreviewDto {
   @IsString()
   @MaxLength(200)
   object_key?: string;
+
+  /** A video's length in milliseconds, read while its poster frame was made. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_MEDIA_DURATION_MS)
+  @ApiInteger({ required: false, minimum: 0, maximum: MAX_MEDIA_DURATION_MS })
+  duration_ms?: number;
+
+  /** A video's frame width in pixels, as shown (after its rotation). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MEDIA_SIDE)
+  @ApiInteger({ required: false, minimum: 1, maximum: MAX_MEDIA_SIDE })
+  media_width?: number;
+
+  /** A video's frame height in pixels, as shown (after its rotation). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MEDIA_SIDE)
+  @ApiInteger({ required: false, minimum: 1, maximum: MAX_MEDIA_SIDE })
+  media_height?: number;
 }
 
 export class PreviewConfirmationDto {
@@ -42,4 +72,7 @@ export class PreviewConfirmationDto {
   preview_status: PreviewStatus;
   /** The file's current object: when it is not the one the preview was made from, that preview is stale. */
   object_key: string;
+  /** The type sniffed from the file's current bytes (what a preview of them is made from). */
+  @ApiProperty({ type: String, nullable: true })
+  content_type: string | null;
 }
