@@ -152,7 +152,7 @@ function copySuite(store: Store) {
     expect(listing.body.uploads).toEqual([]);
   });
 
-  it('copies a ready preview with its file', async () => {
+  it('copies a ready preview and the media facts with its file', async () => {
     const { t, owner } = ctx;
     const { file, upload } = await owner.startUpload('photo.png', Buffer.from('not really a png'));
     await sendBytes(upload, Buffer.from('not really a png'));
@@ -169,8 +169,18 @@ function copySuite(store: Store) {
       200,
     );
 
+    // What the workers learnt of the bytes goes along too (a video's length and frame size).
+    await t.app
+      .get(DataSource)
+      .query('UPDATE items SET duration_ms = 61500, media_width = 1920, media_height = 1080 WHERE id = $1', [file.id]);
+
     const [result] = await copy(t, owner, [file as Item], null);
-    expect(result.item).toMatchObject({ name: 'photo(1).png', content_type: 'image/png', preview_status: 'ready' });
+    expect(result.item).toMatchObject({
+      name: 'photo(1).png',
+      content_type: 'image/png',
+      preview_status: 'ready',
+      duration_ms: 61500,
+    });
     const res = await owner.preview(result.item!.id);
     expectStatus(res, 200);
     expect(res.body).toMatchObject({ width: 40, height: 30 });

@@ -31,6 +31,9 @@ describe('CopiesRepository (real PostgreSQL)', () => {
     previewStatus: item.previewStatus,
     previewWidth: item.previewWidth,
     previewHeight: item.previewHeight,
+    durationMs: item.kind === 'file' ? 61_500 : null,
+    mediaWidth: item.kind === 'file' ? 1920 : null,
+    mediaHeight: item.kind === 'file' ? 1080 : null,
   });
 
   it('reads a folder and everything live in it, parents first: not the trash, not uploads still pending', async () => {
@@ -69,6 +72,9 @@ describe('CopiesRepository (real PostgreSQL)', () => {
       contentType: 'text/plain',
       objectKey: fileCopy.objectKey,
       previewStatus: 'unsupported',
+      durationMs: 61_500,
+      mediaWidth: 1920,
+      mediaHeight: 1080,
       deletedAt: null,
     });
     expect(inserted[1]).toMatchObject({ kind: 'folder', name: 'Trip(1)', uploadStatus: null, sizeBytes: null });

@@ -127,6 +127,9 @@ export class CopyService {
         previewStatus: item.previewStatus === 'pending' ? 'none' : item.previewStatus,
         previewWidth: item.previewStatus === 'ready' ? item.previewWidth : null,
         previewHeight: item.previewStatus === 'ready' ? item.previewHeight : null,
+        durationMs: item.durationMs,
+        mediaWidth: item.mediaWidth,
+        mediaHeight: item.mediaHeight,
       };
       plan.rows.push(row);
       if (!isFile) continue;
