@@ -4,9 +4,9 @@ import { ObjectStorage } from '@app/storage';
 import { ArchiveLinks } from '../apps/api/src/modules/archives/archive-links';
 import { expectAttachmentOf, expectProblem, expectStatus, Item } from './support/drive-files';
 import { newSharingDrive, SharingDrive } from './support/sharing';
+import { s3rverStore, StoreUnderTest } from './support/s3-store';
 import { startTestApp, TestApp } from './support/test-app';
 import { unzip } from './support/zip';
-import { s3rverInTempDirectory } from '../libs/testing/src/s3rver';
 
 jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
@@ -31,7 +31,7 @@ async function fetchZip(url: string): Promise<{ status: number; headers: Headers
 }
 
 /** The zip suite, on whichever store the app runs. */
-function archiveSuite(env: () => Promise<{ env: Record<string, string>; close?: () => Promise<void> }>) {
+function archiveSuite(env: () => Promise<StoreUnderTest>) {
   let t: TestApp;
   let owner: SharingDrive;
   let viewer: SharingDrive;
@@ -226,7 +226,7 @@ describe('folders downloaded as zips, embedded store', () => {
 });
 
 describe('folders downloaded as zips, on a real S3 server', () => {
-  archiveSuite(() => s3rverInTempDirectory('clouddrive-archives-s3-', 'zips'));
+  archiveSuite(() => s3rverStore('zips'));
 });
 
 describe('the bounds of a folder’s zip', () => {

@@ -192,6 +192,16 @@ const ROWS: Record<string, Row> = {
     notFound: 'folder_not_found',
     answerOf: (res) => batchAnswer(res),
   },
+  'POST /batch/copy': {
+    target: 'folder',
+    fresh: true,
+    // Into itself: the source must be seen and the destination edited, so a viewer is refused (403) and a stranger
+    // told nothing (404); the copy is of what the folder held before it.
+    send: (http, id) => http.post('/batch/copy').send({ items: [{ kind: 'folder', id }], parent_folder_id: id }),
+    status: { owner: 201, edit: 201, view: 403, none: 404 },
+    notFound: 'folder_not_found',
+    answerOf: (res) => batchAnswer(res),
+  },
   'POST /batch/trash': {
     target: 'folder',
     fresh: true,

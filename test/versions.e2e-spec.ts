@@ -6,7 +6,7 @@ import { download, expectAttachmentOf, Item, sendBytes, Upload } from './support
 import { expectProblem, expectStatus } from './support/expectations';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
 import { WorkerlessDrive } from './support/workerless-drive';
-import { s3rverInTempDirectory } from '../libs/testing/src/s3rver';
+import { s3rverStore } from './support/s3-store';
 
 jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
@@ -333,7 +333,7 @@ describe('versions: a Replace keeps the previous content (GET /file/{id}/version
 });
 
 describe('versions: a Replace keeps the previous content, on a real S3 server', () => {
-  versionsSuite(() => s3rverInTempDirectory('clouddrive-versions-s3-', 'versions'));
+  versionsSuite(() => s3rverStore('versions'));
 });
 
 describe('versions: the retention (VERSIONS_MAX_COUNT, VERSIONS_MAX_DAYS), enforced by the reconciler', () => {

@@ -214,6 +214,13 @@ describe('the web app in a browser', () => {
     await row(page, 'photo-5.jpg').waitFor({ state: 'detached' });
     await row(page, 'Chosen').getByRole('link', { name: 'Chosen' }).click();
     await row(page, 'photo-5.jpg').waitFor();
+    // A copy to the root of the drive, through the same dialog; the source stays where it is.
+    await page.getByRole('checkbox', { name: 'Select photo-5.jpg' }).check();
+    await page.getByRole('toolbar', { name: 'Selected items' }).getByRole('button', { name: 'Copy selected' }).click();
+    const copyDialog = page.getByRole('dialog', { name: 'Copy photo-5.jpg' });
+    await copyDialog.getByRole('button', { name: 'Copy', exact: true }).click();
+    await copyDialog.waitFor({ state: 'detached' });
+    await row(page, 'photo-5.jpg').waitFor();
     await page.getByRole('checkbox', { name: 'Select all' }).check();
     await page
       .getByRole('toolbar', { name: 'Selected items' })
@@ -224,6 +231,8 @@ describe('the web app in a browser', () => {
     await row(page, 'photo-4.jpg').waitFor();
     await row(page, 'photo-5.jpg').waitFor();
     await page.getByRole('link', { name: 'My files' }).click();
+    // The copy outlived its source's deletion.
+    await row(page, 'photo-5.jpg').waitFor();
     await row(page, 'Holiday').getByRole('link', { name: 'Holiday' }).click();
     await row(page, 'meeting.txt').waitFor();
   });

@@ -70,6 +70,8 @@ export interface AppConfig {
     versionsMaxDays: number;
     /** How often the reconciler settles pending uploads and purges the trash; 0 turns it off. */
     reconcileIntervalSeconds: number;
+    /** The most items (the folder itself, its subfolders and files) one folder is copied with. */
+    copyMaxItems: number;
   };
   workers: {
     /** Where the workers reach the API's internal endpoints. */
@@ -235,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       versionsMaxCount: read.int('VERSIONS_MAX_COUNT', 50, 0, 10_000),
       versionsMaxDays: read.int('VERSIONS_MAX_DAYS', 0, 0, 36_500),
       reconcileIntervalSeconds: read.int('RECONCILE_INTERVAL_SECONDS', 60, 0, 24 * 3600),
+      copyMaxItems: read.int('COPY_MAX_ITEMS', 1000, 1, 100_000),
     },
     workers: {
       apiUrl: (read.url('API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),

@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   archive_too_large: 413,
   archive_link_invalid: 403,
   archive_link_expired: 403,
+  // A folder copied (POST /batch/copy) with more in it than COPY_MAX_ITEMS
+  copy_too_large: 413,
   // Profile photos
   no_profile_photo: 404,
   // Sharing and access: something visible but not the caller's to change is a 403; the invisible is a 404

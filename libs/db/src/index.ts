@@ -10,6 +10,7 @@ export * from './schema-diff';
 export { Transactions } from './transactions';
 export * from './repositories/access.repository';
 export * from './repositories/archives.repository';
+export * from './repositories/copies.repository';
 export * from './repositories/items.repository';
 export * from './repositories/previews.repository';
 export * from './repositories/profile-photos.repository';

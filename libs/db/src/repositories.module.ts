@@ -5,6 +5,7 @@ import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { AccessRepository } from './repositories/access.repository';
 import { ArchivesRepository } from './repositories/archives.repository';
+import { CopiesRepository } from './repositories/copies.repository';
 import { ItemsRepository } from './repositories/items.repository';
 import { PreviewsRepository } from './repositories/previews.repository';
 import { ProfilePhotosRepository } from './repositories/profile-photos.repository';
@@ -30,6 +31,7 @@ export const REPOSITORIES = [
   SharesRepository,
   ProfilePhotosRepository,
   ArchivesRepository,
+  CopiesRepository,
   SearchRepository,
 ];
 

@@ -412,6 +412,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/batch/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copies each item into `parent_folder_id` (null: the caller's root) inside storage: a file with its bytes and
+         *     preview, a folder with everything live in it (up to COPY_MAX_ITEMS, else 413 `copy_too_large`), under the same
+         *     name or the first free `name(N)`, counted against the destination owner's quota (507 `quota_exceeded`). Each
+         *     answered 201 with the new item, or its problem; a copy is whole or not made.
+         */
+        post: operations["copy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/batch/trash": {
         parameters: {
             query?: never;
@@ -624,7 +646,7 @@ export interface components {
             conflicting_folder_id?: string;
             /** @description With `file_too_large` of a file upload: the largest size accepted; with `archive_too_large`, the most bytes zipped. */
             max_size_in_bytes?: number;
-            /** @description With `archive_too_large`: the most files and folders zipped. */
+            /** @description With `archive_too_large`: the most files and folders zipped; with `copy_too_large`: the most a folder is copied with. */
             max_entries?: number;
             /**
              * @description With `no_profile_photo`: why there is none yet, when an upload is the reason.
@@ -1104,22 +1126,31 @@ export interface components {
             items: components["schemas"]["BatchItemDto"][];
             /**
              * Format: uuid
-             * @description Where to move them: a folder id, or null for the root.
+             * @description Where they go: a folder id, or null for the root (of the caller's drive, for a copy).
              */
             parent_folder_id: string | null;
         };
         BatchResultDto: {
             /** @description The item's position in the request. */
             index: number;
-            /** @description The HTTP status this item alone would have had (200, 204, 403, 404, 409…). */
+            /** @description The HTTP status this item alone would have had (200, 201, 204, 403, 404, 409, 413, 507…). */
             status: number;
-            /** @description The item as it is now, when its own route answers with it (a move, a restore). */
+            /** @description The item as it is now, when its own route answers with it (a move, a restore, the new item of a copy). */
             item?: components["schemas"]["ItemDto"];
             error?: components["schemas"]["ProblemDto"];
         };
         BatchResultsDto: {
             /** @description One per requested item, in order. */
             results: components["schemas"]["BatchResultDto"][];
+        };
+        BatchCopyDto: {
+            /** @description 1 to 1,000 items, done in this order, each as its own request would be. */
+            items: components["schemas"]["BatchItemDto"][];
+            /**
+             * Format: uuid
+             * @description Where they go: a folder id, or null for the root (of the caller's drive, for a copy).
+             */
+            parent_folder_id: string | null;
         };
         BatchItemsDto: {
             /** @description 1 to 1,000 items, done in this order, each as its own request would be. */
@@ -3480,6 +3511,71 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BatchMoveDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResultsDto"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 422;
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {unknown} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+        };
+    };
+    copy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchCopyDto"];
             };
         };
         responses: {

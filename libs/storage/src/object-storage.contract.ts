@@ -287,6 +287,48 @@ export function objectStorageContract(subject: () => ContractSubject): void {
     });
   });
 
+  describe('copying inside storage', () => {
+    const body = randomBytes(32 * 1024 + 3);
+    const etag = createHash('md5').update(body).digest('hex');
+    const source = newKey('source.pdf');
+    beforeAll(() => storage().write(source, body, 'application/pdf'));
+
+    it('copies the bytes and the type to a new key, answering the copy’s head', async () => {
+      const target = newKey('copy.pdf');
+      const head = await storage().copy(source, target);
+      expect(head).toMatchObject({ key: target, sizeBytes: body.length, contentType: 'application/pdf', etag });
+      expect(await storage().read(target)).toEqual(body);
+      expect(await storage().head(source)).toMatchObject({ sizeBytes: body.length, etag });
+    });
+
+    it('copies the pinned bytes only, and answers null (storing nothing) for others or for a missing object', async () => {
+      const pinned = newKey();
+      expect(await storage().copy(source, pinned, { etag })).toMatchObject({ etag });
+      expect(await storage().read(pinned)).toEqual(body);
+      const other = newKey();
+      const otherEtag = createHash('md5').update('other bytes').digest('hex');
+      expect(await storage().copy(source, other, { etag: otherEtag })).toBeNull();
+      expect(await storage().head(other)).toBeNull();
+      const fromNothing = newKey();
+      expect(await storage().copy(newKey('missing'), fromNothing)).toBeNull();
+      expect(await storage().head(fromNothing)).toBeNull();
+    });
+
+    it('makes a copy independent of its source: deleting either leaves the other whole', async () => {
+      const original = newKey();
+      await storage().write(original, Buffer.from('shared bytes'), 'text/plain');
+      const first = newKey();
+      const second = newKey();
+      await storage().copy(original, first);
+      await storage().copy(first, second);
+      await storage().delete([original]);
+      expect((await storage().read(first))!.toString()).toBe('shared bytes');
+      await storage().delete([first]);
+      expect((await storage().read(second))!.toString()).toBe('shared bytes');
+      expect(await storage().head(second)).toMatchObject({ contentType: 'text/plain' });
+    });
+  });
+
   describe('listing', () => {
     const dir = `${root}list/`;
     const keys = [`${dir}a`, `${dir}b/1`, `${dir}b/2`, `${dir}c`, `${dir}cd`];

@@ -82,6 +82,14 @@ export abstract class ObjectStorage {
    */
   abstract stream(key: string, pin?: ObjectPin): Promise<Readable | null>;
   abstract write(key: string, body: Buffer, contentType: string): Promise<void>;
+  /**
+   * Copies the object at `fromKey` to `toKey` inside storage (the bytes never pass through the caller), with its
+   * content type, and answers the copy's head (its ETag and version, to pin it by); null when there is no such
+   * object, or when `pin` names bytes it no longer holds. The copy is independent: deleting either leaves the other.
+   * The embedded store announces no copy, and the workers skip S3's `ObjectCreated:Copy`: a copy is recorded by
+   * whoever made it.
+   */
+  abstract copy(fromKey: string, toKey: string, pin?: ObjectPin): Promise<ObjectHead | null>;
   /** Deletes the objects; keys that do not exist are ignored. */
   abstract delete(keys: string[]): Promise<void>;
   /** Objects whose key starts with `prefix`, in key order, a page at a time. */

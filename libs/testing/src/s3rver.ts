@@ -22,10 +22,6 @@
  *   jest.mock('@20minutes/s3rver/lib/controllers/object', () =>
  *     require('<path to libs/testing/src>/s3rver').patchedS3rverObjects());
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 export function patchedCrypto(): unknown {
   const actual = jest.requireActual('crypto');
   const cipher =
@@ -68,7 +64,7 @@ export function patchedS3rverAuthentication(): unknown {
 }
 
 /**
- * PUT Object honouring `If-None-Match: *` as S3 does. The check and the write of one key run one at a time, so of
+ * PUT Object honouring `If-None-Match: *` as S3 does (and GET and copy their If-Match, below). The check and the write of one key run one at a time, so of
  * two racing PUTs the second sees the first's object (S3 answers the loser 412 too, or 409 while both are in flight).
  */
 export function patchedS3rverObjects(): unknown {
@@ -108,7 +104,22 @@ export function patchedS3rverObjects(): unknown {
     }
     return objects.getObject(ctx);
   };
-  return { ...objects, putObject, getObject };
+  // PUT Object - Copy honouring `x-amz-copy-source-if-match` as S3 does (s3rver ignores it).
+  const putObjectCopy = async (ctx: any): Promise<void> => {
+    const wanted = ctx.headers['x-amz-copy-source-if-match'];
+    if (wanted !== undefined) {
+      const [bucket, ...key] = decodeURI(ctx.headers['x-amz-copy-source']).replace(/^\//, '').split('/');
+      const source = key.join('/');
+      const held = (await ctx.store.existsObject(bucket, source)) ? await ctx.store.getMetadata(bucket, source) : null;
+      if (held && held.etag !== wanted) {
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+          Condition: 'x-amz-copy-source-If-Match',
+        });
+      }
+    }
+    return objects.putObjectCopy(ctx);
+  };
+  return { ...objects, putObject, getObject, putObjectCopy };
 }
 
 /** The little of s3rver the tests use. It emits every object event, S3-shaped (keys not URL-encoded). */
@@ -149,23 +160,4 @@ export async function startS3rver(directory: string, bucket: string): Promise<Ru
     S3_REGION: 'us-east-1',
   };
   return { server, endpoint, env };
-}
-
-/**
- * A real S3 server keeping its objects in a temporary directory of its own (prefixed `prefix`), for a suite that
- * runs on each store: the app's environment for it, and how to stop it and remove the directory.
- */
-export async function s3rverInTempDirectory(
-  prefix: string,
-  bucket: string,
-): Promise<{ env: Record<string, string>; close: () => Promise<void> }> {
-  const directory = mkdtempSync(join(tmpdir(), prefix));
-  const { server, env } = await startS3rver(directory, bucket);
-  return {
-    env,
-    close: async () => {
-      await server.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
 }

@@ -124,18 +124,33 @@ export function RenameDialog({ item, onClose, onDone }: { item: Item; onClose: (
 }
 
 /** Moves many in one request: each is moved or not on its own; the first refusal is told, with how many. */
-async function moveItems(items: Item[], folderId: string | null): Promise<void> {
+/** Moves or copies the items into the folder in one batch; the first refusal is told, with how many there were. */
+async function inBatch(mode: 'move' | 'copy', items: Item[], folderId: string | null): Promise<void> {
   const body = { items: items.map(({ kind, id }) => ({ kind, id })), parent_folder_id: folderId };
-  const { results } = await unwrap(api.POST('/batch/move', { body }));
+  const { results } = await unwrap(api.POST(mode === 'move' ? '/batch/move' : '/batch/copy', { body }));
   const refused = results.filter((result) => result.error);
   if (refused.length > 0) {
-    throw new Error(`${refused.length} of ${items.length} could not be moved: ${refused[0].error!.detail}`);
+    const done = mode === 'move' ? 'moved' : 'copied';
+    throw new Error(`${refused.length} of ${items.length} could not be ${done}: ${refused[0].error!.detail}`);
   }
 }
 
-/** Picks a destination folder by browsing the drive, then moves the items there. */
-export function MoveDialog({ items, onClose, onDone }: { items: Item[]; onClose: () => void; onDone: () => void }) {
-  const moving = new Set(items.map((item) => item.id));
+/**
+ * Picks a destination folder by browsing the drive, then moves the items there, or copies them (a copy may go
+ * anywhere the user may edit, beside its source too, where it is named `name(1)`).
+ */
+export function MoveDialog({
+  items,
+  mode = 'move',
+  onClose,
+  onDone,
+}: {
+  items: Item[];
+  mode?: 'move' | 'copy';
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const moving = new Set(mode === 'move' ? items.map((item) => item.id) : []);
   const [at, setAt] = useState<string | null>(null);
   const [folders, setFolders] = useState<Item[] | null>(null);
   const [path, setPath] = useState<PathEntry[]>([]);
@@ -155,7 +170,10 @@ export function MoveDialog({ items, onClose, onDone }: { items: Item[]; onClose:
     // The items are fixed while the dialog is open: only the folder shown changes what is listed.
   }, [at]);
   return (
-    <Dialog title={`Move ${items.length === 1 ? items[0].name : `${items.length} items`}`} onClose={onClose}>
+    <Dialog
+      title={`${mode === 'move' ? 'Move' : 'Copy'} ${items.length === 1 ? items[0].name : `${items.length} items`}`}
+      onClose={onClose}
+    >
       <div className="flex flex-col gap-4">
         <nav aria-label="Destination" className="flex flex-wrap items-center gap-1 text-sm">
           <button type="button" className="rounded px-1.5 py-0.5 hover:bg-slate-100" onClick={() => setAt(null)}>
@@ -201,15 +219,15 @@ export function MoveDialog({ items, onClose, onDone }: { items: Item[]; onClose:
           <Button onClick={onClose}>Cancel</Button>
           <Button
             variant="primary"
-            disabled={busy || items.every((item) => item.parent_folder_id === at)}
+            disabled={busy || (mode === 'move' && items.every((item) => item.parent_folder_id === at))}
             onClick={() =>
               void run(async () => {
-                await (items.length === 1 ? moveItem(items[0], at) : moveItems(items, at));
+                await (mode === 'move' && items.length === 1 ? moveItem(items[0], at) : inBatch(mode, items, at));
                 onDone();
               })
             }
           >
-            Move
+            {mode === 'move' ? 'Move' : 'Copy'}
           </Button>
         </div>
       </div>

@@ -33,7 +33,7 @@ type Order = 'ASC' | 'DESC';
 type Modal =
   | { kind: 'new' }
   | { kind: 'rename' | 'share' | 'image' | 'versions'; item: Item }
-  | { kind: 'move'; items: Item[] }
+  | { kind: 'move' | 'copy'; items: Item[] }
   | null;
 
 /** The first page is what fills a screen, quickly; a scroll past it asks for more at once (fewer round trips). */
@@ -421,6 +421,9 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
               </Button>
             </>
           )}
+          <Button icon="copy" onClick={() => setModal({ kind: 'copy', items: chosen })}>
+            Copy selected
+          </Button>
           <Button onClick={() => setSelected(new Set())}>Clear selection</Button>
         </div>
       )}
@@ -460,8 +463,8 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
       {modal?.kind === 'rename' && (
         <RenameDialog item={modal.item} onClose={() => setModal(null)} onDone={closeAndReload} />
       )}
-      {modal?.kind === 'move' && (
-        <MoveDialog items={modal.items} onClose={() => setModal(null)} onDone={closeAndReload} />
+      {(modal?.kind === 'move' || modal?.kind === 'copy') && (
+        <MoveDialog items={modal.items} mode={modal.kind} onClose={() => setModal(null)} onDone={closeAndReload} />
       )}
       {modal?.kind === 'share' && <ShareDialog item={modal.item} onClose={() => setModal(null)} />}
       {modal?.kind === 'image' && <ImageDialog item={modal.item} onClose={() => setModal(null)} />}

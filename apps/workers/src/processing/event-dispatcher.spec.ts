@@ -116,18 +116,19 @@ describe('EventDispatcher', () => {
     expect(encodeS3Key('files/red flower+1.jpg')).toBe('files/red+flower%2B1.jpg');
   });
 
-  it('handles every kind of creation (PUT, POST, copy, multipart), and skips removals', async () => {
+  it('handles every kind of upload (PUT, POST, multipart), and skips removals and the API’s own copies', async () => {
     const kinds = [
       'ObjectCreated:Put',
       'ObjectCreated:Post',
       'ObjectCreated:Copy',
+      's3:ObjectCreated:Copy',
       'ObjectCreated:CompleteMultipartUpload',
     ];
     const records = kinds.map((eventName, i) => ({ ...created(`files/k${i}`), eventName }));
     const outcomes = await dispatcher.dispatch([removed('files/gone'), removed(PHOTO), ...records]);
-    expect(uploads.process.mock.calls).toEqual([['files/k0'], ['files/k1'], ['files/k2'], ['files/k3']]);
+    expect(uploads.process.mock.calls).toEqual([['files/k0'], ['files/k1'], ['files/k4']]);
     expect(profilePhotos.process).not.toHaveBeenCalled();
-    expect(outcomes).toHaveLength(4);
+    expect(outcomes).toHaveLength(3);
   });
 
   it('answers nothing for an event with no records', async () => {

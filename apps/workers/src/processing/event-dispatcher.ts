@@ -14,6 +14,8 @@ export interface RecordOutcome {
 export const HANDLED_PREFIXES = [objectKeys.filesPrefix, objectKeys.profilePhotoOriginalPrefix] as const;
 export type HandledPrefix = (typeof HANDLED_PREFIXES)[number];
 
+const isCopy = (record: S3EventRecord): boolean => record.eventName.replace(/^s3:/, '') === 'ObjectCreated:Copy';
+
 /** Hands each "object created" record of an S3-style event to the processor for its prefix. */
 @Injectable()
 export class EventDispatcher {
@@ -35,7 +37,9 @@ export class EventDispatcher {
     const outcomes: RecordOutcome[] = [];
     let failure: unknown;
     for (const record of records) {
-      if (!isObjectCreated(record)) continue;
+      // A copy is the API's own (POST /batch/copy), recorded by it once storage has copied: handled here, it could
+      // reach the API before the copy's row does, and be deleted as bytes of no file.
+      if (!isObjectCreated(record) || isCopy(record)) continue;
       // Decoded inside the try: a record with a malformed key fails on its own, not the records after it.
       let key = record.s3.object.key;
       try {

@@ -1,6 +1,19 @@
 import { createHash, createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createWriteStream, Dirent } from 'node:fs';
-import { access, constants, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -338,6 +351,40 @@ export class LocalObjectStorage extends ObjectStorage {
       throw error;
     }
     this.announce(key, body.length, etag);
+  }
+
+  /**
+   * A hard link to the source's file, with a sidecar of its own: no byte is copied, and the two stay independent,
+   * because the store never changes a file in place (a write or an overwrite is a new file renamed into place, a
+   * delete an unlink). Refused, like a write-once upload, when `toKey` has an object. Announces nothing.
+   */
+  async copy(fromKey: string, toKey: string, pin?: ObjectPin): Promise<ObjectHead | null> {
+    const from = this.pathOf(fromKey);
+    const to = this.pathOf(toKey);
+    const source = await this.open(fromKey);
+    if (!source) return null;
+    await source.close();
+    if (pin?.etag !== undefined && source.etag !== pin.etag) return null;
+    await mkdir(this.tempDir, { recursive: true });
+    const temp = join(this.tempDir, `${randomUUID()}.part`);
+    try {
+      await link(from, temp);
+    } catch (error) {
+      // Deleted since it was opened.
+      if (hasCode(error, 'ENOENT')) return null;
+      throw error;
+    }
+    try {
+      // The link shares the source's times: made fresh, the copy is young to the reconciler (which removes old
+      // objects no row points at) while its row is being written.
+      const now = new Date(this.now());
+      await utimes(temp, now, now);
+      await this.place(temp, to, { contentType: source.head.contentType, etag: source.etag }, false);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    return this.head(toKey);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -145,6 +146,30 @@ export class S3ObjectStorage extends ObjectStorage {
     );
   }
 
+  async copy(fromKey: string, toKey: string, pin?: ObjectPin): Promise<ObjectHead | null> {
+    // CopySource is `bucket/key`, URL-encoded (slashes kept), with the version in its query.
+    const source = `${this.bucket}/${fromKey}`.split('/').map(encodeURIComponent).join('/');
+    try {
+      const out = await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: toKey,
+          CopySource: pin?.versionId ? `${source}?versionId=${encodeURIComponent(pin.versionId)}` : source,
+          CopySourceIfMatch: pin?.etag === undefined ? undefined : `"${pin.etag}"`,
+          MetadataDirective: 'COPY',
+        }),
+      );
+      return this.head(toKey).then((head) =>
+        head ? { ...head, etag: out.CopyObjectResult?.ETag?.replace(/^"|"$/g, '') ?? head.etag } : null,
+      );
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      // Other bytes than those pinned.
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) return null;
+      throw error;
+    }
+  }
+
   async delete(keys: string[]): Promise<void> {
     const unique = [...new Set(keys)];
     for (let i = 0; i < unique.length; i += S3_BATCH) {
@@ -220,6 +245,6 @@ function isNotFound(error: unknown): boolean {
   return (
     error instanceof S3ServiceException &&
     // HEAD answers a bare 404 (NotFound); GET names it. NoSuchBucket stays an error.
-    (error.name === 'NotFound' || error.name === 'NoSuchKey')
+    (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.name === 'NoSuchVersion')
   );
 }

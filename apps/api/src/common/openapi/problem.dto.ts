@@ -34,7 +34,7 @@ export class ProblemDto {
   /** With `file_too_large` of a file upload: the largest size accepted; with `archive_too_large`, the most bytes zipped. */
   @ApiInteger({ required: false })
   max_size_in_bytes?: number;
-  /** With `archive_too_large`: the most files and folders zipped. */
+  /** With `archive_too_large`: the most files and folders zipped; with `copy_too_large`: the most a folder is copied with. */
   @ApiInteger({ required: false })
   max_entries?: number;
   /** With `no_profile_photo`: why there is none yet, when an upload is the reason. */

@@ -5,6 +5,7 @@ import { FilesService } from '../files/files.service';
 import { FoldersService } from '../folders/folders.service';
 import { ItemDto } from '../items';
 import { TrashService } from '../trash/trash.service';
+import { CopyService } from './copy.service';
 import { BatchItemDto, BatchResultDto } from './dto/batch.dto';
 
 /**
@@ -18,7 +19,12 @@ export class BatchService {
     private readonly files: FilesService,
     private readonly folders: FoldersService,
     private readonly trash: TrashService,
+    private readonly copies: CopyService,
   ) {}
+
+  copy(user: AuthenticatedUser, items: BatchItemDto[], parentFolderId: string | null): Promise<BatchResultDto[]> {
+    return this.each(items, (item) => this.copies.copy(user, item, parentFolderId), 201);
+  }
 
   move(user: AuthenticatedUser, items: BatchItemDto[], parentFolderId: string | null): Promise<BatchResultDto[]> {
     return this.each(items, ({ kind, id }) =>
@@ -42,16 +48,17 @@ export class BatchService {
     return this.each(itemIds, (id) => this.trash.purgeItem(user, id));
   }
 
-  /** Runs `act` on each in turn: 200 with the item it answers, 204 for none, or the status of its problem. */
+  /** Runs `act` on each in turn: `done` (200) with the item it answers, 204 for none, or the status of its problem. */
   private async each<T extends BatchItemDto | string>(
     targets: T[],
     act: (target: T) => Promise<ItemDto | void>,
+    done = 200,
   ): Promise<BatchResultDto[]> {
     const results: BatchResultDto[] = [];
     for (const [index, target] of targets.entries()) {
       try {
         const item = await act(target);
-        results.push(item ? { index, status: 200, item } : { index, status: 204 });
+        results.push(item ? { index, status: done, item } : { index, status: 204 });
       } catch (error) {
         const problem = itemProblem(error);
         results.push({ index, status: problem.status, error: problem });

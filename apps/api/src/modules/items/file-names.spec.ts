@@ -25,4 +25,11 @@ describe('file names', () => {
     expect(keepName('photo(3).png', ['photo(4).png'])).toBe('photo(5).png');
     expect(keepName('Notes', ['notes(1)'])).toBe('Notes(2)');
   });
+
+  it('numbers a folder’s whole name, dots and all', () => {
+    const folder = (name: string) => splitName(name, { extension: false });
+    expect(folder('v1.2(3)')).toEqual({ stem: 'v1.2', number: 3, extension: '' });
+    expect(keepName('Trip 2024.06', [], folder('Trip 2024.06'))).toBe('Trip 2024.06(1)');
+    expect(keepName('v1.2(3)', ['v1.2(4)'], folder('v1.2(3)'))).toBe('v1.2(5)');
+  });
 });

@@ -1,4 +1,7 @@
-/** A file name split for numbering: `photo(3).png` is stem `photo`, number 3, extension `.png`. */
+/**
+ * A file name split for numbering: `photo(3).png` is stem `photo`, number 3, extension `.png`. A folder's name has no
+ * extension (`{extension: false}`: `v1.2(3)` is stem `v1.2`, number 3).
+ */
 export interface NameParts {
   stem: string;
   /** The `(N)` before the extension, 0 when there is none. */
@@ -7,8 +10,8 @@ export interface NameParts {
   extension: string;
 }
 
-export function splitName(name: string): NameParts {
-  const dot = name.lastIndexOf('.');
+export function splitName(name: string, { extension: withExtension = true } = {}): NameParts {
+  const dot = withExtension ? name.lastIndexOf('.') : -1;
   const hasExtension = dot > 0 && dot < name.length - 1;
   const base = hasExtension ? name.slice(0, dot) : name;
   const extension = hasExtension ? name.slice(dot) : '';
@@ -26,10 +29,10 @@ export function extensionOf(name: string): string {
 /**
  * The name "Keep" gives a new file when `requested` is taken: the stem with the first free number after the
  * requested one (`photo.png` → `photo(1).png`, `photo(3).png` → `photo(4).png`). `taken` holds the
- * lower-cased sibling names of that shape.
+ * lower-cased sibling names of that shape; `parts` are the requested name's (a folder's: see splitName).
  */
-export function keepName(requested: string, taken: string[]): string {
-  const { stem, number, extension } = splitName(requested);
+export function keepName(requested: string, taken: string[], parts = splitName(requested)): string {
+  const { stem, number, extension } = parts;
   const used = new Set(taken);
   for (let n = number + 1; ; n++) {
     const candidate = `${stem}(${n})${extension}`;

@@ -38,14 +38,19 @@ export class BatchItemsDto {
   items: BatchItemDto[];
 }
 
-export class BatchMoveDto extends BatchItemsDto {
-  /** Where to move them: a folder id, or null for the root. */
+/** Items and where they go: a move's body, and a copy's. */
+export class BatchToFolderDto extends BatchItemsDto {
+  /** Where they go: a folder id, or null for the root (of the caller's drive, for a copy). */
   @ApiUuid({ nullable: true })
   @IsDefined({ message: 'must be a folder id, or null for the root' })
   @ValidateIf((_, value) => value !== null)
   @IsUUID()
   parent_folder_id: string | null;
 }
+
+export class BatchMoveDto extends BatchToFolderDto {}
+
+export class BatchCopyDto extends BatchToFolderDto {}
 
 export class BatchTrashItemsDto {
   /** 1 to 1,000 ids of items in the caller's trash (as `GET /trash` lists them), done in this order. */
@@ -61,10 +66,10 @@ export class BatchResultDto {
   /** The item's position in the request. */
   @ApiInteger()
   index: number;
-  /** The HTTP status this item alone would have had (200, 204, 403, 404, 409…). */
+  /** The HTTP status this item alone would have had (200, 201, 204, 403, 404, 409, 413, 507…). */
   @ApiInteger()
   status: number;
-  /** The item as it is now, when its own route answers with it (a move, a restore). */
+  /** The item as it is now, when its own route answers with it (a move, a restore, the new item of a copy). */
   @ApiProperty({ type: ItemDto, required: false })
   item?: ItemDto;
   @ApiProperty({ type: ProblemDto, required: false })
