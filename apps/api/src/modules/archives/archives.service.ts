@@ -99,8 +99,9 @@ export class ArchivesService {
     const output = zip.outputStream as Readable;
     let reading: Readable | undefined;
     output.once('close', () => reading?.destroy());
-    // A file that cannot be read cuts the zip short: the client sees a failed download, never a wrong file.
-    zip.once('error', (error: Error) => output.destroy(error));
+    // A file that cannot be read cuts the zip short: the client sees a failed download, never a wrong file. (`on`:
+    // a second failure, unheard, would throw.)
+    zip.on('error', (error: Error) => output.destroy(error));
     for (const entry of entries) {
       const options = { mtime: entry.updatedAt };
       if (entry.kind === 'folder') {
