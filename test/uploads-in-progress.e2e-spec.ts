@@ -35,13 +35,18 @@ describe('uploads in progress', () => {
 
   it('lists an awaited upload apart as `uploading`, so a 409 on its name can be understood', async () => {
     const folder = await owner.folder('Uploads');
+    const requested = Date.now();
     const { file, upload }: FileUpload = await owner.startUpload('report.pdf', 1234, { parent_folder_id: folder.id });
+    const answered = Date.now();
     const seen = await listing(owner, folder.id);
     expect(seen.files_and_folders).toEqual([]);
     expect(seen.uploads).toEqual([{ ...file, upload_status: 'uploading', upload_expires_at: expect.any(String) }]);
-    // The URL's expiry is signed in whole seconds; the row keeps milliseconds.
+    // The row's expiry is taken first, in milliseconds; the URL's a moment later, rounded up to the whole second: it
+    // is never earlier, and later by at most that second plus the time the request took.
     const expiresAt = Date.parse((seen.uploads[0] as unknown as { upload_expires_at: string }).upload_expires_at);
-    expect(Math.abs(expiresAt - Date.parse(upload.expires_at))).toBeLessThan(1000);
+    const urlLater = Date.parse(upload.expires_at) - expiresAt;
+    expect(urlLater).toBeGreaterThanOrEqual(0);
+    expect(urlLater).toBeLessThanOrEqual(1000 + (answered - requested));
     expect(seen.uploads[0]).toMatchObject({ name: 'report.pdf', size_in_bytes: 1234, permission: 'owner' });
 
     const taken = await owner.requestUpload({
