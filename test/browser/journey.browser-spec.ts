@@ -73,6 +73,15 @@ describe('the web app in a browser', () => {
   });
 
   async function expectAccessible(target: Page, name: string): Promise<void> {
+    // Colours are judged once the page is still: a button fading in has, for a moment, too little contrast
+    // (endless animations, such as a spinner's, are not waited for).
+    await target.waitForFunction(() =>
+      document
+        .getAnimations()
+        .every(
+          (animation) => animation.playState !== 'running' || animation.effect?.getTiming().iterations === Infinity,
+        ),
+    );
     await screenshot(target, name);
     expect([name, await seriousViolations(target)]).toEqual([name, []]);
   }
