@@ -7,7 +7,7 @@ import { ObjectPin, ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { ITEM_NAME_MAX_LENGTH } from '../../common/validation/item-name';
 import { Access, AccessService } from '../access/access.service';
-import { ItemDto, keepName, presentItem, splitName } from '../items';
+import { fileNotReady, ItemDto, keepName, presentItem, splitName } from '../items';
 import { BatchItemDto } from './dto/batch.dto';
 
 /** Objects copied at once inside storage while a folder is copied. */
@@ -89,7 +89,7 @@ export class CopyService {
     if (kind === 'folder') return this.access.folder(user.id, id, 'view');
     const file = await this.access.file(user.id, id, 'view');
     if (file.item.uploadStatus !== 'confirmed') {
-      throw new AppError('file_not_ready', 'The file’s bytes have not arrived yet: there is nothing to copy.');
+      throw fileNotReady('there is nothing to copy');
     }
     return file;
   }

@@ -10,6 +10,7 @@ import { AppValidationPipe } from '../../common/validation/validation.pipe';
 import { AccessService } from '../access/access.service';
 import {
   extensionOf,
+  fileNotReady,
   ItemDto,
   ItemView,
   keepName,
@@ -216,7 +217,7 @@ export class FilesService {
     const view = await this.access.file(user.id, fileId, 'view');
     const file = view.item;
     if (file.uploadStatus !== 'confirmed' || !file.objectKey) {
-      throw new AppError('file_not_ready', 'The file’s bytes have not arrived yet.');
+      throw fileNotReady();
     }
     const download = await this.storage.presignDownload(
       pinnedDownload(file.name, { ...file, objectKey: file.objectKey }, this.config.storage.downloadUrlTtlSeconds),

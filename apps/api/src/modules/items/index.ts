@@ -6,3 +6,4 @@ export * from './page-cursor';
 export * from './upload.dto';
 export * from './storage-figures.dto';
 export * from './pinned-download';
+export * from './file-not-ready';

@@ -12,7 +12,7 @@ import {
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
-import { ItemDto, pinnedDownload, presentItem } from '../items';
+import { fileNotReady, ItemDto, pinnedDownload, presentItem } from '../items';
 import { FileVersionDto, FileVersionsDto, VersionDownloadDto } from './dto/versions.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -39,7 +39,7 @@ export class VersionsService {
   async list(user: AuthenticatedUser, fileId: string): Promise<FileVersionsDto> {
     const view = await this.access.file(user.id, fileId, 'view');
     const file = view.item;
-    if (file.uploadStatus !== 'confirmed') throw notReady();
+    if (file.uploadStatus !== 'confirmed') throw fileNotReady();
     const [versions, uploaderName] = await Promise.all([
       this.versions.list(fileId),
       this.versions.currentUploaderName(fileId),
@@ -146,4 +146,3 @@ function bytesByOwner(versions: FileVersion[]): Map<string, number> {
 }
 
 const versionNotFound = () => new AppError('version_not_found', 'This file has no such version.');
-const notReady = () => new AppError('file_not_ready', 'The file’s bytes have not arrived yet.');
