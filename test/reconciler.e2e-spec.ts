@@ -451,6 +451,7 @@ describe('the reconciler does each thing once', () => {
       previewsAbandoned: 0,
       partsRemoved: 0,
       revocationsForgotten: 0,
+      changesForgotten: 0,
     });
     await expectSettled(t, work);
 
@@ -465,6 +466,7 @@ describe('the reconciler does each thing once', () => {
       previewsAbandoned: 0,
       partsRemoved: 0,
       revocationsForgotten: 0,
+      changesForgotten: 0,
     });
     await expectSettled(t, work);
   });
@@ -494,6 +496,7 @@ describe('the reconciler does each thing once', () => {
       previewsAbandoned: 0,
       partsRemoved: 0,
       revocationsForgotten: 0,
+      changesForgotten: 0,
     });
   });
 });

@@ -9,6 +9,7 @@ import { AppValidationPipe } from './common/validation/validation.pipe';
 import { ArchivesModule } from './modules/archives/archives.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BatchModule } from './modules/batch/batch.module';
+import { ChangesModule } from './modules/changes/changes.module';
 import { FilesModule } from './modules/files/files.module';
 import { FoldersModule } from './modules/folders/folders.module';
 import { InternalModule } from './modules/internal/internal.module';
@@ -31,6 +32,7 @@ export class ApiModule {
         DbModule,
         StorageModule.forRoot(config, config.auth.jwtSecret),
         RateLimitModule,
+        ChangesModule,
         AuthModule,
         FoldersModule,
         ArchivesModule,

@@ -73,6 +73,17 @@ export interface AppConfig {
     /** The most items (the folder itself, its subfolders and files) one folder is copied with. */
     copyMaxItems: number;
   };
+  /** The change log, its feed (GET /changes) and its event streams (GET /events). */
+  changes: {
+    /** Hours a change is kept: a cursor older than that is expired (410). */
+    retentionHours: number;
+    /** A comment is sent on an idle stream this often, so that proxies (an ALB's idle timeout) keep it. */
+    heartbeatSeconds: number;
+    /** How long a ticket to open a stream is valid (it is used once). */
+    ticketTtlSeconds: number;
+    /** A stream is closed after this, so that it never outlives its login for long; the client reconnects. */
+    streamMaxSeconds: number;
+  };
   workers: {
     /** Where the workers reach the API's internal endpoints. */
     apiUrl: string;
@@ -238,6 +249,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       versionsMaxDays: read.int('VERSIONS_MAX_DAYS', 0, 0, 36_500),
       reconcileIntervalSeconds: read.int('RECONCILE_INTERVAL_SECONDS', 60, 0, 24 * 3600),
       copyMaxItems: read.int('COPY_MAX_ITEMS', 1000, 1, 100_000),
+    },
+    changes: {
+      retentionHours: read.int('CHANGES_RETENTION_HOURS', 7 * 24, 1, 365 * 24),
+      heartbeatSeconds: read.int('EVENTS_HEARTBEAT_SECONDS', 15, 1, 3600),
+      ticketTtlSeconds: read.int('EVENTS_TICKET_TTL_SECONDS', 60, 5, 3600),
+      streamMaxSeconds: read.int('EVENTS_STREAM_MAX_SECONDS', 15 * 60, 10, 24 * 3600),
     },
     workers: {
       apiUrl: (read.url('API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),

@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   archive_link_expired: 403,
   // A folder copied (POST /batch/copy) with more in it than COPY_MAX_ITEMS
   copy_too_large: 413,
+  // The change log: a cursor from before its retention (or never given), a ticket to a stream used or expired
+  cursor_expired: 410,
+  event_ticket_invalid: 401,
   // Profile photos
   no_profile_photo: 404,
   // Sharing and access: something visible but not the caller's to change is a 403; the invisible is a 404

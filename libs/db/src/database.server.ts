@@ -11,6 +11,11 @@ import { keepToOwner } from './embedded/owner-only';
  */
 export const EMBEDDED_POOL_SIZE = 1;
 
+/** Whether the configuration names no server, so that the embedded PostgreSQL (PGlite) is used. */
+export function isEmbeddedDatabase(database: AppConfig['database']): boolean {
+  return database.url === undefined && database.secret === undefined;
+}
+
 /** Answers with the PostgreSQL to use: the configured server, or an embedded one under DATA_DIR. */
 @Injectable()
 export class DatabaseServer implements OnApplicationShutdown {
@@ -19,7 +24,7 @@ export class DatabaseServer implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   get isEmbedded(): boolean {
-    return this.config.database.url === undefined && this.config.database.secret === undefined;
+    return isEmbeddedDatabase(this.config.database);
   }
 
   async connection(): Promise<DatabaseConnection> {

@@ -5,6 +5,7 @@ import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { AccessRepository } from './repositories/access.repository';
 import { ArchivesRepository } from './repositories/archives.repository';
+import { ChangesRepository } from './repositories/changes.repository';
 import { CopiesRepository } from './repositories/copies.repository';
 import { ItemsRepository } from './repositories/items.repository';
 import { PreviewsRepository } from './repositories/previews.repository';
@@ -16,6 +17,7 @@ import { TrashRepository } from './repositories/trash.repository';
 import { UploadsRepository } from './repositories/uploads.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { VersionsRepository } from './repositories/versions.repository';
+import { PostgresListener } from './notifications';
 import { Transactions } from './transactions';
 
 /** Every repository, one per concern (see docs/ARCHITECTURE.md, "Layout"). */
@@ -33,6 +35,7 @@ export const REPOSITORIES = [
   ArchivesRepository,
   CopiesRepository,
   SearchRepository,
+  ChangesRepository,
 ];
 
 @Global()
@@ -56,8 +59,8 @@ export class RepositoriesModule {
           ],
         }),
       ],
-      providers: [Transactions, ...REPOSITORIES],
-      exports: [Transactions, ...REPOSITORIES],
+      providers: [Transactions, PostgresListener, ...REPOSITORIES],
+      exports: [Transactions, PostgresListener, ...REPOSITORIES],
     };
   }
 

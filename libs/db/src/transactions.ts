@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { EntityManager } from 'typeorm';
@@ -11,17 +12,68 @@ import { Row } from './repositories/item-rows';
  * sent outside an open transaction would wait for that connection for ever. A transaction opened inside another
  * joins it. Works with or without a request around it (the reconciler's timer, start-up).
  */
+/** What one outermost `Transactions.run` carries: work to do just before its commit, and just after it. */
+interface Scope {
+  beforeCommit: (() => Promise<void>)[];
+  afterCommit: (() => Promise<void>)[];
+  slots: Map<object, unknown>;
+}
+
 @Injectable()
 export class Transactions {
+  private readonly scopes = new AsyncLocalStorage<Scope>();
+  private readonly logger = new Logger('Transactions');
+
   constructor(private readonly host: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  run<T>(work: () => Promise<T>): Promise<T> {
-    return this.host.withTransaction(work);
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.scopes.getStore()) return this.host.withTransaction(work);
+    const scope: Scope = { beforeCommit: [], afterCommit: [], slots: new Map() };
+    const result = await this.scopes.run(scope, () =>
+      this.host.withTransaction(async () => {
+        const value = await work();
+        // A hook may add another (the change log's flush adds its publication): run until none is left.
+        for (let i = 0; i < scope.beforeCommit.length; i++) await scope.beforeCommit[i]();
+        return value;
+      }),
+    );
+    for (const after of scope.afterCommit) {
+      // Committed is committed: a hook's failure (a lost signal) is logged, never turned into the caller's error.
+      await after().catch((error: unknown) => this.logger.error(error, 'after-commit hook failed'));
+    }
+    return result;
   }
 
   /** Whether a transaction is open here (for tests and assertions). */
   get active(): boolean {
     return this.host.isTransactionActive();
+  }
+
+  /**
+   * Runs `hook` at the end of the open `run`, inside its transaction, after everything else it did: the last
+   * statements before the commit (the change log's). Outside a `run` it throws: such a write would have no
+   * transaction to share.
+   */
+  beforeCommit(hook: () => Promise<void>): void {
+    this.scope().beforeCommit.push(hook);
+  }
+
+  /** Runs `hook` once the open `run` has committed (not if it rolls back), before `run` returns. */
+  afterCommit(hook: () => Promise<void>): void {
+    this.scope().afterCommit.push(hook);
+  }
+
+  /** A value kept for the open `run` under `key`, made by `init` the first time it is asked for. */
+  slot<T>(key: object, init: () => T): T {
+    const slots = this.scope().slots;
+    if (!slots.has(key)) slots.set(key, init());
+    return slots.get(key) as T;
+  }
+
+  private scope(): Scope {
+    const scope = this.scopes.getStore();
+    if (!scope) throw new Error('No transaction is open here: call this inside Transactions.run');
+    return scope;
   }
 }
 

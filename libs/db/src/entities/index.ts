@@ -1,3 +1,5 @@
+import { Change, ChangeFeed } from './change.entity';
+import { EventTicket } from './event-ticket.entity';
 import { FileVersion } from './file-version.entity';
 import { Item } from './item.entity';
 import { ProfilePhoto } from './profile-photo.entity';
@@ -5,6 +7,8 @@ import { RevokedToken } from './revoked-token.entity';
 import { Share } from './share.entity';
 import { User } from './user.entity';
 
+export * from './change.entity';
+export * from './event-ticket.entity';
 export * from './file-version.entity';
 export * from './item.entity';
 export * from './profile-photo.entity';
@@ -13,4 +17,4 @@ export * from './share.entity';
 export { User };
 
 /** Every entity, listed explicitly so bundles and tests need no file globs. */
-export const ENTITIES = [User, Item, FileVersion, Share, ProfilePhoto, RevokedToken];
+export const ENTITIES = [User, Item, FileVersion, Share, ProfilePhoto, RevokedToken, ChangeFeed, Change, EventTicket];

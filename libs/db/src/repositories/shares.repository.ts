@@ -3,7 +3,6 @@ import { AppError } from '@app/contracts';
 import { Item, SharePermission } from '../entities';
 import { SqlRepository } from '../transactions';
 import { ITEM_COLUMNS, LISTED, Row, splitPage, toItem } from './item-rows';
-import { violatedForeignKey, violatedUniqueConstraint } from './pg-errors';
 
 /** A share as its owner and its recipient see it. */
 export interface ShareRecord {
@@ -46,19 +45,23 @@ export class SharesRepository extends SqlRepository {
    * is gone (purged since it was checked).
    */
   async create(itemId: string, recipientId: string, permission: SharePermission): Promise<ShareRecord | null> {
-    try {
-      const [{ id }] = await this.db.query(
-        `INSERT INTO shares (item_id, recipient_id, permission) VALUES ($1, $2, $3) RETURNING id`,
-        [itemId, recipientId, permission],
-      );
-      return (await this.find(id))!;
-    } catch (error) {
-      if (violatedUniqueConstraint(error) === 'shares_item_id_recipient_id_key') {
-        throw new AppError('already_shared', 'The item is already shared with that user; change the share instead.');
-      }
-      if (violatedForeignKey(error) === 'shares_item_id_fkey') return null;
-      throw error;
+    // No statement fails on a duplicate or a purged item: a failed one would abort the caller's transaction.
+    const [made] = await this.rows(
+      `INSERT INTO shares (item_id, recipient_id, permission)
+       SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM items WHERE id = $1)
+       ON CONFLICT ON CONSTRAINT shares_item_id_recipient_id_key DO NOTHING
+       RETURNING id`,
+      [itemId, recipientId, permission],
+    );
+    if (made) return (await this.find(made.id as string))!;
+    const [existing] = await this.rows(`SELECT 1 FROM shares WHERE item_id = $1 AND recipient_id = $2`, [
+      itemId,
+      recipientId,
+    ]);
+    if (existing) {
+      throw new AppError('already_shared', 'The item is already shared with that user; change the share instead.');
     }
+    return null;
   }
 
   async find(id: string): Promise<ShareRecord | null> {

@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AppError } from '@app/contracts';
-import { IS_PUBLIC } from './public.decorator';
+import { ACCEPTS_TICKET, IS_PUBLIC } from './public.decorator';
 
 /** The global guard: every route needs a valid bearer token unless it is marked @Public(). */
 @Injectable()
@@ -13,7 +13,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   override canActivate(context: ExecutionContext) {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
+    if (isPublic) return true;
+    if (this.reflector.get<boolean>(ACCEPTS_TICKET, context.getHandler())) {
+      const query = context.switchToHttp().getRequest<{ query?: Record<string, unknown> }>().query;
+      if (query?.ticket !== undefined) return true;
+    }
+    return super.canActivate(context);
   }
 
   /**

@@ -7,6 +7,7 @@ import { ObjectPin, ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { ITEM_NAME_MAX_LENGTH } from '../../common/validation/item-name';
 import { Access, AccessService } from '../access/access.service';
+import { ChangeLog } from '../changes';
 import { fileNotReady, ItemDto, keepName, presentItem, splitName } from '../items';
 import { BatchItemDto } from './dto/batch.dto';
 
@@ -38,6 +39,7 @@ export class CopyService {
     private readonly access: AccessService,
     private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly changes: ChangeLog,
   ) {}
 
   /**
@@ -72,6 +74,7 @@ export class CopyService {
           top.kind === 'file' ? 'file_name_conflict' : 'folder_name_conflict',
         );
         await this.items.touchFolders([parentFolderId]);
+        await this.changes.items('item_created', [row.id]);
         return row;
       });
       return presentItem({ item, owner, permission: destination?.permission ?? 'owner', parentVisible: true });

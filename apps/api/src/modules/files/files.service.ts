@@ -8,6 +8,7 @@ import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { itemProblem } from '../../common/errors/problem';
 import { AppValidationPipe } from '../../common/validation/validation.pipe';
 import { AccessService } from '../access/access.service';
+import { ChangeLog } from '../changes';
 import {
   extensionOf,
   fileNotReady,
@@ -48,6 +49,7 @@ export class FilesService {
     private readonly trash: TrashRepository,
     private readonly quota: QuotaRepository,
     private readonly access: AccessService,
+    private readonly changes: ChangeLog,
     private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -257,6 +259,7 @@ export class FilesService {
       const file = await this.access.file(user.id, fileId, 'edit');
       const target = dto.parent_folder_id;
       const destination = target === undefined ? undefined : await this.access.moveTarget(user.id, file, target);
+      const logChange = await this.changes.updating(fileId, target !== undefined);
       const item = await this.items.update(
         fileId,
         {
@@ -267,6 +270,7 @@ export class FilesService {
         'file_name_conflict',
       );
       await this.items.touchFolders([file.item.parentFolderId, ...(target !== undefined ? [target] : [])]);
+      await logChange();
       // Moved, it sits in a folder the caller may edit, so sees; renamed only, where it was.
       return { ...file, item, parentVisible: destination ? true : file.parentVisible };
     });
@@ -284,6 +288,7 @@ export class FilesService {
       await this.items.touchFolders([file.parentFolderId]);
       if (file.objectKey !== null) {
         await this.trash.trash(fileId);
+        await this.changes.items('item_trashed', [fileId]);
         return null;
       }
       if (file.uploadKey === null) {

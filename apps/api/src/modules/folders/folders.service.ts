@@ -3,6 +3,7 @@ import { AppError } from '@app/contracts';
 import { ItemsRepository, Transactions, TrashRepository, UploadsRepository, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
+import { ChangeLog } from '../changes';
 import { ItemDto, presentItem, storageFigures, toItemDto, toUnconfirmedFileDto } from '../items';
 import { CreateFolderDto } from './dto/create-folder.dto';
 import { ListingQueryDto } from './dto/listing-query.dto';
@@ -22,6 +23,7 @@ export class FoldersService {
     private readonly trash: TrashRepository,
     private readonly users: UsersRepository,
     private readonly access: AccessService,
+    private readonly changes: ChangeLog,
   ) {}
 
   /** At the caller's root, or in a folder they may edit (the folder's owner owns what is made in it). */
@@ -34,6 +36,7 @@ export class FoldersService {
       const owner = parent?.owner ?? { id: user.id, username: user.username };
       const folder = await this.items.insertFolder({ ownerId: owner.id, parentFolderId, name: dto.folder_name });
       await this.items.touchFolders([parentFolderId]);
+      await this.changes.items('item_created', [folder.id]);
       return { item: folder, owner, permission: parent?.permission ?? 'owner', parentVisible: true };
     });
     return presentItem(created);
@@ -87,12 +90,14 @@ export class FoldersService {
       if (target && (await this.items.isWithin(target, folderId))) {
         throw new AppError('folder_move_cycle', 'A folder cannot be moved into itself or into a folder inside it.');
       }
+      const logChange = await this.changes.updating(folderId, target !== undefined);
       const item = await this.items.update(
         folderId,
         { name: dto.new_name, parentFolderId: target },
         'folder_name_conflict',
       );
       await this.items.touchFolders([folder.item.parentFolderId, ...(target !== undefined ? [target] : [])]);
+      await logChange();
       // Moved, it sits in a folder the caller may edit, so sees; renamed only, where it was.
       return { ...folder, item, parentVisible: destination ? true : folder.parentVisible };
     });
@@ -106,6 +111,7 @@ export class FoldersService {
       const folder = await this.access.requireFolder(user.id, folderId, 'edit');
       await this.trash.trash(folderId);
       await this.items.touchFolders([folder.parentFolderId]);
+      await this.changes.items('item_trashed', [folderId]);
     });
   }
 

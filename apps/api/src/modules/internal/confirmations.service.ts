@@ -11,6 +11,7 @@ import {
 } from '@app/db';
 import { ObjectStorage, objectKeys, parseFileKey } from '@app/storage';
 import { AccessService } from '../access/access.service';
+import { ChangeLog } from '../changes';
 import { ConfirmFilePreviewDto, PreviewConfirmationDto } from './dto/confirm-file-preview.dto';
 import { ConfirmFileUploadDto, UploadConfirmationDto } from './dto/confirm-file-upload.dto';
 
@@ -30,6 +31,7 @@ export class ConfirmationsService {
     private readonly versions: VersionsRepository,
     private readonly access: AccessService,
     private readonly storage: ObjectStorage,
+    private readonly changes: ChangeLog,
   ) {}
 
   /**
@@ -69,7 +71,11 @@ export class ConfirmationsService {
       const size = file.uploadSizeBytes!;
       if (head.sizeBytes !== size || !(await this.uploaderMayStillWrite(file))) {
         await this.quota.release(file.ownerId, size);
-        return { file: await this.uploads.rejectUpload(file.id), status: 'rejected', garbage: [key] };
+        const rejected = await this.uploads.rejectUpload(file.id);
+        // Only to who could see the upload: its uploader and the owner (others never saw a file that never came).
+        const told = [file.ownerId, file.uploadRequestedBy].filter((id): id is string => id !== null);
+        await this.changes.item('upload_rejected', file.id, told);
+        return { file: rejected, status: 'rejected', garbage: [key] };
       }
       // A replacement's old bytes are kept as a version, and go on counting against the quota.
       await this.quota.commit(file.ownerId, size);
@@ -81,6 +87,7 @@ export class ConfirmationsService {
         versionId: head.versionId ?? null,
         previewStatus: !sniffed ? 'none' : isPreviewable(dto.content_type) ? 'pending' : 'unsupported',
       });
+      await this.changes.items('upload_confirmed', [file.id]);
       // A replacement's old preview goes (the new bytes get their own, made after this).
       const replaced = file.objectKey && file.objectKey !== key ? [objectKeys.preview(file.ownerId, file.id)] : [];
       return { file: confirmed, status: 'confirmed', garbage: replaced };
@@ -161,14 +168,17 @@ export class ConfirmationsService {
     if (ready && (dto.width === undefined || dto.height === undefined)) {
       throw AppError.validation([{ field: 'width', message: 'width and height are required with status ready' }]);
     }
-    await this.previews.settlePreview(dto.file_id, {
-      status: dto.status,
-      width: ready ? dto.width! : null,
-      height: ready ? dto.height! : null,
-      objectKey: dto.object_key ?? null,
-      durationMs: ready ? (dto.duration_ms ?? null) : null,
-      mediaWidth: ready ? (dto.media_width ?? null) : null,
-      mediaHeight: ready ? (dto.media_height ?? null) : null,
+    await this.transactions.run(async () => {
+      const settled = await this.previews.settlePreview(dto.file_id, {
+        status: dto.status,
+        width: ready ? dto.width! : null,
+        height: ready ? dto.height! : null,
+        objectKey: dto.object_key ?? null,
+        durationMs: ready ? (dto.duration_ms ?? null) : null,
+        mediaWidth: ready ? (dto.media_width ?? null) : null,
+        mediaHeight: ready ? (dto.media_height ?? null) : null,
+      });
+      if (settled) await this.changes.items(ready ? 'preview_ready' : 'preview_failed', [dto.file_id]);
     });
     const file = await this.items.findAny(dto.file_id);
     if (!file || file.kind !== 'file' || file.uploadStatus !== 'confirmed' || file.deletedAt) {

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError, PROFILE_PHOTO_MAX_BYTES } from '@app/contracts';
-import { ProfilePhotosRepository } from '@app/db';
+import { ProfilePhotosRepository, Transactions } from '@app/db';
 import { ObjectStorage, objectKeys } from '@app/storage';
+import { ChangeLog } from '../changes';
 import { toUploadDto } from '../items';
 import {
   ConfirmProfilePictureDto,
@@ -22,6 +23,8 @@ export class ProfilePhotoService {
   private readonly logger = new Logger(ProfilePhotoService.name);
 
   constructor(
+    private readonly transactions: Transactions,
+    private readonly changes: ChangeLog,
     private readonly photos: ProfilePhotosRepository,
     private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -91,7 +94,11 @@ export class ProfilePhotoService {
    */
   async confirm(dto: ConfirmProfilePictureDto): Promise<ProfilePictureConfirmationDto> {
     const extension = dto.extension ?? null;
-    const settled = await this.photos.settle(dto.user_id, dto.status, extension);
+    const settled = await this.transactions.run(async () => {
+      const verdict = await this.photos.settle(dto.user_id, dto.status, extension);
+      if (verdict?.answer === 'ready') this.changes.user('profile_photo_ready', dto.user_id);
+      return verdict;
+    });
     if (!settled) throw new AppError('user_not_found', 'There is no such user.');
     const garbage = [settled.replaced];
     if (settled.answer === 'discarded' && dto.status === 'ready' && settled.inUse !== extension)

@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { isUnavailable } from '@app/contracts';
-import { PreviewsRepository, QuotaRepository, Transactions, UploadsRepository, UsersRepository } from '@app/db';
+import {
+  ChangesRepository,
+  PreviewsRepository,
+  QuotaRepository,
+  Transactions,
+  UploadsRepository,
+  UsersRepository,
+} from '@app/db';
 import { ObjectStorage, objectKeys, parseFileKey, parsePreviewKey } from '@app/storage';
 import { ConfirmationsService } from '../internal/confirmations.service';
 import { TrashService } from '../trash/trash.service';
@@ -19,6 +26,8 @@ export interface ReconcileReport {
   versionsDropped: number;
   /** Logged-out tokens forgotten once expired (the signature check refuses them from then on). */
   revocationsForgotten: number;
+  /** Changes older than the change log's retention, and event tickets never used. */
+  changesForgotten: number;
 }
 
 /** How long an upload is left alone after its URL was handed out, so the event has a chance first. */
@@ -55,6 +64,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly previews: PreviewsRepository,
     private readonly quota: QuotaRepository,
     private readonly users: UsersRepository,
+    private readonly changes: ChangesRepository,
     private readonly storage: ObjectStorage,
     private readonly confirmations: ConfirmationsService,
     private readonly trash: TrashService,
@@ -94,6 +104,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       );
       const partsRemoved = await this.removeStaleParts(now);
       const revocationsForgotten = await this.users.forgetExpiredRevocations(now, REVOCATION_BATCH);
+      const changesForgotten =
+        (await this.changes.purgeBefore(
+          new Date(now.getTime() - this.config.changes.retentionHours * 3600_000),
+          REVOCATION_BATCH,
+        )) + (await this.changes.purgeExpiredTickets(now));
       const report = {
         confirmed,
         expired,
@@ -103,6 +118,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         previewsAbandoned,
         partsRemoved,
         revocationsForgotten,
+        changesForgotten,
       };
       if (Object.values(report).some((count) => count > 0)) this.logger.log(`Reconciled: ${JSON.stringify(report)}`);
       return report;

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/contracts';
-import { ShareRecord, SharesRepository, UsersRepository } from '@app/db';
+import { ShareRecord, SharesRepository, Transactions, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { isUuid } from '../../common/validation/id-param';
 import { AccessService } from '../access/access.service';
+import { ChangeLog } from '../changes';
 import { encodePageCursor, invalidCursor, isPgTimestamp, readPageCursor } from '../items';
 import {
   CreateShareDto,
@@ -18,9 +19,11 @@ import {
 @Injectable()
 export class SharingService {
   constructor(
+    private readonly transactions: Transactions,
     private readonly shares: SharesRepository,
     private readonly users: UsersRepository,
     private readonly access: AccessService,
+    private readonly changes: ChangeLog,
   ) {}
 
   /** The owner grants a user `view` or `edit` on a file or a folder. */
@@ -31,7 +34,11 @@ export class SharingService {
     if (!recipient) throw new AppError('user_not_found', 'There is no user with that username or e-mail address.');
     if (recipient.id === user.id)
       throw new AppError('cannot_share_with_self', 'You cannot share an item with yourself.');
-    const share = await this.shares.create(itemId, recipient.id, dto.permission);
+    const share = await this.transactions.run(async () => {
+      const made = await this.shares.create(itemId, recipient.id, dto.permission);
+      if (made) await this.tell('share_added', made, dto.permission);
+      return made;
+    });
     // Purged since it was checked: gone, as a later request would find it.
     if (!share) {
       throw dto.share_object_type === 'file'
@@ -51,7 +58,11 @@ export class SharingService {
 
   async updateShare(user: AuthenticatedUser, shareId: string, dto: UpdateShareDto): Promise<ShareDto> {
     const share = await this.access.share(user.id, shareId, 'change');
-    const updated = await this.shares.setPermission(share.id, dto.permission);
+    const updated = await this.transactions.run(async () => {
+      const changed = await this.shares.setPermission(share.id, dto.permission);
+      if (changed) await this.tell('share_changed', changed, dto.permission);
+      return changed;
+    });
     // Revoked by a concurrent request meanwhile: gone, as a later request would find it.
     if (!updated) throw new AppError('share_not_found', 'There is no such share.');
     return toShareDto(updated);
@@ -60,7 +71,11 @@ export class SharingService {
   /** The owner revokes a share, or its recipient leaves it; access ends with it. */
   async deleteShare(user: AuthenticatedUser, shareId: string): Promise<void> {
     const share = await this.access.share(user.id, shareId, 'leave');
-    await this.shares.delete(share.id);
+    await this.transactions.run(async () => {
+      // Told while the recipient still sees the item.
+      await this.tell('share_revoked', share, share.permission);
+      await this.shares.delete(share.id);
+    });
   }
 
   /**
@@ -94,6 +109,11 @@ export class SharingService {
       })),
       next_cursor: page.next ? encodePageCursor(page.next) : null,
     };
+  }
+
+  /** A share's change is its owner's and its recipient's to hear. */
+  private tell(kind: 'share_added' | 'share_changed' | 'share_revoked', share: ShareRecord, permission: string) {
+    return this.changes.item(kind, share.itemId, [share.itemOwnerId, share.recipientId], { permission });
   }
 
   /** The id of the item a share body or query names: exactly one of `file_id` and `folder_id`, of its kind. */

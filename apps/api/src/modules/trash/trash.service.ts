@@ -13,6 +13,7 @@ import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { isUuid } from '../../common/validation/id-param';
 import { AccessService } from '../access/access.service';
+import { ChangeLog } from '../changes';
 import {
   encodePageCursor,
   invalidCursor,
@@ -39,6 +40,7 @@ export class TrashService {
     private readonly versions: VersionsRepository,
     private readonly storage: ObjectStorage,
     private readonly access: AccessService,
+    private readonly changes: ChangeLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -71,6 +73,7 @@ export class TrashService {
       }
       const item = await this.trash.restore(root.id, { parentFolderId, name });
       await this.items.touchFolders([parentFolderId]);
+      await this.changes.items('item_restored', [item.id]);
       return item;
     });
     return toItemDto(restored, { id: user.id, username: user.username }, 'owner');
@@ -104,6 +107,8 @@ export class TrashService {
       const root = await this.trash.findTrashRoot(rootId);
       if (!root) return { rows: [], versionKeys: [] };
       await this.items.lockTree(root.ownerId);
+      // Told before its rows go (the change keeps its name); the trash is its owner's alone.
+      await this.changes.item('item_purged', rootId, [root.ownerId]);
       // The files' versions go with them, before their rows (which they refer to).
       const versions = await this.versions.removeOfTrashEntry(rootId);
       const rows = await this.trash.purge(rootId);

@@ -12,6 +12,7 @@ import {
 import { ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
+import { ChangeLog } from '../changes';
 import { fileNotReady, ItemDto, pinnedDownload, presentItem } from '../items';
 import { FileVersionDto, FileVersionsDto, VersionDownloadDto } from './dto/versions.dto';
 
@@ -34,6 +35,7 @@ export class VersionsService {
     private readonly access: AccessService,
     private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly changes: ChangeLog,
   ) {}
 
   async list(user: AuthenticatedUser, fileId: string): Promise<FileVersionsDto> {
@@ -79,6 +81,7 @@ export class VersionsService {
       await this.items.lock(fileId);
       const item = await this.versions.restore(fileId, versionId);
       if (!item) throw versionNotFound();
+      await this.changes.items('version_restored', [fileId]);
       return { ...view, item };
     });
     await this.deleteObjects([objectKeys.preview(restored.item.ownerId, fileId)]);
