@@ -361,6 +361,17 @@ const ROWS: Record<string, Row> = {
     send: (http) => http.get('/shared-with-me').query({ limit: 1000 }),
     status: { owner: 200, edit: 200, view: 200, none: 200 },
   },
+  // The caller's own feed: who hears what is changes.e2e-spec's (owner, recipient, stranger, revoked share).
+  'GET /changes': {
+    target: 'none',
+    send: (http) => http.get('/changes'),
+    status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+  'POST /events/tickets': {
+    target: 'none',
+    send: (http) => http.post('/events/tickets'),
+    status: { owner: 201, edit: 201, view: 201, none: 201 },
+  },
 };
 
 /** Routes that are not about a user's items, and why they have no row. */
@@ -369,6 +380,8 @@ const EXEMPT: Record<string, string> = {
   'POST /login': 'public: issues a token; touches no item (auth.e2e-spec)',
   'GET /': 'public status of the service',
   'GET /health': 'public liveness check',
+  'GET /events':
+    'a stream of the caller’s own feed (GET /changes, its row) that never ends: its tokens, tickets and audience are changes.e2e-spec’s',
   'GET /archives/{folder_id}':
     'public: follows a signed link of POST /drive/{folder_id}/archive (its row), access judged again (archives.e2e-spec)',
   'GET /health/ready': 'public readiness check',
