@@ -225,7 +225,7 @@ describe('the account', () => {
       // What the account made in the friend's folder is the friend's, and stays.
       const madeForFriend = await gone.confirmedFile('made for the friend.txt', friendsFolder.id);
       // The objects the workers would have written: a preview and the profile photo in use.
-      await storage.write(objectKeys.preview(id, inFolder.id), Buffer.from('preview'), 'image/jpeg');
+      await storage.write(objectKeys.previewOf(objectKeys.file(id, inFolder.id)), Buffer.from('preview'), 'image/jpeg');
       await storage.write(objectKeys.profilePhotoResized(id, 'jpg'), Buffer.from('photo'), 'image/jpeg');
       const another = (await logIn(username, password).expect(200)).body.access_token;
       expect((await objectsOf(id)).length).toBe(4);

@@ -163,7 +163,8 @@ function copySuite(store: Store) {
       200,
     );
     const preview = randomBytes(2048);
-    await t.app.get(ObjectStorage).write(objectKeys.preview(owner.account.id, file.id), preview, 'image/jpeg');
+    const previewKey = objectKeys.previewOf(objectKeys.file(owner.account.id, file.id));
+    await t.app.get(ObjectStorage).write(previewKey, preview, 'image/jpeg');
     expectStatus(
       await internal('/confirm-file-preview', { file_id: file.id, status: 'ready', width: 40, height: 30 }),
       200,

@@ -347,7 +347,7 @@ describe('image previews: GET /image-preview/{id}, made by the embedded workers 
     expect(await drive.listed(first.id)).toMatchObject({ size_in_bytes: second.length, preview_status: 'ready' });
   });
 
-  it('Replace with something that is not an image: no preview any more, and the old one is deleted from storage', async () => {
+  it('Replace with something that is not an image: no preview any more; the old one stays with its version until it goes', async () => {
     const drive = await newDrive(t);
     const [photo] = await uploadAll(drive, [{ name: 'scan.jpg', bytes: await jpegImage(300, 300) }]);
     await readyPreview(drive, photo.id);
@@ -363,7 +363,13 @@ describe('image previews: GET /image-preview/{id}, made by the embedded workers 
     await drive.waitForFile(photo.id, (item) => item.size_in_bytes === words.length);
     await noPreview(drive, photo.id);
     expect(await drive.listed(photo.id)).toMatchObject({ preview_status: 'unsupported', preview_ready: false });
-    // The picture the user replaced leaves no thumbnail behind.
+    // The picture replaced is a version now, and keeps its thumbnail; deleted, it leaves none behind.
+    expect(existsSync(previewPath)).toBe(true);
+    const versions = await t.http.get(`/file/${photo.id}/versions`).set(drive.auth);
+    expectStatus(versions, 200);
+    expect(versions.body.versions).toHaveLength(1);
+    const versionId = versions.body.versions[0].version_id as string;
+    expectStatus(await t.http.delete(`/file/${photo.id}/versions/${versionId}`).set(drive.auth), 204);
     expect(existsSync(previewPath)).toBe(false);
   });
 
@@ -432,6 +438,7 @@ describe('the workers’ internal endpoints around previews (embedded workers, t
         size_in_bytes: bytes.length,
         content_type: 'image/jpeg',
         preview_status: 'ready',
+        preview_key: `previews/${drive.account.id}/${item.id}`,
       });
     }
     expect(await drive.listed(item.id)).toEqual(item);

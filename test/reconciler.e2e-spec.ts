@@ -241,14 +241,18 @@ describe('the reconciler removes objects no row points at', () => {
     const pendingKey = (await user.row(replaced.id))!.upload_key!;
     const orphan = objectKeys.file(user.id, randomUUID());
     const strayReplacement = objectKeys.file(user.id, file.id, randomUUID());
-    // Previews: of no file at all; of a file that has none (text); of a file whose preview is ready (kept).
-    const orphanPreview = objectKeys.preview(user.id, randomUUID());
+    // Previews: of no file at all; of a file that has none (text); of a file whose preview is ready (kept), and of
+    // bytes of that file that no row names (neither the file nor a version).
+    const orphanPreview = objectKeys.previewOf(objectKeys.file(user.id, randomUUID()));
     const plain = await user.file('plain.txt', 'plain');
-    const stalePreview = objectKeys.preview(user.id, plain.id);
+    const stalePreview = objectKeys.previewOf(objectKeys.file(user.id, plain.id));
     const pictured = await user.file('pictured.txt', 'pictured');
-    await t.app.get(DataSource).query(`UPDATE items SET preview_status = 'ready' WHERE id = $1`, [pictured.id]);
-    const preview = objectKeys.preview(user.id, pictured.id);
-    for (const key of [orphan, strayReplacement, orphanPreview, stalePreview, preview]) {
+    const preview = objectKeys.previewOf(objectKeys.file(user.id, pictured.id));
+    await t.app
+      .get(DataSource)
+      .query(`UPDATE items SET preview_status = 'ready', preview_key = $2 WHERE id = $1`, [pictured.id, preview]);
+    const unnamedPreview = objectKeys.previewOf(objectKeys.file(user.id, pictured.id, randomUUID()));
+    for (const key of [orphan, strayReplacement, orphanPreview, stalePreview, unnamedPreview, preview]) {
       await storage.write(key, Buffer.from('x'), 'text/plain');
     }
     await storage.write(pendingKey, Buffer.from('new'), 'text/plain');
@@ -257,12 +261,13 @@ describe('the reconciler removes objects no row points at', () => {
     await reconciler.run(new Date());
     // (This run also confirms the upload in flight, whose bytes are there: its new key becomes the file's.)
     await reconciler.run(later(age - MINUTE));
-    for (const key of [orphan, strayReplacement, orphanPreview, stalePreview]) expect(await stored(t, key)).toBe(true);
+    const orphans = [orphan, strayReplacement, orphanPreview, stalePreview, unnamedPreview];
+    for (const key of orphans) expect(await stored(t, key)).toBe(true);
 
     const report = await reconciler.run(later(age + MINUTE));
 
-    expect(report.orphansDeleted).toBe(4);
-    for (const key of [orphan, strayReplacement, orphanPreview, stalePreview]) expect(await stored(t, key)).toBe(false);
+    expect(report.orphansDeleted).toBe(orphans.length);
+    for (const key of orphans) expect(await stored(t, key)).toBe(false);
     expect(await stored(t, preview)).toBe(true);
     // The replaced bytes are a version of the file: referenced, so kept.
     expect((await user.objects()).sort()).toEqual(
@@ -356,11 +361,10 @@ describe('the reconciler gives up on previews no worker will finish', () => {
     const stuck = await user.file('stuck.txt', 'stuck');
     const recent = await user.file('recent.txt', 'recent');
     const db = t.app.get(DataSource);
-    await db.query(`UPDATE items SET preview_status = 'pending', updated_at = $2 WHERE id = $1`, [
-      stuck.id,
-      new Date(Date.now() - 61 * MINUTE),
-    ]);
-    await db.query(`UPDATE items SET preview_status = 'pending' WHERE id = $1`, [recent.id]);
+    // Pending as a confirmation leaves a preview: with the key it is to be stored at.
+    const pending = `UPDATE items SET preview_status = 'pending', preview_key = 'previews/' || owner_id || '/' || id`;
+    await db.query(`${pending}, updated_at = $2 WHERE id = $1`, [stuck.id, new Date(Date.now() - 61 * MINUTE)]);
+    await db.query(`${pending} WHERE id = $1`, [recent.id]);
 
     const report = await reconciler.run(new Date());
 

@@ -423,8 +423,12 @@ describe('purging one item (DELETE /trash/{id})', () => {
     const keep = await user.file('keep.txt', 'keep me');
     const file = await user.file('bye.txt', 'goodbye!');
     const key = objectKeys.file(user.id, file.id);
-    const preview = objectKeys.preview(user.id, file.id);
+    // A preview as the workers leave one: stored, and named by the file's row.
+    const preview = objectKeys.previewOf(key);
     await t.app.get(ObjectStorage).write(preview, Buffer.from('a preview'), 'image/webp');
+    await t.app
+      .get(DataSource)
+      .query(`UPDATE items SET preview_status = 'ready', preview_key = $2 WHERE id = $1`, [file.id, preview]);
     await user.remove(file);
     expect(await stored(t, key)).toBe(true);
     expect((await user.storage()).used).toBe(15);

@@ -208,8 +208,8 @@ function versionsSuite(store: () => Promise<{ env: Record<string, string>; close
     const res = await user.restoreVersion(file.id, first.version_id);
     expectStatus(res, 200);
     expect(res.body).toMatchObject({ id: file.id, name: 'report.txt', size_in_bytes: v1.length });
-    // The preview of the content replaced is not shown for the restored one.
-    expect(res.body.preview_status).toBe('none');
+    // The restored content comes back with its own preview's state (text: none to make), not the replaced one's.
+    expect(res.body.preview_status).toBe('unsupported');
     expect(await user.download(file.id)).toBe(v1);
 
     const after = await user.versions(file.id);

@@ -166,6 +166,11 @@ export interface StorageConfig {
   publicUrl: string;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
+  /**
+   * Preview URLs are signed at the start of a window this long (0: at each request), so that every request in it
+   * gets the same URL and a browser keeps the thumbnail; each lives the window plus the download TTL.
+   */
+  previewUrlWindowSeconds: number;
   maxUploadBytes: number;
   /** The largest folder downloaded as a zip: its files' bytes in all, and its entries (files and folders). */
   archiveMaxBytes: number;
@@ -344,6 +349,8 @@ export function storageConfig(read: EnvReader, port: number): StorageConfig {
     uploadUrlTtlSeconds: read.int('UPLOAD_URL_TTL_SECONDS', 15 * 60, 60, 7 * 24 * 3600),
     // A URL handed out stays good for its lifetime, even after a revoke or a trash: keep that window short.
     downloadUrlTtlSeconds: read.int('DOWNLOAD_URL_TTL_SECONDS', 60, 10, 7 * 24 * 3600),
+    // Likewise, a thumbnail stays reachable through its URL up to this plus the TTL: a trade of revocation for caching.
+    previewUrlWindowSeconds: read.int('PREVIEW_URL_WINDOW_SECONDS', 900, 0, 24 * 3600),
     maxUploadBytes: read.int('MAX_UPLOAD_BYTES', 5 * GIB, 1, 5 * GIB),
     archiveMaxBytes: read.int('ARCHIVE_MAX_BYTES', 10 * GIB, 1, 1024 * GIB),
     archiveMaxEntries: read.int('ARCHIVE_MAX_ENTRIES', 10_000, 1, 100_000),

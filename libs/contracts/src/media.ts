@@ -71,8 +71,10 @@ export interface FilePreviewConfirmation {
   status: PreviewOutcome;
   width?: number;
   height?: number;
-  /** The file's object the preview was made from; a preview of bytes since replaced changes nothing. */
+  /** The file's object the preview was made from; its outcome is recorded wherever those bytes are now. */
   object_key?: string;
+  /** Where the preview was stored (the `preview_key` the upload's confirmation answered). */
+  preview_key?: string;
   /** A video's length in milliseconds and frame size (as shown), read while its poster frame was made. */
   duration_ms?: number;
   media_width?: number;
@@ -82,10 +84,12 @@ export interface FilePreviewConfirmation {
 /** The API's answer to POST /confirm-file-preview. */
 export interface PreviewConfirmed {
   preview_status: PreviewStatus;
-  /** The file's current bytes; another key than the preview's source means the file was replaced meanwhile. */
+  /** The file's current bytes. */
   object_key: string;
   /** The type sniffed from the file's current bytes. */
   content_type: string | null;
+  /** Whether a row (the file, or a version of it) names the preview at `preview_key`; if not, it is the worker's to delete. */
+  preview_kept: boolean;
 }
 
 /** The API's answer to POST /confirm-profile-picture: `discarded` when no upload was awaited any more. */

@@ -227,6 +227,44 @@ describe('the migrations', () => {
     });
   });
 
+  describe('keeping previews per content (KeepPreviewsPerContent)', () => {
+    let db: OpenDatabase;
+    beforeAll(async () => {
+      db = await openDatabase();
+      await runMigrations(db.dataSource);
+    });
+    afterAll(() => db.close());
+
+    it('points the files stored before at their previews where they were, previews/{owner}/{file}', async () => {
+      expect(MIGRATIONS.at(-1)!.name).toBe('KeepPreviewsPerContent1796102612661');
+      await db.dataSource.undoLastMigration();
+      await insertUser(db.dataSource, 'before', 'before@example.com');
+      const [{ id: owner }] = await db.dataSource.query(`SELECT id FROM users`);
+      const files: Record<string, string> = {};
+      for (const status of ['ready', 'pending', 'failed', 'unsupported', 'none']) {
+        const [{ id }] = await db.dataSource.query(
+          `INSERT INTO items (owner_id, kind, name, type, size_bytes, upload_status, object_key, preview_status)
+           VALUES ($1::uuid, 'file', $2, 'jpg', 1, 'confirmed', 'files/' || $1::text || '/' || gen_random_uuid(), $3)
+           RETURNING id`,
+          [owner, `${status}.jpg`, status],
+        );
+        files[status] = id;
+      }
+
+      expect(await runMigrations(db.dataSource)).toEqual(['KeepPreviewsPerContent1796102612661']);
+      const rows: { name: string; preview_key: string | null }[] = await db.dataSource.query(
+        `SELECT name, preview_key FROM items ORDER BY name`,
+      );
+      expect(Object.fromEntries(rows.map((row) => [row.name, row.preview_key]))).toEqual({
+        'failed.jpg': null,
+        'none.jpg': null,
+        'pending.jpg': `previews/${owner}/${files.pending}`,
+        'ready.jpg': `previews/${owner}/${files.ready}`,
+        'unsupported.jpg': null,
+      });
+    });
+  });
+
   describe('undone one by one', () => {
     let db: OpenDatabase;
     beforeAll(async () => {

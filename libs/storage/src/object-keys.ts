@@ -6,19 +6,31 @@
  * | ------------------------------- | ------------------------------------------- |
  * | a file's bytes                  | files/{owner_id}/{file_id}                  |
  * | a replacement being uploaded    | files/{owner_id}/{file_id}~{upload_id}      |
- * | a file's preview                | previews/{owner_id}/{file_id}               |
+ * | the preview of a file's bytes   | previews/{owner_id}/{file_id}               |
+ * | the preview of a replacement's  | previews/{owner_id}/{file_id}~{upload_id}   |
  * | a profile photo as uploaded     | profile_photos/original/{user_id}/photo     |
  * | the profile photo in use        | profile_photos/resized/{user_id}/photo.{ext} |
+ *
+ * A preview belongs to one content, not to the file: its key is its bytes' key under `previews/` (`previewOf`), so
+ * a Replace's new bytes get a preview of their own and the old one stays with the version that keeps the old bytes.
+ * (Previews stored before that were all at `previews/{owner_id}/{file_id}`; the rows name the key, so they still
+ * serve.)
  */
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const FILE_KEY = new RegExp(`^files/(${UUID})/(${UUID})(?:~(${UUID}))?$`);
-const PREVIEW_KEY = new RegExp(`^previews/(${UUID})/(${UUID})$`);
+const PREVIEW_KEY = new RegExp(`^previews/(${UUID})/(${UUID})(?:~(${UUID}))?$`);
+const FILES_PREFIX = 'files/';
+const PREVIEWS_PREFIX = 'previews/';
 const PROFILE_PHOTO_ORIGINAL_KEY = new RegExp(`^profile_photos/original/(${UUID})/photo$`);
 
 export const objectKeys = {
   file: (ownerId: string, fileId: string, uploadId?: string): string =>
     uploadId ? `files/${ownerId}/${fileId}~${uploadId}` : `files/${ownerId}/${fileId}`,
-  preview: (ownerId: string, fileId: string): string => `previews/${ownerId}/${fileId}`,
+  /** Where the preview of the bytes at `objectKey` (a `files/…` key) is kept. */
+  previewOf: (objectKey: string): string => {
+    if (!objectKey.startsWith(FILES_PREFIX)) throw new RangeError(`Not a file's key: ${objectKey}`);
+    return `${PREVIEWS_PREFIX}${objectKey.slice(FILES_PREFIX.length)}`;
+  },
   profilePhotoOriginal: (userId: string): string => `profile_photos/original/${userId}/photo`,
   profilePhotoResized: (userId: string, extension: string): string =>
     `profile_photos/resized/${userId}/photo.${extension}`,
@@ -29,8 +41,8 @@ export const objectKeys = {
     `profile_photos/original/${userId}/`,
     `profile_photos/resized/${userId}/`,
   ],
-  filesPrefix: 'files/',
-  previewsPrefix: 'previews/',
+  filesPrefix: FILES_PREFIX,
+  previewsPrefix: PREVIEWS_PREFIX,
   profilePhotoOriginalPrefix: 'profile_photos/original/',
 };
 

@@ -211,6 +211,33 @@ export function objectStorageContract(subject: () => ContractSubject): void {
     it('refuses a URL whose signature was changed', async () => {
       await expectRefused(await fetch(tamperedSignature((await presignGet()).url)), 'download_tampered');
     });
+
+    it('signs with the date it is given: the same URL each time, living from that date, served with its Cache-Control', async () => {
+      const signedAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
+      const target = {
+        key,
+        fileName: 'a.pdf',
+        expiresInSeconds: 600,
+        signedAt,
+        cacheControl: 'private, max-age=300, immutable',
+      };
+      const first = await storage().presignDownload(target);
+      const second = await storage().presignDownload({ ...target });
+      expect(second.url).toBe(first.url);
+      expect(first.expiresAt).toEqual(new Date(signedAt.getTime() + 600_000));
+      const other = await storage().presignDownload({ ...target, signedAt: new Date(signedAt.getTime() + 60_000) });
+      expect(other.url).not.toBe(first.url);
+
+      const res = await fetch(first.url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('private, max-age=300, immutable');
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(body);
+      // The Cache-Control is signed: another one in the URL is refused.
+      const swapped = new URL(first.url);
+      const param = swapped.searchParams.has('cache') ? 'cache' : 'response-cache-control';
+      swapped.searchParams.set(param, 'public, max-age=31536000');
+      await expectRefused(await fetch(swapped), 'download_tampered');
+    });
   });
 
   describe('expiry', () => {

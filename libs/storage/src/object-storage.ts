@@ -32,6 +32,13 @@ export interface DownloadTarget {
   etag?: string;
   /** Serve this version of the object (S3, in a versioned bucket). */
   versionId?: string;
+  /**
+   * When the signature is dated (now when unset); the URL lives `expiresInSeconds` from then. The same target
+   * signed with the same date is the same URL, which is what lets a browser cache what it serves.
+   */
+  signedAt?: Date;
+  /** The response's Cache-Control (signed, like the disposition); storage's default when unset. */
+  cacheControl?: string;
 }
 
 /** Which bytes of a key are meant: those with this ETag (unquoted), or this version (a versioned S3 bucket). */

@@ -28,6 +28,12 @@ export function assertDownloadTarget(target: DownloadTarget): void {
   assertKey(target.key);
   assertExpiry(target.expiresInSeconds);
   if (target.contentType !== undefined) assertContentType(target.contentType);
+  if (target.cacheControl !== undefined && !/^[\x20-\x7e]{1,255}$/.test(target.cacheControl)) {
+    throw new RangeError(`Not a Cache-Control that can be signed: ${JSON.stringify(target.cacheControl)}`);
+  }
+  if (target.signedAt !== undefined && !Number.isFinite(target.signedAt.getTime())) {
+    throw new RangeError('Not a signing date');
+  }
 }
 
 export function assertRange(range: ByteRange): void {

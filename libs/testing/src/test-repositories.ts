@@ -87,6 +87,7 @@ export class RowMaker {
       etag: null,
       versionId: null,
       previewStatus: 'unsupported',
+      previewKey: null,
     });
   }
 }

@@ -34,7 +34,9 @@ export function Thumbnail({ item, className }: { item: Item; className: string }
       })
       .catch(() => undefined);
     return () => abort.abort();
-  }, [item.id, item.preview_status, hasPreview]);
+    // Asked again when the content may have changed (a restore swaps one ready preview for another): the URL of an
+    // unchanged preview is the same, so the browser shows it from its cache.
+  }, [item.id, item.preview_status, item.size_in_bytes, item.content_type, hasPreview]);
 
   if (url) return <img src={url} alt="" className={`${className} object-cover`} loading="lazy" />;
   const pending = hasPreview && !failed;

@@ -23,6 +23,8 @@ export interface UploadConfirmed {
   preview_status: PreviewStatus;
   /** The file's type as recorded (sniffed from its bytes): what its preview is made from. */
   content_type: string | null;
+  /** Where the preview is to be stored (with `preview_status: pending`). */
+  preview_key: string | null;
 }
 
 export class ApiCallError extends Error {

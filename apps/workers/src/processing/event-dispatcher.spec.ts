@@ -68,7 +68,7 @@ describe('EventDispatcher', () => {
   });
 
   it.each([
-    ['a preview', objectKeys.preview(USER, randomUUID())],
+    ['a preview', objectKeys.previewOf(objectKeys.file(USER, randomUUID()))],
     ['a resized profile photo', objectKeys.profilePhotoResized(USER, 'jpg')],
     ['a key at the top of the bucket', 'photo.jpg'],
     ['a key that only looks like a prefix', 'files'],

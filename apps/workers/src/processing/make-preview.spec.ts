@@ -22,7 +22,7 @@ const OWNER = randomUUID();
 const FILE = randomUUID();
 const TARGET: FileKey = { ownerId: OWNER, fileId: FILE, uploadId: undefined };
 const SOURCE = objectKeys.file(OWNER, FILE);
-const PREVIEW = objectKeys.preview(OWNER, FILE);
+const PREVIEW = objectKeys.previewOf(SOURCE);
 
 describe('PreviewMaker', () => {
   const pdfs = new PdfRenderer();
@@ -39,12 +39,14 @@ describe('PreviewMaker', () => {
       delete: jest.fn().mockResolvedValue(undefined),
       head: jest.fn(),
     };
-    // The API answers with the file's current object: by default, the one the preview was made from.
+    // The API answers with the file's current object (by default, the one the preview was made from), and that it
+    // keeps the preview.
     api = {
       confirmFilePreview: jest.fn(async (body: { status: string; object_key: string }) => ({
         preview_status: body.status,
         object_key: body.object_key,
         content_type: 'image/jpeg',
+        preview_kept: body.status === 'ready',
       })),
     };
     maker = new PreviewMaker(
@@ -62,10 +64,10 @@ describe('PreviewMaker', () => {
   /** Makes the preview of `bytes`, stored as the file's object. */
   const make = (bytes: Buffer) => {
     storage.read.mockResolvedValue(bytes);
-    return maker.make(TARGET, SOURCE, bytes.length, 'image/jpeg');
+    return maker.make(TARGET, SOURCE, bytes.length, 'image/jpeg', PREVIEW);
   };
 
-  it('writes the preview at previews/{owner}/{file}, then tells the API it is ready, with its size', async () => {
+  it('writes the preview at the key it is given (its bytes’ own), then tells the API it is ready, with its size', async () => {
     await expect(make(await jpegImage(1600, 1200))).resolves.toBe('ready');
 
     expect(storage.read).toHaveBeenCalledWith(SOURCE);
@@ -81,22 +83,27 @@ describe('PreviewMaker', () => {
       width: 400,
       height: 300,
       object_key: SOURCE,
+      preview_key: PREVIEW,
     });
     expect(storage.write.mock.invocationCallOrder[0]).toBeLessThan(api.confirmFilePreview.mock.invocationCallOrder[0]);
     expect(storage.delete).not.toHaveBeenCalled();
   });
 
-  it('makes a replacement’s preview from its own object, at the file’s preview key', async () => {
+  it('makes a replacement’s preview from its own object, at its own preview key', async () => {
     const upload = randomUUID();
     const replacement = objectKeys.file(OWNER, FILE, upload);
+    const key = objectKeys.previewOf(replacement);
     storage.read.mockResolvedValue(await jpegImage(300, 200));
 
-    await expect(maker.make({ ...TARGET, uploadId: upload }, replacement, 1234, 'image/jpeg')).resolves.toBe('ready');
+    await expect(maker.make({ ...TARGET, uploadId: upload }, replacement, 1234, 'image/jpeg', key)).resolves.toBe(
+      'ready',
+    );
 
+    expect(key).not.toBe(PREVIEW);
     expect(storage.read).toHaveBeenCalledWith(replacement);
-    expect(storage.write).toHaveBeenCalledWith(PREVIEW, expect.any(Buffer), 'image/jpeg');
+    expect(storage.write).toHaveBeenCalledWith(key, expect.any(Buffer), 'image/jpeg');
     expect(api.confirmFilePreview).toHaveBeenCalledWith(
-      expect.objectContaining({ status: 'ready', width: 300, height: 200, object_key: replacement }),
+      expect.objectContaining({ status: 'ready', width: 300, height: 200, object_key: replacement, preview_key: key }),
     );
   });
 
@@ -114,32 +121,54 @@ describe('PreviewMaker', () => {
   ])('confirms failed, and writes nothing, for a JPEG %s', async (_, bytes) => {
     await expect(make(await bytes())).resolves.toBe('failed');
     expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
-    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'failed', object_key: SOURCE });
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({
+      file_id: FILE,
+      status: 'failed',
+      object_key: SOURCE,
+      preview_key: PREVIEW,
+    });
     expect(storage.write).not.toHaveBeenCalled();
   });
 
   it('confirms unsupported for bytes no allowed image decoder recognises (here an SVG), and writes nothing', async () => {
     await expect(make(svgBytes())).resolves.toBe('unsupported');
-    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({
+      file_id: FILE,
+      status: 'unsupported',
+      object_key: SOURCE,
+      preview_key: PREVIEW,
+    });
     expect(storage.write).not.toHaveBeenCalled();
   });
 
   it('confirms unsupported for a pixel flood, and writes nothing', async () => {
     await expect(make(await pixelFloodPng())).resolves.toBe('unsupported');
-    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({
+      file_id: FILE,
+      status: 'unsupported',
+      object_key: SOURCE,
+      preview_key: PREVIEW,
+    });
     expect(storage.write).not.toHaveBeenCalled();
   });
 
   it('does not read a source bigger than the cap: unsupported', async () => {
-    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES + 1, 'image/jpeg')).resolves.toBe('unsupported');
+    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES + 1, 'image/jpeg', PREVIEW)).resolves.toBe(
+      'unsupported',
+    );
     expect(storage.read).not.toHaveBeenCalled();
     expect(storage.write).not.toHaveBeenCalled();
-    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({
+      file_id: FILE,
+      status: 'unsupported',
+      object_key: SOURCE,
+      preview_key: PREVIEW,
+    });
   });
 
   it('reads a source of exactly the cap', async () => {
     storage.read.mockResolvedValue(await jpegImage(20, 20));
-    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES, 'image/jpeg')).resolves.toBe('ready');
+    await expect(maker.make(TARGET, SOURCE, MAX_PREVIEW_SOURCE_BYTES, 'image/jpeg', PREVIEW)).resolves.toBe('ready');
     expect(storage.read).toHaveBeenCalledTimes(1);
   });
 
@@ -147,7 +176,7 @@ describe('PreviewMaker', () => {
     const jpeg = await jpegImage(500, 500);
     storage.read.mockRejectedValueOnce(new Error('ECONNRESET')).mockResolvedValueOnce(jpeg);
 
-    await expect(maker.make(TARGET, SOURCE, jpeg.length, 'image/jpeg')).resolves.toBe('ready');
+    await expect(maker.make(TARGET, SOURCE, jpeg.length, 'image/jpeg', PREVIEW)).resolves.toBe('ready');
 
     expect(storage.read).toHaveBeenCalledTimes(2);
     expect(storage.write).toHaveBeenCalledTimes(1);
@@ -158,12 +187,17 @@ describe('PreviewMaker', () => {
   it('ends failed when storage stays unreadable, after retrying', async () => {
     storage.read.mockRejectedValue(new Error('storage is down'));
 
-    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg')).resolves.toBe('failed');
+    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg', PREVIEW)).resolves.toBe('failed');
 
     expect(storage.read.mock.calls.length).toBeGreaterThan(1);
     expect(storage.write).not.toHaveBeenCalled();
     expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
-    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'failed', object_key: SOURCE });
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({
+      file_id: FILE,
+      status: 'failed',
+      object_key: SOURCE,
+      preview_key: PREVIEW,
+    });
     expect(warnings).toHaveBeenCalledWith(expect.stringContaining('storage is down'));
   });
 
@@ -176,7 +210,7 @@ describe('PreviewMaker', () => {
     }) as typeof setTimeout);
     storage.read.mockRejectedValue(refused);
 
-    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg')).rejects.toBe(refused);
+    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg', PREVIEW)).rejects.toBe(refused);
 
     expect(storage.read).toHaveBeenCalledTimes(OUTAGE_BACKOFF.attempts);
     expect(api.confirmFilePreview).not.toHaveBeenCalled();
@@ -192,12 +226,17 @@ describe('PreviewMaker', () => {
   it('ends failed when the preview cannot be written', async () => {
     storage.write.mockRejectedValue(new Error('storage is down'));
     await expect(make(await jpegImage(100, 100))).resolves.toBe('failed');
-    expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'failed', object_key: SOURCE });
+    expect(api.confirmFilePreview).toHaveBeenCalledWith({
+      file_id: FILE,
+      status: 'failed',
+      object_key: SOURCE,
+      preview_key: PREVIEW,
+    });
   });
 
   it('answers gone, telling nobody, when the object is no longer there', async () => {
     storage.read.mockResolvedValue(null);
-    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg')).resolves.toBe('gone');
+    await expect(maker.make(TARGET, SOURCE, 1000, 'image/jpeg', PREVIEW)).resolves.toBe('gone');
     expect(storage.write).not.toHaveBeenCalled();
     expect(api.confirmFilePreview).not.toHaveBeenCalled();
   });
@@ -232,54 +271,41 @@ describe('PreviewMaker', () => {
     expect(storage.delete).not.toHaveBeenCalled();
   });
 
-  describe('when the file was replaced while its preview was being made', () => {
-    const NEWER = objectKeys.file(OWNER, FILE, randomUUID());
-
-    it('makes the preview again from the new bytes (what it wrote may have overwritten theirs)', async () => {
-      const older = await jpegImage(800, 600);
-      const newer = await jpegImage(300, 900);
-      storage.read.mockImplementation(async (key: string) => (key === NEWER ? newer : older));
-      storage.head.mockResolvedValue({ key: NEWER, sizeBytes: newer.length });
+  describe('when the bytes were replaced or deleted while their preview was being made', () => {
+    it('leaves the preview where it is when the API kept it (on the version that holds the bytes now)', async () => {
       api.confirmFilePreview.mockResolvedValueOnce({
-        preview_status: 'pending',
-        object_key: NEWER,
-        content_type: 'image/jpeg',
-      });
-
-      await expect(maker.make(TARGET, SOURCE, older.length, 'image/jpeg')).resolves.toBe('ready');
-
-      expect(storage.write).toHaveBeenCalledTimes(2);
-      const last = await sharp(storage.write.mock.calls[1][1] as Buffer).metadata();
-      expect([last.width, last.height]).toEqual([133, 400]);
-      expect(api.confirmFilePreview.mock.calls.map(([body]) => body.object_key)).toEqual([SOURCE, NEWER]);
-      expect(api.confirmFilePreview).toHaveBeenLastCalledWith(
-        expect.objectContaining({ status: 'ready', width: 133, height: 400, object_key: NEWER }),
-      );
-    });
-
-    it('makes it again only once, however often the file changes', async () => {
-      const bytes = await jpegImage(200, 200);
-      storage.read.mockResolvedValue(bytes);
-      storage.head.mockResolvedValue({ key: NEWER, sizeBytes: bytes.length });
-      api.confirmFilePreview.mockResolvedValue({
         preview_status: 'pending',
         object_key: objectKeys.file(OWNER, FILE, randomUUID()),
         content_type: 'image/jpeg',
+        preview_kept: true,
       });
-
-      await expect(maker.make(TARGET, SOURCE, bytes.length, 'image/jpeg')).resolves.toBe('ready');
-      expect(api.confirmFilePreview).toHaveBeenCalledTimes(2);
+      await expect(make(await jpegImage(200, 200))).resolves.toBe('ready');
+      expect(storage.write).toHaveBeenCalledTimes(1);
+      expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+      expect(storage.delete).not.toHaveBeenCalled();
     });
 
-    it('does nothing more for a preview that failed (it wrote nothing)', async () => {
+    it('deletes what it wrote when no row names it any more, and answers gone', async () => {
+      api.confirmFilePreview.mockResolvedValueOnce({
+        preview_status: 'failed',
+        object_key: SOURCE,
+        content_type: 'image/jpeg',
+        preview_kept: false,
+      });
+      await expect(make(await jpegImage(200, 200))).resolves.toBe('gone');
+      expect(storage.delete).toHaveBeenCalledWith([PREVIEW]);
+      expect(storage.write.mock.invocationCallOrder[0]).toBeLessThan(storage.delete.mock.invocationCallOrder[0]);
+    });
+
+    it('has nothing to delete for a preview that failed (it wrote nothing)', async () => {
       api.confirmFilePreview.mockResolvedValueOnce({
         preview_status: 'pending',
-        object_key: NEWER,
+        object_key: SOURCE,
         content_type: 'image/jpeg',
+        preview_kept: false,
       });
       await expect(make(await truncatedJpeg())).resolves.toBe('failed');
-      expect(storage.head).not.toHaveBeenCalled();
-      expect(api.confirmFilePreview).toHaveBeenCalledTimes(1);
+      expect(storage.delete).not.toHaveBeenCalled();
     });
   });
 
@@ -288,7 +314,7 @@ describe('PreviewMaker', () => {
       const pdf = await pdfDocument({ pages: 2 });
       storage.read.mockResolvedValue(pdf);
 
-      await expect(maker.make(TARGET, SOURCE, pdf.length, 'application/pdf')).resolves.toBe('ready');
+      await expect(maker.make(TARGET, SOURCE, pdf.length, 'application/pdf', PREVIEW)).resolves.toBe('ready');
 
       const [key, body, contentType] = storage.write.mock.calls[0] as [string, Buffer, string];
       expect([key, contentType]).toEqual([PREVIEW, 'image/jpeg']);
@@ -299,6 +325,7 @@ describe('PreviewMaker', () => {
         width: 309,
         height: 400,
         object_key: SOURCE,
+        preview_key: PREVIEW,
       });
     });
 
@@ -309,7 +336,7 @@ describe('PreviewMaker', () => {
         range ? clip.subarray(range.start, range.end + 1) : clip,
       );
 
-      await expect(maker.make(TARGET, SOURCE, clip.length, 'video/mp4')).resolves.toBe('ready');
+      await expect(maker.make(TARGET, SOURCE, clip.length, 'video/mp4', PREVIEW)).resolves.toBe('ready');
 
       // Read by ranges only, never whole.
       expect(storage.read.mock.calls.every(([key, range]) => key === SOURCE && range !== undefined)).toBe(true);
@@ -323,20 +350,26 @@ describe('PreviewMaker', () => {
         media_width: 640,
         media_height: 480,
         object_key: SOURCE,
+        preview_key: PREVIEW,
       });
     });
 
     it('answers gone for a video whose object went, without asking ffmpeg', async () => {
       storage.head.mockResolvedValue(null);
-      await expect(maker.make(TARGET, SOURCE, 1000, 'video/webm')).resolves.toBe('gone');
+      await expect(maker.make(TARGET, SOURCE, 1000, 'video/webm', PREVIEW)).resolves.toBe('gone');
       expect(storage.read).not.toHaveBeenCalled();
       expect(api.confirmFilePreview).not.toHaveBeenCalled();
     });
 
     it('calls a type it does not preview unsupported, reading nothing', async () => {
-      await expect(maker.make(TARGET, SOURCE, 1000, 'text/plain')).resolves.toBe('unsupported');
+      await expect(maker.make(TARGET, SOURCE, 1000, 'text/plain', PREVIEW)).resolves.toBe('unsupported');
       expect(storage.read).not.toHaveBeenCalled();
-      expect(api.confirmFilePreview).toHaveBeenCalledWith({ file_id: FILE, status: 'unsupported', object_key: SOURCE });
+      expect(api.confirmFilePreview).toHaveBeenCalledWith({
+        file_id: FILE,
+        status: 'unsupported',
+        object_key: SOURCE,
+        preview_key: PREVIEW,
+      });
     });
   });
 });

@@ -3,12 +3,11 @@ import {
   FilePreviewConfirmation,
   isUnavailable,
   MAX_MEDIA_DURATION_MS,
-  PreviewConfirmed,
   PreviewOutcome,
   PreviewSource,
   previewSource,
 } from '@app/contracts';
-import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
+import { FileKey, ObjectStorage } from '@app/storage';
 import { ApiCallError, ApiClient } from '../api/api-client';
 import { ImageError, ImageResizer, MAX_PREVIEW_SOURCE_BYTES, RenderedImage } from '../media/image-resizer';
 import { PdfRenderer } from '../media/pdf-renderer';
@@ -26,11 +25,12 @@ interface MadePreview {
 export type PreviewResult = PreviewOutcome | 'gone';
 
 /**
- * A confirmed file's preview, inside 400×400, stored at `previews/{owner}/{file}`, then the API told: an image
- * resized, a PDF's first page rendered (both read whole, up to 64 MiB), a video's poster frame (ffmpeg reads the
- * ranges it needs through the storage port, whatever the video's size). A storage hiccup is retried with backoff before the preview is called failed; a store
- * that stays unreachable fails the event instead (it is delivered again), leaving the preview pending.
- * `retry`: whether a preview found stale (the file replaced meanwhile) is made again from the new bytes.
+ * A confirmed file's preview, inside 400×400, stored where the API said (`preview_key`: the bytes' own key under
+ * `previews/`), then the API told: an image resized, a PDF's first page rendered (both read whole, up to 64 MiB), a
+ * video's poster frame (ffmpeg reads the ranges it needs through the storage port, whatever the video's size). A
+ * storage hiccup is retried with backoff before the preview is called failed; a store that stays unreachable fails
+ * the event instead (it is delivered again), leaving the preview pending. Each content has its own preview key, so a
+ * preview finished after a Replace overwrites nothing: the API records it on the version that keeps its bytes.
  */
 @Injectable()
 export class PreviewMaker {
@@ -49,12 +49,11 @@ export class PreviewMaker {
     objectKey: string,
     sizeBytes: number,
     contentType: string | null,
-    retry = true,
+    previewKey: string,
   ): Promise<PreviewResult> {
-    const previewKey = objectKeys.preview(target.ownerId, target.fileId);
     const source = previewSource(contentType);
     let outcome: PreviewOutcome;
-    let made: Omit<FilePreviewConfirmation, 'file_id' | 'status' | 'object_key'> = {};
+    let made: Omit<FilePreviewConfirmation, 'file_id' | 'status' | 'object_key' | 'preview_key'> = {};
     if (!source || (source !== 'video' && sizeBytes > MAX_PREVIEW_SOURCE_BYTES)) {
       outcome = 'unsupported';
     } else {
@@ -73,32 +72,27 @@ export class PreviewMaker {
         this.logger.warn(`${objectKey}: no preview (${outcome}): ${error instanceof Error ? error.message : error}`);
       }
     }
-    let answer: PreviewConfirmed;
+    let kept: boolean;
     try {
-      answer = await this.api.confirmFilePreview({
+      const answer = await this.api.confirmFilePreview({
         file_id: target.fileId,
         status: outcome,
         ...made,
         object_key: objectKey,
+        preview_key: previewKey,
       });
+      kept = answer.preview_kept;
     } catch (error) {
       // The file was purged while its preview was being made: that preview belongs to no one.
-      if (error instanceof ApiCallError && error.code === 'file_not_found') {
-        if (outcome === 'ready') await this.storage.delete([previewKey]);
-        return 'gone';
-      }
-      throw error;
+      if (!(error instanceof ApiCallError && error.code === 'file_not_found')) throw error;
+      kept = false;
+      if (outcome !== 'ready') return 'gone';
     }
-    // The file was replaced meanwhile: what was just written may have overwritten the new bytes' preview, so
-    // it is made again from them (once: a file replaced again has an event of its own).
-    if (outcome === 'ready' && answer.object_key !== objectKey && retry) {
-      const current = await withRetries(() => this.storage.head(answer.object_key));
-      const again = current
-        ? await this.make(target, answer.object_key, current.sizeBytes, answer.content_type, false)
-        : 'gone';
-      // No preview of the new bytes was written over the stale one: it must not stay.
-      if (again !== 'ready') await withRetries(() => this.storage.delete([previewKey]));
-      return again;
+    // Written, but no row names it (its bytes were deleted meanwhile, or the reconciler gave up on it): it must not
+    // stay. A preview key is never named again once let go of, so this deletes nobody's preview.
+    if (outcome === 'ready' && !kept) {
+      await withRetries(() => this.storage.delete([previewKey]));
+      return 'gone';
     }
     return outcome;
   }

@@ -13,6 +13,8 @@ import { BRIEF_BACKOFF } from './retry';
 const OWNER = randomUUID();
 const FILE = randomUUID();
 const KEY = objectKeys.file(OWNER, FILE);
+/** Where the API says the preview of KEY's bytes goes. */
+const PREVIEW = objectKeys.previewOf(KEY);
 
 const headOf = (sizeBytes: number, contentType: string | undefined = 'application/octet-stream'): ObjectHead => ({
   key: KEY,
@@ -138,7 +140,7 @@ describe('UploadProcessor', () => {
   });
 
   it.each([
-    ['a preview', objectKeys.preview(OWNER, FILE)],
+    ['a preview', PREVIEW],
     ['a profile photo', objectKeys.profilePhotoOriginal(OWNER)],
     ['a key under files/ that names no file', `files/${OWNER}/not-a-uuid`],
     ['a key with more after the file id', `${KEY}/extra`],
@@ -191,6 +193,7 @@ describe('UploadProcessor', () => {
         status: 'confirmed',
         preview_status: 'pending',
         content_type: 'image/jpeg',
+        preview_key: PREVIEW,
       });
       previews.make.mockResolvedValue('ready');
 
@@ -202,6 +205,7 @@ describe('UploadProcessor', () => {
         KEY,
         SIZE,
         'image/jpeg',
+        PREVIEW,
       );
       expect(api.confirmFileUpload.mock.invocationCallOrder[0]).toBeLessThan(previews.make.mock.invocationCallOrder[0]);
     });
@@ -214,6 +218,7 @@ describe('UploadProcessor', () => {
         status: 'confirmed',
         preview_status: 'pending',
         content_type: 'image/jpeg',
+        preview_key: objectKeys.previewOf(key),
       });
 
       await processor.process(key);
@@ -223,6 +228,7 @@ describe('UploadProcessor', () => {
         key,
         SIZE,
         'image/jpeg',
+        objectKeys.previewOf(key),
       );
     });
 
@@ -231,6 +237,7 @@ describe('UploadProcessor', () => {
         status: 'confirmed',
         preview_status: 'pending',
         content_type: 'image/jpeg',
+        preview_key: PREVIEW,
       });
       previews.make.mockResolvedValue(preview);
       await expect(processor.process(KEY)).resolves.toEqual({ upload: 'confirmed', preview });
@@ -253,7 +260,7 @@ describe('UploadProcessor', () => {
 
     it('is idempotent: the same event twice makes one preview (the API answers ready the second time)', async () => {
       api.confirmFileUpload
-        .mockResolvedValueOnce({ status: 'confirmed', preview_status: 'pending' })
+        .mockResolvedValueOnce({ status: 'confirmed', preview_status: 'pending', preview_key: PREVIEW })
         .mockResolvedValueOnce({ status: 'confirmed', preview_status: 'ready' });
 
       const first = await processor.process(KEY);
@@ -270,6 +277,7 @@ describe('UploadProcessor', () => {
         status: 'confirmed',
         preview_status: 'pending',
         content_type: 'image/jpeg',
+        preview_key: PREVIEW,
       });
       const failure = new ApiCallError(503, 'service_unavailable', '503');
       previews.make.mockRejectedValue(failure);
@@ -296,10 +304,16 @@ describe('UploadProcessor', () => {
         status: 'confirmed',
         preview_status: previewStatus,
         content_type: 'image/jpeg',
+        preview_key: PREVIEW,
       })),
       confirmFilePreview: jest.fn(async (body: { status: string; object_key: string }) => {
         previewStatus = body.status;
-        return { preview_status: body.status, object_key: body.object_key, content_type: 'image/jpeg' };
+        return {
+          preview_status: body.status,
+          object_key: body.object_key,
+          content_type: 'image/jpeg',
+          preview_kept: true,
+        };
       }),
     };
     const real = new UploadProcessor(
@@ -321,7 +335,7 @@ describe('UploadProcessor', () => {
     expect(callbacks.confirmFileUpload).toHaveBeenCalledTimes(2);
     expect(callbacks.confirmFileUpload).toHaveBeenCalledWith(expect.objectContaining({ content_type: 'image/jpeg' }));
     expect(store.write).toHaveBeenCalledTimes(1);
-    expect(store.write).toHaveBeenCalledWith(objectKeys.preview(OWNER, FILE), expect.any(Buffer), 'image/jpeg');
+    expect(store.write).toHaveBeenCalledWith(PREVIEW, expect.any(Buffer), 'image/jpeg');
     expect(callbacks.confirmFilePreview).toHaveBeenCalledTimes(1);
     expect(callbacks.confirmFilePreview).toHaveBeenCalledWith({
       file_id: FILE,
@@ -329,6 +343,7 @@ describe('UploadProcessor', () => {
       width: 400,
       height: 300,
       object_key: KEY,
+      preview_key: PREVIEW,
     });
   });
 });

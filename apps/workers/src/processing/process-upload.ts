@@ -52,10 +52,12 @@ export class UploadProcessor {
       if (error instanceof ApiCallError && error.code === 'file_not_found') return { upload: 'gone' };
       throw error;
     }
-    if (answer.status !== 'confirmed' || answer.preview_status !== 'pending') return { upload: answer.status };
+    if (answer.status !== 'confirmed' || answer.preview_status !== 'pending' || !answer.preview_key) {
+      return { upload: answer.status };
+    }
     return {
       upload: answer.status,
-      preview: await this.previews.make(target, key, head.sizeBytes, answer.content_type),
+      preview: await this.previews.make(target, key, head.sizeBytes, answer.content_type, answer.preview_key),
     };
   }
 }

@@ -43,6 +43,7 @@ export type UploadStatus = 'pending' | 'confirmed' | 'rejected';
   `("kind" = 'folder') = ("upload_status" IS NULL) AND "upload_status" IN ('pending', 'confirmed', 'rejected')`,
 )
 @Check('items_preview_status_check', `"preview_status" IN ('none', 'pending', 'ready', 'failed', 'unsupported')`)
+@Check('items_preview_key_check', `("preview_key" IS NOT NULL) = ("preview_status" IN ('pending', 'ready'))`)
 @Check(
   'items_confirmed_file_check',
   `"upload_status" IS DISTINCT FROM 'confirmed' OR ("object_key" IS NOT NULL AND "size_bytes" IS NOT NULL)`,
@@ -136,6 +137,13 @@ export class Item {
 
   @Column({ type: 'varchar', length: 11, default: 'none' })
   previewStatus: PreviewStatus;
+
+  /**
+   * Where the preview of the current bytes is (ready) or will be (pending); null otherwise. A preview is its bytes':
+   * a version keeps it (see FileVersion), a restore brings it back.
+   */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  previewKey: string | null;
 
   /** The ready preview's size in pixels (inside 400×400). */
   @Column({ type: 'smallint', nullable: true })

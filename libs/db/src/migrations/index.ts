@@ -11,6 +11,7 @@ import { AddNameSearch1796090000000 } from './1796090000000-AddNameSearch';
 import { AddMediaFacts1796094480095 } from './1796094480095-AddMediaFacts';
 import { KeepFileVersions1796094609085 } from './1796094609085-KeepFileVersions';
 import { AddChangeLog1796102575437 } from './1796102575437-AddChangeLog';
+import { KeepPreviewsPerContent1796102612661 } from './1796102612661-KeepPreviewsPerContent';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   AddMediaFacts1796094480095,
   KeepFileVersions1796094609085,
   AddChangeLog1796102575437,
+  KeepPreviewsPerContent1796102612661,
 ];

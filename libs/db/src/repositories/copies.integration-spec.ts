@@ -29,6 +29,7 @@ describe('CopiesRepository (real PostgreSQL)', () => {
     objectEtag: item.objectEtag,
     objectVersionId: item.objectVersionId,
     previewStatus: item.previewStatus,
+    previewKey: item.previewKey,
     previewWidth: item.previewWidth,
     previewHeight: item.previewHeight,
     durationMs: item.kind === 'file' ? 61_500 : null,

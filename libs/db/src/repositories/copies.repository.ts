@@ -19,6 +19,8 @@ export interface CopiedItem {
   objectEtag: string | null;
   objectVersionId: string | null;
   previewStatus: PreviewStatus;
+  /** The copy's own preview (copied in storage), when it has one. */
+  previewKey: string | null;
   previewWidth: number | null;
   previewHeight: number | null;
   /** What the workers learnt of the bytes (a video's length and frame size): the copy's bytes are the same. */
@@ -60,15 +62,15 @@ export class CopiesRepository extends SqlRepository {
     const rows = await orNameConflict(
       this.rows(
         `INSERT INTO items (id, owner_id, parent_folder_id, kind, name, type, size_bytes, content_type, upload_status,
-                            object_key, object_etag, object_version_id, preview_status, preview_width, preview_height,
-                            duration_ms, media_width, media_height)
+                            object_key, object_etag, object_version_id, preview_status, preview_key, preview_width,
+                            preview_height, duration_ms, media_width, media_height)
          SELECT r.id, r.owner_id, r.parent_folder_id, r.kind, r.name, r.type, r.size_bytes, r.content_type,
                 CASE WHEN r.kind = 'file' THEN 'confirmed' END, r.object_key, r.object_etag, r.object_version_id,
-                r.preview_status, r.preview_width, r.preview_height, r.duration_ms, r.media_width, r.media_height
+                r.preview_status, r.preview_key, r.preview_width, r.preview_height, r.duration_ms, r.media_width, r.media_height
            FROM jsonb_to_recordset($1::jsonb) AS r(
                   id uuid, owner_id uuid, parent_folder_id uuid, kind varchar, name varchar, type varchar,
                   size_bytes bigint, content_type varchar, object_key varchar, object_etag varchar,
-                  object_version_id varchar, preview_status varchar, preview_width smallint, preview_height smallint,
+                  object_version_id varchar, preview_status varchar, preview_key varchar, preview_width smallint, preview_height smallint,
                   duration_ms integer, media_width integer, media_height integer)
          RETURNING ${RETURNED_COLUMNS}`,
         [
@@ -86,6 +88,7 @@ export class CopiesRepository extends SqlRepository {
               object_etag: item.objectEtag,
               object_version_id: item.objectVersionId,
               preview_status: item.previewStatus,
+              preview_key: item.previewKey,
               preview_width: item.previewWidth,
               preview_height: item.previewHeight,
               duration_ms: item.durationMs,

@@ -17,7 +17,7 @@ export const ITEM_COLUMNS = `i.id, i.owner_id AS "ownerId", i.parent_folder_id A
   i.upload_key AS "uploadKey", i.upload_size_bytes AS "uploadSizeBytes",
   i.upload_content_type AS "uploadContentType", i.upload_expires_at AS "uploadExpiresAt",
   i.upload_requested_by AS "uploadRequestedBy",
-  i.preview_status AS "previewStatus", i.preview_width AS "previewWidth", i.preview_height AS "previewHeight",
+  i.preview_status AS "previewStatus", i.preview_key AS "previewKey", i.preview_width AS "previewWidth", i.preview_height AS "previewHeight",
   i.duration_ms AS "durationMs", i.media_width AS "mediaWidth", i.media_height AS "mediaHeight",
   i.created_at AS "createdAt", i.updated_at AS "updatedAt",
   i.last_interaction AS "lastInteraction", i.deleted_at AS "deletedAt", i.trash_root_id AS "trashRootId"`;

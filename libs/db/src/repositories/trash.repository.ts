@@ -21,6 +21,7 @@ export interface PurgedItem {
   sizeBytes: number | null;
   uploadKey: string | null;
   uploadSizeBytes: number | null;
+  previewKey: string | null;
 }
 
 /** The trash: what a deletion marks, and its entries' restore and purge. */
@@ -111,7 +112,8 @@ export class TrashRepository extends SqlRepository {
     const rows = await this.rows(
       `DELETE FROM items WHERE trash_root_id = $1
        RETURNING id, owner_id AS "ownerId", kind, upload_status AS "uploadStatus", object_key AS "objectKey",
-                 size_bytes AS "sizeBytes", upload_key AS "uploadKey", upload_size_bytes AS "uploadSizeBytes"`,
+                 size_bytes AS "sizeBytes", upload_key AS "uploadKey", upload_size_bytes AS "uploadSizeBytes",
+                 preview_key AS "previewKey"`,
       [rootId],
     );
     return rows.map((row) => ({

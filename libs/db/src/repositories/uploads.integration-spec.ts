@@ -26,6 +26,7 @@ describe('UploadsRepository (real PostgreSQL)', () => {
       etag: '"abc"',
       versionId: 'v1',
       previewStatus: 'pending',
+      previewKey: `previews/${owner.id}/${pending.id}`,
     });
     expect(confirmed).toMatchObject({
       uploadStatus: 'confirmed',

@@ -110,18 +110,30 @@ export class UploadsRepository extends SqlRepository {
 
   /**
    * The pending upload becomes the file's bytes, pinned by their ETag (and version). Its preview starts again:
-   * `pending` when the workers will make one (the bytes are an image they preview), else what `previewStatus` says.
+   * `pending` when the workers will make one (the bytes are an image they preview), at `previewKey`, else what
+   * `previewStatus` says.
    */
-  async confirmUpload(id: string, upload: ConfirmedObject & { previewStatus: PreviewStatus }): Promise<Item> {
+  async confirmUpload(
+    id: string,
+    upload: ConfirmedObject & { previewStatus: PreviewStatus; previewKey: string | null },
+  ): Promise<Item> {
     const rows = await this.rows(
       `UPDATE items SET upload_status = 'confirmed', object_key = upload_key, size_bytes = $2, content_type = $3,
               object_etag = $5, object_version_id = $6, object_uploaded_by = upload_requested_by,
               object_confirmed_at = now(), upload_key = NULL, upload_size_bytes = NULL, upload_content_type = NULL, upload_expires_at = NULL,
               upload_requested_by = NULL,
-              preview_status = $4, preview_width = NULL, preview_height = NULL,
+              preview_status = $4, preview_key = $7, preview_width = NULL, preview_height = NULL,
               duration_ms = NULL, media_width = NULL, media_height = NULL, updated_at = now()
         WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
-      [id, upload.sizeBytes, upload.contentType, upload.previewStatus, upload.etag, upload.versionId],
+      [
+        id,
+        upload.sizeBytes,
+        upload.contentType,
+        upload.previewStatus,
+        upload.etag,
+        upload.versionId,
+        upload.previewKey,
+      ],
     );
     return toItem(rows[0]);
   }

@@ -3,6 +3,7 @@ import { openTestRepositories, TestRepositories } from '@app/testing';
 import { Item } from '../entities';
 import { Transactions } from '../transactions';
 import { ItemsRepository } from './items.repository';
+import { PreviewsRepository } from './previews.repository';
 import { TrashRepository } from './trash.repository';
 import { UploadsRepository } from './uploads.repository';
 import { VersionsRepository } from './versions.repository';
@@ -27,6 +28,7 @@ function replacing(db: TestRepositories) {
         etag: `etag-${sizeBytes}`,
         versionId: `s3-${sizeBytes}`,
         previewStatus: 'pending',
+        previewKey: `previews/${file.ownerId}/${file.id}~${sizeBytes}`,
       });
     });
   };
@@ -86,11 +88,18 @@ describe('VersionsRepository (real PostgreSQL)', () => {
     expect(await versions.list(file.id)).toHaveLength(1);
   });
 
-  it('restores a version: its bytes become the file’s, the file’s a version, its preview none; nothing lost', async () => {
+  it('restores a version: its bytes become the file’s, the file’s a version, each with its preview; nothing lost', async () => {
     const owner = await db.make.user();
     const file = await db.make.confirmedFile(owner.id, null, { sizeBytes: 10 });
     const current = await replace(file, 20);
+    // The current bytes' preview is ready, with what was learnt of them.
+    await db.dataSource.query(
+      `UPDATE items SET preview_status = 'ready', preview_width = 40, preview_height = 30, duration_ms = 1500,
+              media_width = 640, media_height = 480 WHERE id = $1`,
+      [file.id],
+    );
     const [first] = await versions.list(file.id);
+    expect(first).toMatchObject({ previewStatus: 'unsupported', previewKey: null });
 
     const restored = await versions.restore(file.id, first.id);
     expect(restored).toMatchObject({
@@ -99,14 +108,36 @@ describe('VersionsRepository (real PostgreSQL)', () => {
       sizeBytes: 10,
       contentType: 'text/plain',
       objectEtag: null,
-      previewStatus: 'none',
+      previewStatus: 'unsupported',
+      previewKey: null,
+      durationMs: null,
       objectUploadedBy: owner.id,
     });
     const after = await versions.list(file.id);
     expect(after).toHaveLength(1);
-    expect(after[0]).toMatchObject({ objectKey: current.objectKey, sizeBytes: 20, objectEtag: 'etag-20' });
+    expect(after[0]).toMatchObject({
+      objectKey: current.objectKey,
+      sizeBytes: 20,
+      objectEtag: 'etag-20',
+      previewStatus: 'ready',
+      previewKey: current.previewKey,
+      previewWidth: 40,
+      previewHeight: 30,
+      durationMs: 1500,
+      mediaWidth: 640,
+      mediaHeight: 480,
+    });
     expect(after[0].id).not.toBe(first.id);
     expect(await versions.restore(file.id, first.id)).toBeNull();
+
+    // And back: the preview returns with its bytes, ready at once.
+    expect(await versions.restore(file.id, after[0].id)).toMatchObject({
+      objectKey: current.objectKey,
+      previewStatus: 'ready',
+      previewKey: current.previewKey,
+      previewWidth: 40,
+      durationMs: 1500,
+    });
   });
 
   it('a restore and a delete of one version at once: exactly one of them takes it', async () => {
@@ -214,5 +245,87 @@ describe('VersionsRepository: the retention by count (real PostgreSQL, a databas
     expect((await versions.list(many.id)).map((version) => version.sizeBytes)).toEqual([4, 3]);
     expect(await versions.list(few.id)).toHaveLength(1);
     expect(await db.module.get(ItemsRepository).findLive(many.id)).toMatchObject({ sizeBytes: 5 });
+  });
+});
+
+describe('PreviewsRepository: a preview follows its bytes between the file and its versions (real PostgreSQL)', () => {
+  let db: TestRepositories;
+  let previews: PreviewsRepository;
+  let replace: ReturnType<typeof replacing>;
+  beforeAll(async () => {
+    db = await openTestRepositories();
+    previews = db.module.get(PreviewsRepository);
+    replace = replacing(db);
+  });
+  afterAll(() => db.close());
+
+  const ready = (item: Item, width = 40) => ({
+    status: 'ready' as const,
+    width,
+    height: 30,
+    objectKey: item.objectKey,
+    previewKey: item.previewKey,
+    durationMs: null,
+    mediaWidth: null,
+    mediaHeight: null,
+  });
+
+  it('records the outcome on the file while its bytes are current, on their version once replaced, else nowhere', async () => {
+    const owner = await db.make.user();
+    const file = await db.make.confirmedFile(owner.id, null, { sizeBytes: 1 });
+    const second = await replace(file, 2);
+    expect(second).toMatchObject({ previewStatus: 'pending', previewKey: expect.stringMatching(/^previews\//) });
+    expect(await previews.settlePreview(file.id, ready(second))).toBe('file');
+    // A repeat changes nothing.
+    expect(await previews.settlePreview(file.id, ready(second, 99))).toBeNull();
+
+    const third = await replace(file, 3);
+    const fourth = await replace(file, 4);
+    // The third bytes' preview is finished after the fourth took over: it goes to their version.
+    expect(await previews.settlePreview(file.id, ready(third, 33))).toBe('version');
+    const listed = await db.module.get(VersionsRepository).list(file.id);
+    expect(listed.find((version) => version.objectKey === third.objectKey)).toMatchObject({
+      previewStatus: 'ready',
+      previewKey: third.previewKey,
+      previewWidth: 33,
+    });
+    expect(await db.module.get(ItemsRepository).findLive(file.id)).toMatchObject({
+      objectKey: fourth.objectKey,
+      previewStatus: 'pending',
+      previewKey: fourth.previewKey,
+    });
+    // Another key than the one awaited is not this preview.
+    expect(await previews.settlePreview(file.id, { ...ready(fourth), previewKey: third.previewKey })).toBeNull();
+    // A failure lets go of the key.
+    expect(
+      await previews.settlePreview(file.id, { ...ready(fourth), status: 'failed', width: null, height: null }),
+    ).toBe('file');
+    expect(await db.module.get(ItemsRepository).findLive(file.id)).toMatchObject({
+      previewStatus: 'failed',
+      previewKey: null,
+    });
+
+    // The keys the rows name: the second's and the third's previews; not the failed one's.
+    expect(await previews.referencedPreviewKeys([file.id])).toEqual(new Set([second.previewKey, third.previewKey]));
+  });
+
+  it('gives up on previews pending too long, the files’ and the versions’ alike, letting go of their keys', async () => {
+    const owner = await db.make.user();
+    const file = await db.make.confirmedFile(owner.id, null, { sizeBytes: 1 });
+    await replace(file, 2);
+    const current = await replace(file, 3);
+    expect(await previews.referencedPreviewKeys([file.id])).toHaveProperty('size', 2);
+    await db.dataSource.query(`UPDATE items SET updated_at = '2000-01-01' WHERE id = $1`, [file.id]);
+    await db.dataSource.query(`UPDATE file_versions SET replaced_at = '2000-01-01' WHERE file_id = $1`, [file.id]);
+
+    expect(await previews.abandonPreviews(new Date('2000-01-02'), 100)).toBe(2);
+    expect(await db.module.get(ItemsRepository).findLive(file.id)).toMatchObject({
+      objectKey: current.objectKey,
+      previewStatus: 'failed',
+      previewKey: null,
+    });
+    const statuses = (await db.module.get(VersionsRepository).list(file.id)).map((version) => version.previewStatus);
+    expect(statuses.sort()).toEqual(['failed', 'unsupported']);
+    expect(await previews.referencedPreviewKeys([file.id])).toEqual(new Set());
   });
 });

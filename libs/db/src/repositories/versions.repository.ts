@@ -11,8 +11,18 @@ export interface ListedVersion extends FileVersion {
 const VERSION_COLUMNS = `v.id, v.file_id AS "fileId", v.owner_id AS "ownerId", v.object_key AS "objectKey",
   v.object_etag AS "objectEtag", v.object_version_id AS "objectVersionId", v.size_bytes AS "sizeBytes",
   v.content_type AS "contentType", v.uploaded_by AS "uploadedBy", v.confirmed_at AS "confirmedAt",
-  v.replaced_at AS "replacedAt"`;
+  v.replaced_at AS "replacedAt", v.preview_status AS "previewStatus", v.preview_key AS "previewKey",
+  v.preview_width AS "previewWidth", v.preview_height AS "previewHeight", v.duration_ms AS "durationMs",
+  v.media_width AS "mediaWidth", v.media_height AS "mediaHeight"`;
+/** What a content carries along between the file and its versions: its preview and what was learnt of its bytes. */
+const PREVIEW_FACTS =
+  'preview_status, preview_key, preview_width, preview_height, duration_ms, media_width, media_height';
 const RETURNED_VERSION = VERSION_COLUMNS.replace(/\bv\./g, '');
+
+/** The objects versions hold in storage, to delete once their rows are gone: their bytes, and their previews. */
+export function versionObjects(versions: FileVersion[]): string[] {
+  return versions.flatMap((version) => [version.objectKey, ...(version.previewKey ? [version.previewKey] : [])]);
+}
 
 function toVersion<T extends FileVersion>(row: Row): T {
   return { ...(row as unknown as T), sizeBytes: Number(row.sizeBytes) };
@@ -20,18 +30,19 @@ function toVersion<T extends FileVersion>(row: Row): T {
 
 /**
  * A file's earlier contents. A version is made from the file's current bytes (when a Replace or a restore
- * takes over) and goes back into the file on a restore; deleted, dropped by the retention or purged, its bytes
- * are the caller's to free (quota) and delete (storage).
+ * takes over) and goes back into the file on a restore, each time with its preview (and media facts); deleted,
+ * dropped by the retention or purged, its bytes and its preview are the caller's to free (quota) and delete
+ * (storage).
  */
 @Injectable()
 export class VersionsRepository extends SqlRepository {
-  /** The file's current bytes become a version (nothing when it has none yet); answers with it. */
+  /** The file's current bytes become a version, with their preview (nothing when it has none yet); answers with it. */
   async keepCurrent(fileId: string): Promise<FileVersion | null> {
     const rows = await this.rows(
       `INSERT INTO file_versions (file_id, owner_id, object_key, object_etag, object_version_id, size_bytes,
-                                  content_type, uploaded_by, confirmed_at)
+                                  content_type, uploaded_by, confirmed_at, ${PREVIEW_FACTS})
        SELECT id, owner_id, object_key, object_etag, object_version_id, size_bytes, content_type,
-              object_uploaded_by, COALESCE(object_confirmed_at, created_at)
+              object_uploaded_by, COALESCE(object_confirmed_at, created_at), ${PREVIEW_FACTS}
          FROM items WHERE id = $1 AND kind = 'file' AND object_key IS NOT NULL
        RETURNING ${RETURNED_VERSION}`,
       [fileId],
@@ -75,8 +86,8 @@ export class VersionsRepository extends SqlRepository {
 
   /**
    * The version's bytes become the file's and the file's current bytes a version (history kept), in one
-   * transaction. The file is left with no preview nor media facts (they were of the bytes replaced). Answers with the
-   * file, or null when the version is gone (deleted meanwhile).
+   * transaction; each takes its preview and media facts along, so the restored bytes show their own preview at
+   * once. Answers with the file, or null when the version is gone (deleted meanwhile).
    */
   async restore(fileId: string, versionId: string): Promise<Item | null> {
     return this.transaction(async () => {
@@ -87,8 +98,7 @@ export class VersionsRepository extends SqlRepository {
       const rows = await this.rows(
         `UPDATE items SET object_key = $2, object_etag = $3, object_version_id = $4, size_bytes = $5,
                 content_type = $6, object_uploaded_by = $7, object_confirmed_at = now(), updated_at = now(),
-                preview_status = 'none', preview_width = NULL, preview_height = NULL,
-                duration_ms = NULL, media_width = NULL, media_height = NULL
+                (${PREVIEW_FACTS}) = (SELECT ${PREVIEW_FACTS} FROM file_versions WHERE id = $8)
           WHERE id = $1 RETURNING ${RETURNED_COLUMNS}`,
         [
           fileId,
@@ -98,6 +108,7 @@ export class VersionsRepository extends SqlRepository {
           version.sizeBytes,
           version.contentType,
           version.uploadedBy,
+          versionId,
         ],
       );
       await this.db.query(`DELETE FROM file_versions WHERE id = $1`, [versionId]);

@@ -86,6 +86,8 @@ export interface AllowedDownload {
   contentType: string | undefined;
   /** The ETag the object must have, when the URL pins one. */
   etag: string | undefined;
+  /** The Cache-Control to answer with, when the URL names one. */
+  cacheControl: string | undefined;
 }
 
 /** An object opened for reading: its head and a way to stream it (or a range of it). */
@@ -202,12 +204,21 @@ export class LocalObjectStorage extends ObjectStorage {
   async presignDownload(target: DownloadTarget): Promise<PresignedRequest> {
     assertDownloadTarget(target);
     this.pathOf(target.key);
-    const expires = this.expiryFor(target.expiresInSeconds);
+    const expires = this.expiryFor(target.expiresInSeconds, target.signedAt);
     const disposition = contentDisposition(target.fileName);
     const query = new URLSearchParams({ expires: String(expires), disposition });
     if (target.contentType !== undefined) query.set('type', target.contentType);
     if (target.etag !== undefined) query.set('etag', target.etag);
-    query.set('sig', this.sign(downloadFields(target.key, disposition, target.contentType, target.etag, expires)));
+    if (target.cacheControl !== undefined) query.set('cache', target.cacheControl);
+    const fields = downloadFields(
+      target.key,
+      disposition,
+      target.contentType,
+      target.etag,
+      expires,
+      target.cacheControl,
+    );
+    query.set('sig', this.sign(fields));
     return {
       method: 'GET',
       url: `${this.urlOf(target.key)}?${query}`,
@@ -267,20 +278,22 @@ export class LocalObjectStorage extends ObjectStorage {
     const disposition = query.disposition;
     const type = query.type;
     const etag = query.etag;
+    const cache = query.cache;
     if (
       !validKey(key) ||
       expires === undefined ||
       typeof disposition !== 'string' ||
       (type !== undefined && typeof type !== 'string') ||
       (etag !== undefined && typeof etag !== 'string') ||
-      !this.signatureMatches(query.sig, downloadFields(key, disposition, type, etag, expires))
+      (cache !== undefined && typeof cache !== 'string') ||
+      !this.signatureMatches(query.sig, downloadFields(key, disposition, type, etag, expires, cache))
     ) {
       return refuse('download_url_invalid', 'This download URL is not valid: ask the API for a new one.');
     }
     if (this.now() > expires * 1000) {
       return refuse('download_url_expired', 'This download URL has expired: ask the API for a new one.');
     }
-    return { ok: true, value: { key, contentDisposition: disposition, contentType: type, etag } };
+    return { ok: true, value: { key, contentDisposition: disposition, contentType: type, etag, cacheControl: cache } };
   }
 
   // ---- bytes in
@@ -606,8 +619,9 @@ export class LocalObjectStorage extends ObjectStorage {
     return `${this.publicUrl}${LOCAL_STORAGE_PATH}${key.split('/').map(encodeURIComponent).join('/')}`;
   }
 
-  private expiryFor(seconds: number): number {
-    return Math.ceil(this.now() / 1000) + seconds;
+  /** The expiry, in whole seconds, of a URL signed at `signedAt` (now when unset) that lives `seconds`. */
+  private expiryFor(seconds: number, signedAt?: Date): number {
+    return Math.ceil((signedAt?.getTime() ?? this.now()) / 1000) + seconds;
   }
 
   private sign(fields: string[]): string {
@@ -660,8 +674,11 @@ function downloadFields(
   type: string | undefined,
   etag: string | undefined,
   expires: number,
+  cacheControl: string | undefined,
 ): string[] {
-  return ['GET', key, disposition, type ?? '', etag ?? '', String(expires)];
+  // The Cache-Control is signed only when named, so that URLs signed before it existed stay valid.
+  const fields = ['GET', key, disposition, type ?? '', etag ?? '', String(expires)];
+  return cacheControl === undefined ? fields : [...fields, cacheControl];
 }
 
 function integerParam(value: unknown): number | undefined {

@@ -72,10 +72,14 @@ export class S3ObjectStorage extends ObjectStorage {
       Key: target.key,
       ResponseContentDisposition: contentDisposition(target.fileName),
       ResponseContentType: target.contentType,
+      ResponseCacheControl: target.cacheControl,
       // A version pins the bytes in a versioned bucket; elsewhere the key's single write does (If-None-Match).
       VersionId: target.versionId,
     });
-    const url = await getSignedUrl(this.client, command, { expiresIn: target.expiresInSeconds });
+    const url = await getSignedUrl(this.client, command, {
+      expiresIn: target.expiresInSeconds,
+      signingDate: target.signedAt,
+    });
     return { method: 'GET', url, headers: {}, expiresAt: expiryOf(url) };
   }
 

@@ -128,6 +128,7 @@ export class CopyService {
         objectVersionId: null,
         // A preview still being made is not waited for: the copy has none.
         previewStatus: item.previewStatus === 'pending' ? 'none' : item.previewStatus,
+        previewKey: null,
         previewWidth: item.previewStatus === 'ready' ? item.previewWidth : null,
         previewHeight: item.previewStatus === 'ready' ? item.previewHeight : null,
         durationMs: item.durationMs,
@@ -139,9 +140,10 @@ export class CopyService {
       plan.bytes += item.sizeBytes ?? 0;
       const pin = { etag: item.objectEtag ?? undefined, versionId: item.objectVersionId ?? undefined };
       plan.objects.push({ from: item.objectKey!, to: row.objectKey!, pin, row, preview: false });
-      if (item.previewStatus === 'ready') {
-        const [from, to] = [objectKeys.preview(item.ownerId, item.id), objectKeys.preview(ownerId, id)];
-        plan.objects.push({ from, to, row, preview: true });
+      if (item.previewStatus === 'ready' && item.previewKey) {
+        // The copy's bytes have a key of their own, and so their preview.
+        row.previewKey = objectKeys.previewOf(row.objectKey!);
+        plan.objects.push({ from: item.previewKey, to: row.previewKey, row, preview: true });
       }
     }
     return plan;
@@ -159,7 +161,8 @@ export class CopyService {
       const head = await this.storage.copy(from, to, pin);
       if (head) copied.push(to);
       if (preview) {
-        if (!head) Object.assign(row, { previewStatus: 'none', previewWidth: null, previewHeight: null });
+        if (!head)
+          Object.assign(row, { previewStatus: 'none', previewKey: null, previewWidth: null, previewHeight: null });
         return;
       }
       if (!head)

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
 import { Item, ItemsRepository, QuotaRepository, Transactions, TrashRepository, UploadsRepository } from '@app/db';
-import { ObjectStorage, objectKeys } from '@app/storage';
+import { MAX_PRESIGN_SECONDS, ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { itemProblem } from '../../common/errors/problem';
 import { AppValidationPipe } from '../../common/validation/validation.pipe';
@@ -35,6 +35,21 @@ function failure(index: number, error: unknown): UploadResultDto {
   const problem = itemProblem(error);
   return { index, status: problem.status, error: problem };
 }
+/**
+ * How a preview's URL is signed at `now`: dated at the start of the window `now` is in, so that every request in the
+ * window gets the same URL, and living the window plus the download TTL, so that one handed out at the window's end
+ * still has the TTL ahead of it. The object at a preview key never changes (a new content has a new key), so the
+ * browser may keep what the URL served for as long as the URL lives, without asking again.
+ */
+export function previewUrl(
+  { downloadUrlTtlSeconds: ttl, previewUrlWindowSeconds: window }: AppConfig['storage'],
+  now: number,
+): { signedAt?: Date; expiresInSeconds: number; cacheControl: string } {
+  const lifetime = Math.min(window + ttl, MAX_PRESIGN_SECONDS);
+  const signedAt = window > 0 ? new Date(Math.floor(now / (window * 1000)) * window * 1000) : undefined;
+  return { signedAt, expiresInSeconds: lifetime, cacheControl: `private, max-age=${lifetime}, immutable` };
+}
+
 /** "Keep" picks a free name, then inserts; a concurrent upload may take it first, so it tries again. */
 const KEEP_ATTEMPTS = 5;
 
@@ -229,18 +244,19 @@ export class FilesService {
 
   /**
    * The file's preview: ready (a presigned GET), still to come (pending: the bytes are on their way or the
-   * workers are making it), or not available, now or later (not an image, or one that did not decode).
+   * workers are making it), or not available, now or later (not an image, or one that did not decode). The URL is
+   * the same all through a window (see previewUrl), and changes with the preview.
    */
   async preview(user: AuthenticatedUser, fileId: string): Promise<PreviewDto | PreviewPendingDto> {
     const file = (await this.access.file(user.id, fileId, 'view')).item;
     if (file.uploadStatus === 'pending' || file.previewStatus === 'pending') return { status: 'pending' };
-    if (file.previewStatus !== 'ready') {
+    if (file.previewStatus !== 'ready' || !file.previewKey) {
       throw new AppError('preview_not_available', 'This file has no preview, and will have none.');
     }
     const download = await this.storage.presignDownload({
-      key: objectKeys.preview(file.ownerId, file.id),
+      key: file.previewKey,
       fileName: `${splitName(file.name).stem}-preview`,
-      expiresInSeconds: this.config.storage.downloadUrlTtlSeconds,
+      ...previewUrl(this.config.storage, Date.now()),
     });
     return {
       url: download.url,

@@ -80,17 +80,18 @@ export class ConfirmationsService {
       // A replacement's old bytes are kept as a version, and go on counting against the quota.
       await this.quota.commit(file.ownerId, size);
       await this.versions.keepCurrent(file.id);
+      const previewStatus = !sniffed ? 'none' : isPreviewable(dto.content_type) ? 'pending' : 'unsupported';
+      // The new bytes' preview has a key of its own: the old bytes' stays with their version.
       const confirmed = await this.uploads.confirmUpload(file.id, {
         sizeBytes: size,
         contentType: dto.content_type,
         etag: head.etag ?? null,
         versionId: head.versionId ?? null,
-        previewStatus: !sniffed ? 'none' : isPreviewable(dto.content_type) ? 'pending' : 'unsupported',
+        previewStatus,
+        previewKey: previewStatus === 'pending' ? objectKeys.previewOf(key) : null,
       });
       await this.changes.items('upload_confirmed', [file.id]);
-      // A replacement's old preview goes (the new bytes get their own, made after this).
-      const replaced = file.objectKey && file.objectKey !== key ? [objectKeys.preview(file.ownerId, file.id)] : [];
-      return { file: confirmed, status: 'confirmed', garbage: replaced };
+      return { file: confirmed, status: 'confirmed', garbage: [] };
     });
     if (outcome.status === null) {
       await this.discardStale(outcome.file, dto.file_id, key);
@@ -156,12 +157,15 @@ export class ConfirmationsService {
       size_in_bytes: file.sizeBytes,
       content_type: file.contentType,
       preview_status: file.previewStatus,
+      preview_key: file.previewKey,
     };
   }
 
   /**
-   * pending → ready, failed or unsupported. Only a confirmed file's pending preview changes, and only when it
-   * was made from the file's current bytes; anything else is answered with the state as it is (idempotent).
+   * pending → ready, failed or unsupported, on whichever holds the bytes the preview was made from: the file, or
+   * the version a Replace (or a restore) made of them meanwhile. Only a pending preview changes; anything else is
+   * answered with the state as it is (idempotent), and `preview_kept` tells the worker whether what it stored is
+   * anyone's.
    */
   async confirmFilePreview(dto: ConfirmFilePreviewDto): Promise<PreviewConfirmationDto> {
     const ready = dto.status === 'ready';
@@ -174,21 +178,27 @@ export class ConfirmationsService {
         width: ready ? dto.width! : null,
         height: ready ? dto.height! : null,
         objectKey: dto.object_key ?? null,
+        previewKey: dto.preview_key ?? null,
         durationMs: ready ? (dto.duration_ms ?? null) : null,
         mediaWidth: ready ? (dto.media_width ?? null) : null,
         mediaHeight: ready ? (dto.media_height ?? null) : null,
       });
-      if (settled) await this.changes.items(ready ? 'preview_ready' : 'preview_failed', [dto.file_id]);
+      // A preview of bytes now kept as a version changes nothing anyone sees.
+      if (settled === 'file') await this.changes.items(ready ? 'preview_ready' : 'preview_failed', [dto.file_id]);
     });
     const file = await this.items.findAny(dto.file_id);
-    if (!file || file.kind !== 'file' || file.uploadStatus !== 'confirmed' || file.deletedAt) {
+    // A file in the trash keeps its preview: a restore from the trash brings both back.
+    if (!file || file.kind !== 'file' || file.uploadStatus !== 'confirmed') {
       throw new AppError('file_not_found', 'There is no such file.');
     }
+    const kept =
+      dto.preview_key !== undefined && (await this.previews.referencedPreviewKeys([file.id])).has(dto.preview_key);
     return {
       file_id: file.id,
       preview_status: file.previewStatus,
       object_key: file.objectKey!,
       content_type: file.contentType,
+      preview_kept: kept,
     };
   }
 }

@@ -169,7 +169,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   /**
    * Objects no row points at, older than an upload URL's life: left by failures. Under files/, bytes of no file
-   * and no upload in flight; under previews/, previews of files gone or with no preview (any more).
+   * and no upload in flight; under previews/, previews that neither a file nor a version names (any more).
    */
   private async removeOrphans(now: Date): Promise<number> {
     const oldEnough = this.beyondUploads(now).getTime();
@@ -180,8 +180,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     });
     const previews = await this.scan(objectKeys.previewsPrefix, oldEnough, async (keys) => {
       const ids = keys.map((key) => parsePreviewKey(key)?.fileId).filter((id): id is string => !!id);
-      const kept = ids.length > 0 ? await this.previews.withPreviews([...new Set(ids)]) : new Set<string>();
-      return keys.filter((key) => !kept.has(parsePreviewKey(key)?.fileId ?? ''));
+      const kept = ids.length > 0 ? await this.previews.referencedPreviewKeys([...new Set(ids)]) : new Set<string>();
+      return keys.filter((key) => !kept.has(key));
     });
     return files + previews;
   }

@@ -136,7 +136,7 @@ async function serve(
     .header('Accept-Ranges', 'bytes')
     .header('Content-Type', allowed.contentType ?? opened.head.contentType ?? 'application/octet-stream')
     .header('Content-Disposition', allowed.contentDisposition)
-    .header('Cache-Control', 'private, max-age=0')
+    .header('Cache-Control', allowed.cacheControl ?? 'private, max-age=0')
     // The URL is the credential: let a web app on another origin show it (an <img> of a preview).
     .header('Cross-Origin-Resource-Policy', 'cross-origin');
   if (opened.etag) void reply.header('ETag', `"${opened.etag}"`);

@@ -8,8 +8,9 @@ import {
   Transactions,
   TrashRepository,
   VersionsRepository,
+  versionObjects,
 } from '@app/db';
-import { ObjectStorage, objectKeys } from '@app/storage';
+import { ObjectStorage } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { isUuid } from '../../common/validation/id-param';
 import { AccessService } from '../access/access.service';
@@ -118,12 +119,10 @@ export class TrashService {
         await this.quota.free(rows[0].ownerId, freed.used + versionBytes);
         await this.quota.release(rows[0].ownerId, freed.reserved);
       }
-      return { rows, versionKeys: versions.map((version) => version.objectKey) };
+      return { rows, versionKeys: versionObjects(versions) };
     });
     const keys = purged.rows.flatMap((row) =>
-      row.kind === 'file'
-        ? [row.objectKey, row.uploadKey, objectKeys.preview(row.ownerId, row.id)].filter((key): key is string => !!key)
-        : [],
+      row.kind === 'file' ? [row.objectKey, row.uploadKey, row.previewKey].filter((key): key is string => !!key) : [],
     );
     keys.push(...purged.versionKeys);
     await this.storage.delete(keys).catch((error: unknown) => {

@@ -8,8 +8,9 @@ import {
   QuotaRepository,
   Transactions,
   VersionsRepository,
+  versionObjects,
 } from '@app/db';
-import { ObjectStorage, objectKeys } from '@app/storage';
+import { ObjectStorage } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { AccessService } from '../access/access.service';
 import { ChangeLog } from '../changes';
@@ -71,8 +72,8 @@ export class VersionsService {
 
   /**
    * The version becomes the file's content and the content it replaces a version (history kept); the quota does
-   * not move (both are still stored). The preview of the content replaced goes, and the restored content is shown
-   * without one (`preview_status: none`): the workers make previews of uploads only.
+   * not move (both are still stored). Each takes its preview along: the restored content shows its own at once
+   * (or once the workers finish it, if they were still making it), the content replaced keeps its own as a version.
    */
   async restore(user: AuthenticatedUser, fileId: string, versionId: string): Promise<ItemDto> {
     const restored = await this.transactions.run(async () => {
@@ -84,11 +85,10 @@ export class VersionsService {
       await this.changes.items('version_restored', [fileId]);
       return { ...view, item };
     });
-    await this.deleteObjects([objectKeys.preview(restored.item.ownerId, fileId)]);
     return presentItem(restored);
   }
 
-  /** The version goes for good: its bytes are freed from the owner's quota and deleted from storage. */
+  /** The version goes for good: its bytes are freed from the owner's quota and deleted from storage, with its preview. */
   async remove(user: AuthenticatedUser, fileId: string, versionId: string): Promise<void> {
     const removed = await this.transactions.run(async () => {
       await this.access.file(user.id, fileId, 'edit');
@@ -97,7 +97,7 @@ export class VersionsService {
       await this.quota.free(version.ownerId, version.sizeBytes);
       return version;
     });
-    await this.deleteObjects([removed.objectKey]);
+    await this.deleteObjects(versionObjects([removed]));
   }
 
   /**
@@ -117,7 +117,7 @@ export class VersionsService {
       for (const [ownerId, bytes] of bytesByOwner(versions)) await this.quota.free(ownerId, bytes);
       return versions;
     });
-    await this.deleteObjects(dropped.map((version) => version.objectKey));
+    await this.deleteObjects(versionObjects(dropped));
     return dropped.length;
   }
 

@@ -13,7 +13,7 @@ export class ConfirmFilePreviewDto {
   @IsUUID('4')
   file_id: string;
 
-  /** `ready`: the preview is stored at `previews/{owner_id}/{file_id}`; `failed`: the bytes did not decode; `unsupported`: no preview will be made. */
+  /** `ready`: the preview is stored at `preview_key`; `failed`: the bytes did not decode; `unsupported`: no preview will be made. */
   @ApiProperty({ enum: ['ready', 'failed', 'unsupported'] })
   @IsIn(['ready', 'failed', 'unsupported'])
   status: PreviewOutcome;
@@ -39,6 +39,12 @@ export class ConfirmFilePreviewDto {
   @IsString()
   @MaxLength(200)
   object_key?: string;
+
+  /** Where the preview was stored: the `preview_key` the upload's confirmation answered. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  preview_key?: string;
 
   /** A video's length in milliseconds, read while its poster frame was made. */
   @IsOptional()
@@ -75,4 +81,9 @@ export class PreviewConfirmationDto {
   /** The type sniffed from the file's current bytes (what a preview of them is made from). */
   @ApiProperty({ type: String, nullable: true })
   content_type: string | null;
+  /**
+   * Whether a row names the preview at `preview_key` (the file, or the version that keeps the bytes it was made
+   * from). When it is false, that object belongs to nothing and the worker deletes it.
+   */
+  preview_kept: boolean;
 }

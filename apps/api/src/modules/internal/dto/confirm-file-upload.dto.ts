@@ -50,4 +50,7 @@ export class UploadConfirmationDto {
   /** `pending` when the workers are to make a preview of these bytes now. */
   @ApiProperty({ enum: ['none', 'pending', 'ready', 'failed', 'unsupported'] })
   preview_status: PreviewStatus;
+  /** Where the preview of the file's bytes is stored (`ready`) or is to be stored (`pending`); null otherwise. */
+  @ApiProperty({ type: String, nullable: true })
+  preview_key: string | null;
 }
