@@ -294,6 +294,11 @@ export function objectStorageContract(subject: () => ContractSubject): void {
       expect(await whole(await storage().stream(key, { etag }))).toEqual(body);
       expect(await storage().stream(key, { etag: createHash('md5').update('other bytes').digest('hex') })).toBeNull();
       expect(await storage().stream(newKey('missing'))).toBeNull();
+      expect(await whole(await storage().stream(key, undefined, { start: 10, end: 14 }))).toEqual(Buffer.from('abcde'));
+      expect(await whole(await storage().stream(key, { etag }, { start: 15, end: 1000 }))).toEqual(
+        Buffer.from('fghij'),
+      );
+      expect(await whole(await storage().stream(key, undefined, { start: 20, end: 30 }))).toEqual(Buffer.alloc(0));
     });
 
     it('deletes objects, ignoring keys that do not exist, any number of times', async () => {

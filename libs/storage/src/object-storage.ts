@@ -84,10 +84,10 @@ export abstract class ObjectStorage {
   /** The object's bytes, or the given range of them; null when there is no such object. */
   abstract read(key: string, range?: ByteRange): Promise<Buffer | null>;
   /**
-   * The object's bytes as a stream, read as they are sent; null when there is no such object, or when `pin` names
-   * bytes it no longer holds (another ETag or version).
+   * The object's bytes (or the given range of them) as a stream, read as they are sent; null when there is no such
+   * object, or when `pin` names bytes it no longer holds (another ETag or version).
    */
-  abstract stream(key: string, pin?: ObjectPin): Promise<Readable | null>;
+  abstract stream(key: string, pin?: ObjectPin, range?: ByteRange): Promise<Readable | null>;
   abstract write(key: string, body: Buffer, contentType: string): Promise<void>;
   /**
    * Copies the object at `fromKey` to `toKey` inside storage (the bytes never pass through the caller), with its

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { IMAGE_EDGE } from '@app/contracts';
+import { containerDuration } from './container-duration';
 import { ImageError } from './image-resizer';
 import { RangeSource, withRangeRelay } from './range-relay';
 
@@ -50,11 +51,13 @@ export function ffmpegPath(): string {
 }
 
 /**
- * Poster frames with ffmpeg, read from storage through a presigned GET: ffmpeg asks for the ranges it needs (the
- * index, then the frames around the poster's time), never the whole file, through a loopback relay (see
- * withRangeRelay) that fetches each range from the presigned URL and stops past 256 MB. ffmpeg may open nothing
- * but HTTP (a playlist or a reference inside the file cannot reach a local file or another protocol), the demuxer
- * is the one the sniffed type names, and its runs are killed 20 s after the poster was asked for.
+ * Poster frames with ffmpeg, read from storage by range: the duration is read from the container's header by a
+ * few small ranges (see containerDuration), then one ffmpeg run seeks to the poster's time, writes the frame and
+ * describes the video (duration, frame size) on stderr; when the header states no duration ffmpeg is asked first,
+ * in a run of its own. ffmpeg reads through a loopback relay (see withRangeRelay) that fetches what it asks for a
+ * window at a time and stops past 256 MB. ffmpeg may open nothing but HTTP (a playlist or a reference inside the
+ * file cannot reach a local file or another protocol), the demuxer is the one the sniffed type names, and its runs
+ * are killed 20 s after the poster was asked for.
  */
 @Injectable()
 export class VideoPoster {
@@ -65,24 +68,32 @@ export class VideoPoster {
     const demuxer = VIDEO_DEMUXERS[contentType];
     if (!demuxer) throw new ImageError('unsupported', `No poster frames of ${contentType}`);
     const deadline = Date.now() + POSTER_TIMEOUT_MS;
-    const { result, bytesRelayed } = await withRangeRelay(source, MAX_READ_BYTES, (local) =>
-      this.posterOf(local, demuxer, deadline),
+    // The header's duration lets one ffmpeg run seek to the poster and describe the video as it goes; without it
+    // (a header this reader does not follow, or none stated) ffmpeg is asked first.
+    const stated = await containerDuration(source, demuxer, AbortSignal.timeout(POSTER_TIMEOUT_MS));
+    const { result, bytesRelayed } = await withRangeRelay(source, MAX_READ_BYTES - stated.bytesRead, (local) =>
+      this.posterOf(local, demuxer, stated.seconds, deadline),
     );
-    return { ...result, bytesRead: bytesRelayed };
+    return { ...result, bytesRead: stated.bytesRead + bytesRelayed };
   }
 
-  private async posterOf(url: string, demuxer: string, deadline: number): Promise<Omit<VideoPosterFrame, 'bytesRead'>> {
-    const facts = await this.probe(url, demuxer, deadline);
-    const at =
-      facts.durationSeconds !== null && facts.durationSeconds >= SHORT_CLIP_SECONDS
-        ? facts.durationSeconds * POSTER_AT
-        : 0;
+  private async posterOf(
+    url: string,
+    demuxer: string,
+    stated: number | null,
+    deadline: number,
+  ): Promise<Omit<VideoPosterFrame, 'bytesRead'>> {
+    const probed = stated === null ? await this.probe(url, demuxer, deadline) : null;
+    const duration = stated ?? probed!.durationSeconds;
+    // The mark is rounded down to a tenth of a second: a keyframe a few milliseconds short of it (the usual GOP
+    // of a 60 s clip puts one at 6.000 s, its mark at 6.002 s) is taken rather than the next.
+    const at = duration !== null && duration >= SHORT_CLIP_SECONDS ? Math.floor(duration * POSTER_AT * 10) / 10 : 0;
     // Past the mark, only keyframes are decoded: the first one there is the poster. A clip without one after
     // the mark (a single keyframe at the start) gets its first frame.
-    const png =
-      (at > 0 ? await this.frame(url, demuxer, at, deadline) : null) ?? (await this.frame(url, demuxer, 0, deadline));
-    if (!png) throw new ImageError('corrupt', 'ffmpeg decoded no frame');
-    return { ...facts, png };
+    let taken = await this.frame(url, demuxer, at, deadline);
+    if (!taken.png && at > 0) taken = await this.frame(url, demuxer, 0, deadline);
+    if (!taken.png) throw new ImageError('corrupt', 'ffmpeg decoded no frame');
+    return { ...(probed ?? parseReport(inputPart(taken.report))), png: taken.png };
   }
 
   /** Duration and frame size, from what ffmpeg reports of its input. */
@@ -93,7 +104,13 @@ export class VideoPoster {
     return parseReport(report);
   }
 
-  private async frame(url: string, demuxer: string, at: number, deadline: number): Promise<Buffer | null> {
+  /** The frame at `at` (a PNG, or null when none was decoded), and ffmpeg's description of its input. */
+  private async frame(
+    url: string,
+    demuxer: string,
+    at: number,
+    deadline: number,
+  ): Promise<{ png: Buffer | null; report: string }> {
     const scale = `scale=w='min(${IMAGE_EDGE},iw)':h='min(${IMAGE_EDGE},ih)':force_original_aspect_ratio=decrease`;
     const { stdout, code, report } = await this.run(
       [
@@ -103,27 +120,36 @@ export class VideoPoster {
         ...['-c:v', 'png', '-compression_level', '1', '-f', 'image2pipe', 'pipe:1'],
       ],
       deadline,
+      true,
     );
-    if (code !== 0) throw new ImageError('corrupt', lastLine(report));
-    return stdout.length > 0 ? stdout : null;
+    if (code !== 0) {
+      // A frame over the bound (see -max_pixels) is unsupported, as the probe says; anything else is corrupt.
+      parseReport(inputPart(report));
+      throw new ImageError('corrupt', lastLine(report));
+    }
+    return { png: stdout.length > 0 ? stdout : null, report };
   }
 
   private input(url: string, demuxer: string): string[] {
     return [
       ...['-protocol_whitelist', 'http,tcp', '-rw_timeout', String(READ_TIMEOUT_US)],
+      // The relay answers a window at a time (see withRangeRelay): ffmpeg asks again from where one ended.
+      ...['-reconnect', '1'],
       // The container's header says what a poster needs (size, duration, codec): ffmpeg's default probing would
       // read and decode up to 5 MB more on every run, most of the time a poster takes.
       ...['-probesize', String(PROBE_BYTES), '-analyzeduration', '0'],
-      ...['-threads', '1', '-f', demuxer, '-i', url],
+      // No frame larger than the bound is decoded (the report's size is checked too, once ffmpeg has run).
+      ...['-max_pixels', String(MAX_FRAME_PIXELS), '-threads', '1', '-f', demuxer, '-i', url],
     ];
   }
 
+  /** Runs ffmpeg; `describe` has it print its description of the input (loglevel info) besides any error. */
   private run(
     args: string[],
     deadline: number,
-    probe = false,
+    describe = false,
   ): Promise<{ stdout: Buffer; report: string; code: number | string | null }> {
-    const loglevel = probe ? 'info' : 'error';
+    const loglevel = describe ? 'info' : 'error';
     return new Promise((resolve, reject) => {
       this.binary ??= ffmpegPath();
       const child = spawn(this.binary, ['-hide_banner', '-nostdin', '-loglevel', loglevel, ...args], {
@@ -186,6 +212,12 @@ export function parseReport(report: string): VideoFacts {
   const duration = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(report);
   const durationSeconds = duration ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]) : null;
   return { durationSeconds, width, height };
+}
+
+/** The part of a report that describes the input: what precedes the stream mapping and the output's description. */
+function inputPart(report: string): string {
+  const end = report.search(/^(Stream mapping:|Output #)/m);
+  return end < 0 ? report : report.slice(0, end);
 }
 
 function lastLine(report: string): string {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import sharp from 'sharp';
 import { FileKey, ObjectStorage, objectKeys } from '@app/storage';
@@ -27,7 +28,7 @@ const PREVIEW = objectKeys.previewOf(SOURCE);
 describe('PreviewMaker', () => {
   const pdfs = new PdfRenderer();
   afterAll(() => pdfs.onModuleDestroy());
-  let storage: { read: jest.Mock; write: jest.Mock; delete: jest.Mock; head: jest.Mock };
+  let storage: { read: jest.Mock; stream: jest.Mock; write: jest.Mock; delete: jest.Mock; head: jest.Mock };
   let api: { confirmFilePreview: jest.Mock };
   let maker: PreviewMaker;
   let warnings: jest.SpyInstance;
@@ -35,6 +36,7 @@ describe('PreviewMaker', () => {
   beforeEach(() => {
     storage = {
       read: jest.fn(),
+      stream: jest.fn(),
       write: jest.fn().mockResolvedValue(undefined),
       delete: jest.fn().mockResolvedValue(undefined),
       head: jest.fn(),
@@ -332,14 +334,16 @@ describe('PreviewMaker', () => {
     it('makes a video’s poster from ranges of its object, whatever its size, and confirms its duration and frame size', async () => {
       const clip = await encodeClip({ seconds: 3, width: 640, height: 480 });
       storage.head.mockResolvedValue({ key: SOURCE, sizeBytes: clip.length });
-      storage.read.mockImplementation(async (_key: string, range?: { start: number; end: number }) =>
-        range ? clip.subarray(range.start, range.end + 1) : clip,
+      storage.stream.mockImplementation(async (_key: string, _pin: unknown, range?: { start: number; end: number }) =>
+        Readable.from([range ? clip.subarray(range.start, range.end + 1) : clip]),
       );
 
       await expect(maker.make(TARGET, SOURCE, clip.length, 'video/mp4', PREVIEW)).resolves.toBe('ready');
 
       // Read by ranges only, never whole.
-      expect(storage.read.mock.calls.every(([key, range]) => key === SOURCE && range !== undefined)).toBe(true);
+      expect(storage.read).not.toHaveBeenCalled();
+      expect(storage.stream.mock.calls.length).toBeGreaterThan(0);
+      expect(storage.stream.mock.calls.every(([key, , range]) => key === SOURCE && range !== undefined)).toBe(true);
       const body = api.confirmFilePreview.mock.calls[0][0] as Record<string, unknown>;
       expect({ ...body, duration_ms: Math.round((body.duration_ms as number) / 1000) }).toEqual({
         file_id: FILE,
@@ -358,6 +362,7 @@ describe('PreviewMaker', () => {
       storage.head.mockResolvedValue(null);
       await expect(maker.make(TARGET, SOURCE, 1000, 'video/webm', PREVIEW)).resolves.toBe('gone');
       expect(storage.read).not.toHaveBeenCalled();
+      expect(storage.stream).not.toHaveBeenCalled();
       expect(api.confirmFilePreview).not.toHaveBeenCalled();
     });
 

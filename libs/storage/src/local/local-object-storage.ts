@@ -461,13 +461,14 @@ export class LocalObjectStorage extends ObjectStorage {
     return Buffer.concat(chunks);
   }
 
-  async stream(key: string, pin?: ObjectPin): Promise<Readable | null> {
+  async stream(key: string, pin?: ObjectPin, range?: ByteRange): Promise<Readable | null> {
+    if (range) assertRange(range);
     const opened = await this.open(key);
     if (opened && pin?.etag !== undefined && opened.etag !== pin.etag) {
       await opened.close();
       return null;
     }
-    return opened ? opened.stream() : null;
+    return opened ? opened.stream(range) : null;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -119,7 +119,8 @@ export class S3ObjectStorage extends ObjectStorage {
     }
   }
 
-  async stream(key: string, pin?: ObjectPin): Promise<Readable | null> {
+  async stream(key: string, pin?: ObjectPin, range?: ByteRange): Promise<Readable | null> {
+    if (range) assertRange(range);
     try {
       const out = await this.client.send(
         new GetObjectCommand({
@@ -127,11 +128,14 @@ export class S3ObjectStorage extends ObjectStorage {
           Key: key,
           VersionId: pin?.versionId,
           IfMatch: pin?.etag === undefined ? undefined : `"${pin.etag}"`,
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
         }),
       );
       return out.Body as Readable;
     } catch (error) {
       if (isNotFound(error)) return null;
+      // A range that starts past the end: no bytes, as read() answers.
+      if (error instanceof S3ServiceException && error.name === 'InvalidRange') return Readable.from([]);
       // Other bytes than those pinned: as good as gone, for a reader of those.
       if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) return null;
       throw error;
