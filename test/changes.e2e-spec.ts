@@ -160,6 +160,22 @@ describe('the change log: GET /changes and GET /events', () => {
       expect(ownerHeard).toContainEqual(['upload_confirmed', 'after-revoke.txt']);
     });
 
+    it('tells those who shared with a deleted account, and those it shared with, that the share ended', async () => {
+      const [leaving, sharedWith, sharedBy] = [
+        await newSharingDrive(t),
+        await newSharingDrive(t),
+        await newSharingDrive(t),
+      ];
+      const mine = await leaving.folder(`Leaving-${randomUUID()}`);
+      const theirs = await sharedBy.folder(`Given-${randomUUID()}`);
+      await leaving.share(mine, sharedWith, 'edit');
+      await sharedBy.share(theirs, leaving, 'view');
+      const [withFrom, byFrom] = [await latest(sharedWith), await latest(sharedBy)];
+      expectStatus(await t.http.delete('/user').set(leaving.auth).send({ password: leaving.account.password }), 204);
+      expect(summary(await changesAfter(sharedWith, withFrom))).toEqual([['share_revoked', mine.name]]);
+      expect(summary(await changesAfter(sharedBy, byFrom))).toEqual([['share_revoked', theirs.name]]);
+    });
+
     it('refuses a malformed cursor (422) and one it never gave (410 cursor_expired)', async () => {
       const res = await t.http.get('/changes').set(owner.auth).query({ cursor: 'abc' });
       expectProblem(res, 422, 'validation_failed');

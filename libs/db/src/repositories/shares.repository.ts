@@ -69,6 +69,14 @@ export class SharesRepository extends SqlRepository {
     return (rows[0] as ShareRecord | undefined) ?? null;
   }
 
+  /** Every grant the user made or was given (what ends with their account). */
+  involving(userId: string): Promise<ShareRecord[]> {
+    return this.db.query(
+      `SELECT ${SHARE_COLUMNS} FROM ${SHARE_FROM} WHERE i.owner_id = $1 OR s.recipient_id = $1 ORDER BY s.id`,
+      [userId],
+    );
+  }
+
   /** The grants on one item, oldest first. */
   onItem(itemId: string): Promise<ShareRecord[]> {
     return this.db.query(

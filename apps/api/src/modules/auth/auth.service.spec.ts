@@ -1,10 +1,11 @@
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
-import { User, UsersRepository } from '@app/db';
+import { SharesRepository, Transactions, User, UsersRepository } from '@app/db';
 import type { ObjectStorage } from '@app/storage';
 import { RateLimited, RateLimits } from '../../common/rate-limit/rate-limits';
 import type { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { ChangeLog } from '../changes';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher';
 
@@ -46,6 +47,9 @@ describe('AuthService', () => {
       config,
       {} as ObjectStorage,
       limits as unknown as RateLimits,
+      {} as Transactions,
+      {} as SharesRepository,
+      {} as ChangeLog,
     );
     service.onModuleInit();
   });

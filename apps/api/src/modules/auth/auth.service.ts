@@ -3,10 +3,11 @@ import { JwtService } from '@nestjs/jwt';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
-import { User, UsersRepository } from '@app/db';
+import { SharesRepository, Transactions, User, UsersRepository } from '@app/db';
 import { deleteUnder, ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { RateLimits } from '../../common/rate-limit/rate-limits';
+import { ChangeLog } from '../changes';
 import { storageFigures } from '../items';
 import { AccountDto, ChangePasswordDto, DeleteAccountDto } from './dto/account.dto';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -30,6 +31,9 @@ export class AuthService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly storage: ObjectStorage,
     private readonly limits: RateLimits,
+    private readonly transactions: Transactions,
+    private readonly shares: SharesRepository,
+    private readonly changes: ChangeLog,
   ) {}
 
   onModuleInit(): void {
@@ -101,7 +105,15 @@ export class AuthService implements OnModuleInit {
    */
   async deleteAccount(user: AuthenticatedUser, dto: DeleteAccountDto): Promise<void> {
     await this.checkPassword(user, dto.password);
-    if (!(await this.users.delete(user.id))) throw unauthorized();
+    const deleted = await this.transactions.run(async () => {
+      // Whoever it shared with, or who shared with it, hears that share end (the account's own feed goes with it).
+      for (const share of await this.shares.involving(user.id)) {
+        const other = share.itemOwnerId === user.id ? share.recipientId : share.itemOwnerId;
+        await this.changes.item('share_revoked', share.itemId, [other], { permission: share.permission });
+      }
+      return this.users.delete(user.id);
+    });
+    if (!deleted) throw unauthorized();
     for (const prefix of objectKeys.userPrefixes(user.id)) {
       await deleteUnder(this.storage, prefix).catch((error: unknown) => {
         // The reconciler removes files and previews no row points at; nothing is kept by leaving them to it.
