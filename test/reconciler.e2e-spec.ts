@@ -366,9 +366,15 @@ describe('the reconciler gives up on previews no worker will finish', () => {
     await db.query(`${pending}, updated_at = $2 WHERE id = $1`, [stuck.id, new Date(Date.now() - 61 * MINUTE)]);
     await db.query(`${pending} WHERE id = $1`, [recent.id]);
 
+    const from = (await t.http.get('/changes').set(user.auth)).body.cursor;
     const report = await reconciler.run(new Date());
 
     expect(report.previewsAbandoned).toBe(1);
+    // Whoever waits for it hears that none is coming.
+    const heard = await t.http.get('/changes').set(user.auth).query({ cursor: from });
+    expect(
+      heard.body.changes.map((change: { type: string; item: { id: string } }) => [change.type, change.item.id]),
+    ).toEqual([['preview_failed', stuck.id]]);
     const statuses = await db.query(`SELECT id, preview_status FROM items WHERE id = ANY($1::uuid[])`, [
       [stuck.id, recent.id],
     ]);

@@ -68,13 +68,15 @@ export class PreviewsRepository extends SqlRepository {
 
   /**
    * Previews still pending since before `before` (a worker died, or the event went to the dead-letter queue):
-   * marked failed, at most `limit` files' and `limit` versions', so that clients stop waiting. Answers how many.
+   * marked failed, at most `limit` files' and `limit` versions', so that clients stop waiting. Answers the files
+   * whose own preview it was (to be told) and how many in all.
    */
-  async abandonPreviews(before: Date, limit: number): Promise<number> {
-    const files = await this.affected(
+  async abandonPreviews(before: Date, limit: number): Promise<{ fileIds: string[]; count: number }> {
+    const files = await this.rows(
       `UPDATE items SET preview_status = 'failed', preview_key = NULL
         WHERE id IN (SELECT id FROM items WHERE preview_status = 'pending' AND updated_at < $1 LIMIT $2)
-          AND preview_status = 'pending'`,
+          AND preview_status = 'pending'
+       RETURNING id`,
       [before, limit],
     );
     const versions = await this.affected(
@@ -83,7 +85,7 @@ export class PreviewsRepository extends SqlRepository {
           AND preview_status = 'pending'`,
       [before, limit],
     );
-    return files + versions;
+    return { fileIds: files.map((row) => row.id as string), count: files.length + versions };
   }
 
   /**

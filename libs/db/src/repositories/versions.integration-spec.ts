@@ -318,7 +318,7 @@ describe('PreviewsRepository: a preview follows its bytes between the file and i
     await db.dataSource.query(`UPDATE items SET updated_at = '2000-01-01' WHERE id = $1`, [file.id]);
     await db.dataSource.query(`UPDATE file_versions SET replaced_at = '2000-01-01' WHERE file_id = $1`, [file.id]);
 
-    expect(await previews.abandonPreviews(new Date('2000-01-02'), 100)).toBe(2);
+    expect((await previews.abandonPreviews(new Date('2000-01-02'), 100)).count).toBe(2);
     expect(await db.module.get(ItemsRepository).findLive(file.id)).toMatchObject({
       objectKey: current.objectKey,
       previewStatus: 'failed',

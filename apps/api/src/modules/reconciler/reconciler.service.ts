@@ -10,6 +10,7 @@ import {
   UsersRepository,
 } from '@app/db';
 import { ObjectStorage, objectKeys, parseFileKey, parsePreviewKey } from '@app/storage';
+import { ChangeLog } from '../changes';
 import { ConfirmationsService } from '../internal/confirmations.service';
 import { TrashService } from '../trash/trash.service';
 import { VersionsService } from '../versions/versions.service';
@@ -65,6 +66,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly quota: QuotaRepository,
     private readonly users: UsersRepository,
     private readonly changes: ChangesRepository,
+    private readonly changeLog: ChangeLog,
     private readonly storage: ObjectStorage,
     private readonly confirmations: ConfirmationsService,
     private readonly trash: TrashService,
@@ -98,10 +100,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const purged = await this.trash.purgeExpired(BATCH, now);
       const versionsDropped = await this.versions.dropExpired(BATCH, now);
       const orphansDeleted = await this.removeOrphans(now);
-      const previewsAbandoned = await this.previews.abandonPreviews(
-        new Date(now.getTime() - PREVIEW_DEADLINE_MS),
-        BATCH,
-      );
+      const previewsAbandoned = await this.transactions.run(async () => {
+        const abandoned = await this.previews.abandonPreviews(new Date(now.getTime() - PREVIEW_DEADLINE_MS), BATCH);
+        // Clients waiting for these previews hear that none is coming.
+        await this.changeLog.items('preview_failed', abandoned.fileIds);
+        return abandoned.count;
+      });
       const partsRemoved = await this.removeStaleParts(now);
       const revocationsForgotten = await this.users.forgetExpiredRevocations(now, REVOCATION_BATCH);
       const changesForgotten =
