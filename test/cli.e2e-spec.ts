@@ -287,6 +287,36 @@ describe('the clouddrive command line', () => {
       );
     });
 
+    it('watches the account’s changes: from a cursor, then live, as lines or JSON lines', async () => {
+      const env = as(alice, 'watch');
+      const auth = { Authorization: `Bearer ${alice.token}` };
+      const from = (await t.http.get('/changes').set(auth)).body.cursor as string;
+      expect((await runCli(['mkdir', '/Watched'], env)).code).toBe(0);
+      const past = await runCli(['watch', '--since', from, '--count', '1', '--json'], env);
+      expect(past.code).toBe(0);
+      expect(jsonLines(past.stdout)).toEqual([
+        expect.objectContaining({ type: 'item_created', item: expect.objectContaining({ name: 'Watched' }) }),
+      ]);
+      const human = await runCli(['watch', '--since', from, '-n', '1'], env);
+      expect(human.stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+ +item_created +folder Watched\n$/);
+
+      // From now: changes are made until the watcher, once connected, has seen one.
+      const live = runCli(['watch', '-n', '1', '--json'], env);
+      let done = false;
+      void live.finally(() => (done = true));
+      for (let i = 0; !done; i++) {
+        await t.http
+          .post('/drive')
+          .set(auth)
+          .send({ folder_name: `Live ${i}` });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const seen = jsonLines((await live).stdout);
+      expect(seen).toEqual([expect.objectContaining({ type: 'item_created' })]);
+      expect((seen[0] as { item: { name: string } }).item.name).toMatch(/^Live \d+$/);
+      expect((await runCli(['watch', '--since', 'not-a-cursor'], env)).code).toBe(8);
+    });
+
     it('runs the operators’ commands with LAMBDA_SECRET, with the API’s validation and errors', async () => {
       const env = { ...home('ops'), CLOUDDRIVE_URL: url };
       const health = await runCli(['ops', 'health', '--json'], env);

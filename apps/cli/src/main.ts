@@ -14,6 +14,7 @@ import { preview } from './commands/preview';
 import { share, shared, shares, unshare } from './commands/sharing';
 import { trashEmpty, trashLs, trashRestore, trashRm } from './commands/trash';
 import { upload } from './commands/upload';
+import { watch } from './commands/watch';
 
 const VERSION = '0.1.0';
 
@@ -210,6 +211,13 @@ export function program(io: Io, exit: (code: number) => void): Command {
       new Option('--timeout <seconds>', 'how long to wait while it is made').argParser(positiveInt(3600)).default(30),
     )
     .action(run((ctx, path: string, options: { output?: string; timeout: number }) => preview(ctx, path, options)));
+
+  cli
+    .command('watch')
+    .description('print your changes as they happen (uploads confirmed, previews, moves, shares…), until Ctrl-C')
+    .option('--since <cursor>', 'start after this cursor (a change’s, or GET /changes’) instead of from now')
+    .option('-n, --count <n>', 'stop after this many changes', positiveInt(1_000_000))
+    .action(run((ctx, options: { since?: string; count?: number }) => watch(ctx, options)));
 
   const ops = cli.command('ops').description("operators' commands: health, and the workers' callbacks (LAMBDA_SECRET)");
   ops

@@ -24,6 +24,8 @@ export type SharedItem = Schemas['SharedItemDto'];
 export type SearchHit = Schemas['SearchHitDto'];
 export type SearchResults = Schemas['SearchResultsDto'];
 export type Problem = Schemas['ProblemDto'];
+export type Change = Schemas['ChangeDto'];
+export type ChangesPage = Schemas['ChangesPageDto'];
 
 export type CloudDriveClient = Client<paths>;
 
@@ -117,4 +119,52 @@ export async function putUpload(
     body: body as NonNullable<RequestInit['body']>,
   });
   if (!response.ok) throw ApiError.fromText(response, await response.text());
+}
+
+/** One Server-Sent Event: its `id` (a change's cursor), its name (`change`, `cursor_expired`) and its data. */
+export interface ServerSentEvent {
+  id: string | undefined;
+  event: string;
+  data: string;
+}
+
+/**
+ * The events of a `text/event-stream` body (GET /events read with fetch, where EventSource is not at hand: Node,
+ * or a browser that must send a header), as they arrive, parsed as the HTML standard says: fields up to a blank
+ * line, `data` lines joined, comments (heartbeats) skipped. Ends when the stream does.
+ */
+export async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  let buffered = '';
+  let event: ServerSentEvent = { id: undefined, event: 'message', data: '' };
+  let data: string[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffered += decoder.decode(value, { stream: true });
+      const lines = buffered.split(/\r\n|\r|\n/);
+      // The last piece may be a line still arriving.
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (line === '') {
+          if (data.length > 0) yield { ...event, data: data.join('\n') };
+          event = { id: event.id, event: 'message', data: '' };
+          data = [];
+          continue;
+        }
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon === -1 ? line : line.slice(0, colon);
+        const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'data') data.push(value);
+        else if (field === 'event') event.event = value;
+        else if (field === 'id' && !value.includes('\0')) event.id = value;
+      }
+    }
+  } finally {
+    reader.releaseLock();
+    await body.cancel().catch(() => undefined);
+  }
 }
