@@ -1243,8 +1243,9 @@ describe('the internal endpoint POST /confirm-file-upload (no workers: the test 
       status: 'confirmed',
       size_in_bytes: bytes.length,
       content_type: 'text/markdown',
-      // Text is no image: no preview will be made.
+      // Text is no image: no preview will be made, so there is no key to write one at.
       preview_status: 'unsupported',
+      preview_key: null,
     });
     expect(await drive.listed(file.id)).toMatchObject({ size_in_bytes: bytes.length, content_type: 'text/markdown' });
     const figures = await drive.figures();
@@ -1318,6 +1319,7 @@ describe('the internal endpoint POST /confirm-file-upload (no workers: the test 
       size_in_bytes: v2.length,
       content_type: 'text/plain',
       preview_status: 'unsupported',
+      preview_key: null,
     });
     expect(await drive.bytesOf(file.id)).toEqual(v2);
     expect(await drive.listed(file.id)).toMatchObject({ size_in_bytes: v2.length });
@@ -1357,6 +1359,7 @@ describe('the internal endpoint POST /confirm-file-upload (no workers: the test 
       content_type: 'text/plain',
       // The file keeps its bytes, and what was said of them.
       preview_status: 'unsupported',
+      preview_key: null,
     });
     const again = await confirm(body);
     expectStatus(again, 200);

@@ -168,7 +168,8 @@ describe('image previews: GET /image-preview/{id}, made by the embedded workers 
 
     const outcomes = await Promise.all(
       items.map(async (item) => {
-        const res = await drive.waitForPreview(item.id, 30_000);
+        // 160 previews made one after another by the one worker thread: a bound for a loaded machine.
+        const res = await drive.waitForPreview(item.id, 120_000);
         if (res.status !== 200) return { status: res.status, code: res.body.code };
         const got = await download(res.body.url);
         const meta = await sharp(got.body).metadata();
@@ -189,7 +190,7 @@ describe('image previews: GET /image-preview/{id}, made by the embedded workers 
       ]),
     );
     expect(byName).toEqual(expected);
-  }, 90_000);
+  }, 180_000);
 
   it('lists the image with preview_status ready and preview_ready true, and a text file with unsupported and false', async () => {
     const drive = await newDrive(t);
