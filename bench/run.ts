@@ -42,7 +42,16 @@ import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } fro
 import { documentRows, measureDocuments } from './media-documents';
 import { archiveFigures, archiveRows } from './archive';
 import { cliFigures, cliRows } from './cli';
-import { PASSWORD, SEARCH_CASES, apiQuery, loadSearchData, planOf, repositoryQuery, rootFolders } from './search';
+import {
+  PASSWORD,
+  SEARCH_CASES,
+  SEARCH_NOTES,
+  apiQuery,
+  loadSearchData,
+  planOf,
+  repositoryQuery,
+  rootFolders,
+} from './search';
 import { webFigures, webRows } from './web';
 
 const ROOT = join(__dirname, '..');
@@ -797,7 +806,7 @@ function writeResults(fresh: string[][]): void {
     '',
     ...table,
     '',
-    ...MEDIA_NOTES.flatMap((note) => [note, '']),
+    ...[...MEDIA_NOTES, ...SEARCH_NOTES].flatMap((note) => [note, '']),
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), text);
   console.log('\n' + text);

@@ -207,6 +207,11 @@ export async function loadSearchData(client: Client, users: number, itemsPerUser
   return Array.from({ length: users }, (_, u) => `searcher_${String(u).padStart(3, '0')}`);
 }
 
+/** How to read the search rows (written under the table by every run). */
+export const SEARCH_NOTES = [
+  'Search figures: each GET /search is followed by the same statement sent straight to the database ("SQL"), so both carry that moment\'s noise; "in a loop of its own" is the statement timed alone, before, its floor. What the API adds to its SQL is what GET /user costs (the token\'s check reads its user: one more round trip) plus presenting up to 100 hits (about 75 KB of JSON), and with the load generator, the API and PostgreSQL on two cores that other work shares, each of those steps may wait for a core: the load average in the header says how far from quiet a run was. Every plan reads the index of its part alone (the caller\'s own tree, the folders shared with them), so what a search costs grows with what the caller may see, not with the table.',
+];
+
 /** A typical search, for one user: the API's query string and the repository's query. */
 export interface SearchCase {
   label: string;
