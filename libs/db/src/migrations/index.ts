@@ -10,7 +10,7 @@ import { RevokeTokens1796081165910 } from './1796081165910-RevokeTokens';
 import { AddNameSearch1796090000000 } from './1796090000000-AddNameSearch';
 import { AddMediaFacts1796094480095 } from './1796094480095-AddMediaFacts';
 import { KeepFileVersions1796094609085 } from './1796094609085-KeepFileVersions';
-import { AddSearchWordStarts1796100000000 } from './1796100000000-AddSearchWordStarts';
+import { AddSearchWordStarts1796110000000 } from './1796110000000-AddSearchWordStarts';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -26,5 +26,5 @@ export const MIGRATIONS = [
   AddNameSearch1796090000000,
   AddMediaFacts1796094480095,
   KeepFileVersions1796094609085,
-  AddSearchWordStarts1796100000000,
+  AddSearchWordStarts1796110000000,
 ];

@@ -118,7 +118,7 @@ export class SearchRepository extends SqlRepository {
 
 /**
  * Texts whose folded key is shorter than this have no trigram to look up: they match the starts of the names' words
- * instead (migration SearchWordStarts), the only short match an index can answer without reading every name.
+ * instead (migration AddSearchWordStarts), the only short match an index can answer without reading every name.
  */
 export const SHORTEST_SUBSTRING = 3;
 

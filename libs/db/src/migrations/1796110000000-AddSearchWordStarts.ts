@@ -12,8 +12,8 @@ const SEPARATORS = ` _-.,;:()[]{}+&'"`;
  * at its start, at each separator and right after one (`Réunion 12.pdf` → {r, re, " ", " 1", 1, 12, ., .p, p, pd}),
  * and a GIN index among listed items over the owner and that set finds them in one lookup per owner.
  */
-export class AddSearchWordStarts1796100000000 implements MigrationInterface {
-  name = 'AddSearchWordStarts1796100000000';
+export class AddSearchWordStarts1796110000000 implements MigrationInterface {
+  name = 'AddSearchWordStarts1796110000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const rows: { schema: string }[] = await queryRunner.query(
