@@ -1,5 +1,6 @@
 /**
- * GET /search end to end: names matched in any case and with or without accents, as substrings; every filter; the
+ * GET /search end to end: names matched in any case and with or without accents, as substrings (one or two
+ * characters: where a word starts); every filter; the
  * order and its keyset pages; and who finds what (owner, direct and inherited shares, a revoked share, the trash,
  * unconfirmed uploads). On the embedded PostgreSQL, or TEST_DATABASE_URL.
  */
@@ -128,11 +129,33 @@ describe('matching', () => {
     expect(await found(alice, { q: 'e\u0301te\u0301' })).toEqual(expected);
   });
 
-  it('finds substrings anywhere in the name, short ones too', async () => {
+  it('finds substrings of three characters or more anywhere in the name', async () => {
     expect(await found(alice, { q: 'MER-no' })).toEqual(['summer-notes.md']);
     expect(await found(alice, { q: 'xlsx' })).toEqual(['budget-2024.xlsx']);
-    expect(await found(alice, { q: 'mp' })).toEqual(sorted('summer song.mp3', 'summer clip.mp4'));
+    expect(await found(alice, { q: 'ecre' })).toEqual(['secret-summer.txt']);
     expect(await found(alice, { q: 'nothing like it' })).toEqual([]);
+  });
+
+  it('finds one or two characters where a word starts: the name’s start, after a separator, or a separator', async () => {
+    expect(await found(alice, { q: 'mp' })).toEqual(sorted('summer song.mp3', 'summer clip.mp4'));
+    expect(await found(alice, { q: 'BU' })).toEqual(sorted('Budget', 'budget-2024.xlsx', '2024 budget final.txt'));
+    expect(await found(alice, { q: 'É' })).toEqual(sorted('Été 2024', "Photos de l'été", 'plage-ÉTÉ.jpg', 'ete.txt'));
+    expect(await found(alice, { q: 'um' })).toEqual([]);
+    expect(await found(alice, { q: 'y' })).toEqual([]);
+    expect(await found(alice, { q: '_' })).toEqual(['a_b.txt']);
+    expect(await found(alice, { q: '_b' })).toEqual(['a_b.txt']);
+    expect(await found(alice, { q: "'" })).toEqual(["Photos de l'été"]);
+    expect(await found(alice, { q: '%' })).toEqual([]);
+  });
+
+  it('ranks short texts likewise: the whole name, then its start, then a word start', async () => {
+    const names = (await hits(alice, { q: 'bu' })).map((hit) => hit.name);
+    expect(names).toEqual(['Budget', 'budget-2024.xlsx', '2024 budget final.txt']);
+    expect((await hits(alice, { q: 'a', kind: 'file' })).map((hit) => hit.name)).toEqual([
+      'a_b.txt',
+      'archive-summer.zip',
+      'axb.txt',
+    ]);
   });
 
   it('takes % and _ literally', async () => {
@@ -170,7 +193,8 @@ describe('filters', () => {
   });
 
   it('by content family, its parameters ignored, folders left out', async () => {
-    const family = (name: string) => found(alice, { q: 'e', content_family: name });
+    // Every file's name has a dot.
+    const family = (name: string) => found(alice, { q: '.', content_family: name });
     expect(await family('image')).toEqual(['plage-ÉTÉ.jpg']);
     expect(await family('pdf')).toEqual(['Report Summer.pdf']);
     expect(await family('video')).toEqual(['summer clip.mp4']);
@@ -185,6 +209,8 @@ describe('filters', () => {
         '100x done.txt',
         'secret-summer.txt',
         'mybudget.txt',
+        'a_b.txt',
+        'axb.txt',
       ),
     );
   });
@@ -224,8 +250,11 @@ describe('filters', () => {
   });
 
   it('within a folder, at any depth, and not beside it', async () => {
-    expect(await found(alice, { q: 'e', folder_id: summer.id })).toEqual(
-      sorted("Photos de l'été", 'plage-ÉTÉ.jpg', 'Report Summer.pdf', 'ete.txt'),
+    expect(await found(alice, { q: 'ete', folder_id: summer.id })).toEqual(
+      sorted("Photos de l'été", 'plage-ÉTÉ.jpg', 'ete.txt'),
+    );
+    expect(await found(alice, { q: '.', folder_id: summer.id })).toEqual(
+      sorted('plage-ÉTÉ.jpg', 'Report Summer.pdf', 'ete.txt'),
     );
     expect(await found(alice, { q: 'summer', folder_id: projects.id })).toEqual(
       sorted('summer-notes.md', 'archive-summer.zip'),
@@ -266,7 +295,10 @@ describe('filters', () => {
 
 describe('access', () => {
   it('a recipient finds what is shared, directly or through a folder, with their permission and the path they may see', async () => {
-    const byName = new Map((await hits(bob, { q: 'e', owner: 'shared' })).map((hit) => [hit.name, hit]));
+    const byName = new Map<string, Hit>();
+    for (const q of ['budget', 'summer', 'projects']) {
+      for (const hit of await hits(bob, { q, owner: 'shared' })) byName.set(hit.name, hit);
+    }
     expect([...byName.keys()].sort()).toEqual(
       sorted(
         'Projects',

@@ -36,6 +36,7 @@ export type UploadStatus = 'pending' | 'confirmed' | 'rejected';
 @Index('items_pending_preview_idx', { synchronize: false })
 @Index('items_unconfirmed_idx', { synchronize: false })
 @Index('items_search_idx', { synchronize: false })
+@Index('items_word_starts_idx', { synchronize: false })
 @Index('items_parent_folder_id_idx', ['parentFolderId'])
 @Check('items_kind_check', `"kind" IN ('file', 'folder')`)
 @Check(

@@ -12,6 +12,7 @@ import { AddMediaFacts1796094480095 } from './1796094480095-AddMediaFacts';
 import { KeepFileVersions1796094609085 } from './1796094609085-KeepFileVersions';
 import { AddChangeLog1796102575437 } from './1796102575437-AddChangeLog';
 import { KeepPreviewsPerContent1796102612661 } from './1796102612661-KeepPreviewsPerContent';
+import { AddSearchWordStarts1796110000000 } from './1796110000000-AddSearchWordStarts';
 
 /** Every migration, in order. `npm run migration:generate -- <Name>` writes a new one and lists it here. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   KeepFileVersions1796094609085,
   AddChangeLog1796102575437,
   KeepPreviewsPerContent1796102612661,
+  AddSearchWordStarts1796110000000,
 ];

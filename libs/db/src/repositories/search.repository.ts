@@ -72,9 +72,10 @@ export interface SearchQuery {
   after?: SearchCursor;
 }
 
-/** A hit: the item, the caller's standing on it, and its relevance. */
+/** A hit: the item, the caller's standing on it, and the folders above it from the root down (all of them). */
 export interface SearchHit extends ItemAccess {
   standing: Standing;
+  path: PathEntry[];
 }
 
 export interface SearchPage {
@@ -91,10 +92,10 @@ const SPACES = ' '.repeat(SEPARATORS.length);
 
 /**
  * Search by name over what the user may see, with the search key of migration AddNameSearch (case and accents
- * folded). Matching is a substring test answered by the index items_search_idx, one scan per owner searched: the
- * caller, and those who share something with them (a tree never mixes owners, so nobody else's items can be reached
- * through a grant). Of others' items, those their grants reach are kept (foldersBelowCte); the page's hits are then
- * judged by the access rule (grantsCtes) for their permission.
+ * folded): a substring answered by items_search_idx, or for a text of one or two characters the start of a word,
+ * answered by items_word_starts_idx. Both lead with the owner, so each part of the search (the caller's tree; the
+ * folders their grants reach, foldersBelowCte) reads its own index and nobody else's names; the page's hits are then
+ * judged by the access rule (grantsCtes) for their permission, and that walk up gives their paths.
  */
 @Injectable()
 export class SearchRepository extends SqlRepository {
@@ -108,53 +109,44 @@ export class SearchRepository extends SqlRepository {
         ownerUsername: String(row.ownerUsername),
         standing: row.standing as Standing,
         grantDepth: row.grantDepth === null ? null : Number(row.grantDepth),
+        path: (row.path as PathEntry[] | null) ?? [],
       })),
       next: last ? { rank: Number(last.rank), name: String(last.nameKey), id: String(last.id) } : undefined,
     };
   }
-
-  /** Each item's ancestors, from the root down (the item excluded), for a page of hits: one statement. */
-  async ancestors(ids: string[]): Promise<Map<string, PathEntry[]>> {
-    const paths = new Map<string, PathEntry[]>(ids.map((id) => [id, []]));
-    if (ids.length === 0) return paths;
-    const rows = (await this.rows(
-      `WITH RECURSIVE up AS (
-         SELECT i.id AS target, i.parent_folder_id AS next, 0 AS depth FROM items i WHERE i.id = ANY($1::uuid[])
-         UNION ALL
-         SELECT up.target, p.parent_folder_id, up.depth + 1
-           FROM up CROSS JOIN LATERAL (SELECT p.parent_folder_id FROM items p WHERE p.id = up.next LIMIT 1) p
-       )
-       SELECT up.target, f.id, f.name FROM up JOIN items f ON f.id = up.next ORDER BY up.target, up.depth DESC`,
-      [ids],
-    )) as { target: string; id: string; name: string }[];
-    for (const row of rows) paths.get(row.target)!.push({ id: row.id, name: row.name });
-    return paths;
-  }
 }
+
+/**
+ * Texts whose folded key is shorter than this have no trigram to look up: they match the starts of the names' words
+ * instead (migration AddSearchWordStarts), the only short match an index can answer without reading every name.
+ */
+export const SHORTEST_SUBSTRING = 3;
 
 /** The SQL of a search page (exported so the benchmark's ceiling runs exactly the same). */
 export function searchStatement(query: SearchQuery): { text: string; values: unknown[] } {
   const values: unknown[] = [query.userId, query.text, query.limit + 1];
   const param = (value: unknown) => `$${values.push(value)}`;
-  const key = 'item_search_key(i.name)';
+  // The key of a row, for the tests the planner pushes down to its scan; once a row matched, it is computed once
+  // more for its rank (a lateral subquery the planner keeps) rather than once per use.
+  const rowKey = 'item_search_key(i.name)';
+  const key = 'k.key';
   const wanted = 'item_search_key($2)';
-  const words = (text: string) => `' ' || translate(${text}, '${SEPARATORS.replace(/'/g, "''")}', '${SPACES}')`;
+  const separators = `'${SEPARATORS.replace(/'/g, "''")}'`;
+  const words = (text: string) => `' ' || translate(${text}, ${separators}, '${SPACES}')`;
   const rank = `CASE WHEN ${key} = ${wanted} THEN ${RELEVANCE.exact}
                      WHEN starts_with(${key}, ${wanted}) THEN ${RELEVANCE.prefix}
                      WHEN strpos(${words(key)}, ${words(wanted)}) > 0 THEN ${RELEVANCE.word}
                      ELSE ${RELEVANCE.inside} END`;
-  // Whose trees to search: one index scan each (the index leads with the owner), so that the names of people who
-  // share nothing with the caller are never read. Others' items can only be reached through their shares.
-  const sharers = `SELECT DISTINCT si.owner_id FROM shares s JOIN items si ON si.id = s.item_id WHERE s.recipient_id = $1`;
-  const scopeOwner = query.within && `${param(query.within.ownerId)}::uuid`;
-  const owners = scopeOwner
-    ? `SELECT ${scopeOwner} AS id WHERE ${{ mine: `${scopeOwner} = $1`, shared: `${scopeOwner} <> $1`, all: 'TRUE' }[query.owner]}`
-    : {
-        mine: 'SELECT $1::uuid AS id',
-        shared: `SELECT owner_id AS id FROM (${sharers}) o`,
-        all: `SELECT $1::uuid AS id UNION ALL SELECT owner_id FROM (${sharers}) o`,
-      }[query.owner];
-  const filters: string[] = [];
+  const escaped = `replace(replace(replace(${wanted}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
+  // Which of the two tests applies depends on the text only: the planner folds the other away (the text is a
+  // constant when it plans), so each search reads the one index that answers it. A short text's exact test
+  // (item_word_starts) is slow to compute for a row no index gave: a quick test that it implies comes first.
+  const short = `length(${wanted}) < ${SHORTEST_SUBSTRING}`;
+  const match = `((${short} AND item_word_starts(i.name) @> ARRAY[${wanted}]
+                   AND (strpos(${words(rowKey)}, ${words(wanted)}) > 0
+                        OR (strpos(${separators}, left(${wanted}, 1)) > 0 AND strpos(${rowKey}, ${wanted}) > 0)))
+                  OR (NOT ${short} AND ${rowKey} LIKE '%' || ${escaped} || '%'))`;
+  const filters = [match, LISTED];
   if (query.kind) filters.push(`i.kind = ${param(query.kind)}`);
   if (query.family) {
     filters.push(
@@ -166,41 +158,57 @@ export function searchStatement(query: SearchQuery): { text: string; values: unk
   if (query.lastInteractionTo) filters.push(`i.last_interaction <= ${param(query.lastInteractionTo)}`);
   if (query.sizeFrom !== undefined) filters.push(`i.size_bytes >= ${param(query.sizeFrom)}`);
   if (query.sizeTo !== undefined) filters.push(`i.size_bytes <= ${param(query.sizeTo)}`);
+  const candidates = (from: string, ...where: string[]) =>
+    `SELECT i.id, i.parent_folder_id, i.owner_id, ${rank} AS rank, lower(i.name) AS "nameKey"
+       FROM ${from} CROSS JOIN LATERAL (SELECT item_search_key(i.name) AS key OFFSET 0) k
+      WHERE ${[...where, ...filters].join(' AND ')}`;
+  // Where the matches can be, each part read through its own index: the caller's own tree (the search indexes lead
+  // with the owner, so nobody else's names are read), and the folders their grants reach (foldersBelowCte) with
+  // the items right under them, plus the granted items themselves. Scoped to a folder (which the caller may see:
+  // checked before), only that owner's tree is read, and what is below the folder kept.
+  let reach: string | undefined;
+  const parts: string[] = [];
+  if (query.within) {
+    const owner = `${param(query.within.ownerId)}::uuid`;
+    reach = foldersBelowCte('reach', `SELECT id, owner_id FROM items WHERE id = ${param(query.within.folderId)}::uuid`);
+    const whose = { mine: `${owner} = $1`, shared: `${owner} <> $1`, all: 'TRUE' }[query.owner];
+    parts.push(candidates('items i', whose, `i.owner_id = ${owner}`, 'i.parent_folder_id IN (SELECT id FROM reach)'));
+  } else {
+    if (query.owner !== 'shared') parts.push(candidates('items i', 'i.owner_id = $1'));
+    if (query.owner !== 'mine') {
+      const granted = `SELECT si.id, si.owner_id FROM shares s JOIN items si ON si.id = s.item_id WHERE s.recipient_id = $1`;
+      reach = foldersBelowCte('reach', granted);
+      parts.push(
+        candidates('reach r JOIN items i ON i.owner_id = r.owner_id AND i.parent_folder_id = r.id', 'i.owner_id <> $1'),
+        // A granted item not below another grant (those were found just above).
+        candidates(
+          'shares s JOIN items i ON i.id = s.item_id',
+          's.recipient_id = $1',
+          'i.owner_id <> $1',
+          'NOT EXISTS (SELECT 1 FROM reach r WHERE r.id = i.parent_folder_id)',
+        ),
+      );
+    }
+  }
   const after = query.after;
   const resume = after
-    ? `AND (m.rank, m."nameKey", m.id) > (${param(after.rank)}::int, ${param(after.name)}::text, ${param(after.id)}::uuid)`
+    ? `WHERE (m.rank, m."nameKey", m.id) > (${param(after.rank)}::int, ${param(after.name)}::text, ${param(after.id)}::uuid)`
     : '';
-  // Which candidates the caller may see: below the folder searched in (which they may see: checked before), or
-  // their own and what their grants reach. The page alone is then judged upward (grantsCtes) for each hit's
-  // permission and how much of its path is theirs to see.
-  const reach = query.within
-    ? foldersBelowCte('reach', `SELECT id, owner_id FROM items WHERE id = ${param(query.within.folderId)}::uuid`)
-    : foldersBelowCte(
-        'reach',
-        `SELECT si.id, si.owner_id FROM shares s JOIN items si ON si.id = s.item_id WHERE s.recipient_id = $1`,
-      );
-  const visible = query.within
-    ? `i.parent_folder_id IN (SELECT id FROM reach)`
-    : `(i.owner_id = $1 OR i.id IN (SELECT id FROM reach) OR i.parent_folder_id IN (SELECT id FROM reach))`;
-  const escaped = `replace(replace(replace(${wanted}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
+  // The page alone is then judged upward (grantsCtes) for each hit's permission and how much of its path the caller
+  // may see; the same walk gives the path's names.
   return {
-    text: `WITH RECURSIVE ${reach},
-           matched AS (
-             SELECT m.* FROM (
-               SELECT i.id, i.parent_folder_id, i.owner_id, ${rank} AS rank, lower(i.name) AS "nameKey"
-                 FROM (${owners}) o
-                      JOIN items i ON i.owner_id = o.id
-                WHERE ${key} LIKE '%' || ${escaped} || '%' AND ${LISTED} AND ${visible}
-                      ${filters.map((filter) => `AND ${filter}`).join(' ')}
-             ) m
-            WHERE TRUE ${resume}
-           ),
-           page AS MATERIALIZED (SELECT * FROM matched m ORDER BY m.rank, m."nameKey", m.id LIMIT $3),
-           ${grantsCtes(`SELECT id, parent_folder_id FROM page WHERE owner_id <> $1`, '$1')}
+    text: `WITH RECURSIVE ${reach ? `${reach},` : ''}
+           matched AS (${parts.join(' UNION ALL ')}),
+           page AS MATERIALIZED (SELECT * FROM matched m ${resume} ORDER BY m.rank, m."nameKey", m.id LIMIT $3),
+           ${grantsCtes('SELECT id, parent_folder_id FROM page', '$1')},
+           paths AS (
+             SELECT c.target, json_agg(json_build_object('id', c.id, 'name', c.name) ORDER BY c.depth DESC) AS path
+               FROM chain c WHERE c.depth > 0 GROUP BY c.target
+           )
            SELECT ${ITEM_COLUMNS}, u.username AS "ownerUsername", ${standingSql('i.owner_id', 'g', '$1')} AS standing,
-                  g.depth AS "grantDepth", page.rank, page."nameKey"
+                  g.depth AS "grantDepth", page.rank, page."nameKey", p.path
              FROM page JOIN items i ON i.id = page.id JOIN users u ON u.id = i.owner_id
-                  LEFT JOIN granted g ON g.target = page.id
+                  LEFT JOIN granted g ON g.target = page.id LEFT JOIN paths p ON p.target = page.id
             WHERE i.owner_id = $1 OR g.target IS NOT NULL
             ORDER BY page.rank, page."nameKey", page.id`,
     values,

@@ -44,13 +44,11 @@ export class SearchService {
       limit: query.limit,
       after,
     });
-    const views = page.hits.map((hit) => this.access.seen(hit));
-    const paths = await this.repository.ancestors(views.map((view) => view.item.id));
     return {
-      files_and_folders: views.map((view) => ({
-        ...presentItem(view),
-        path: this.access.visiblePath(view, paths.get(view.item.id) ?? []),
-      })),
+      files_and_folders: page.hits.map((hit) => {
+        const view = this.access.seen(hit);
+        return { ...presentItem(view), path: this.access.visiblePath(view, hit.path) };
+      }),
       next_cursor: page.next ? encodeSearchCursor(page.next) : null,
     };
   }

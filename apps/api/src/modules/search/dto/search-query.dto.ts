@@ -27,7 +27,9 @@ const instant = IsISO8601({ strict: true, strictSeparator: true });
 export class SearchQueryDto extends PageQueryDto {
   /**
    * What the names must contain, 1 to 255 characters (NFC, trimmed): case and accents do not count, so `ete` finds
-   * `Été 2024.jpg` and `ÉTÉ` finds `ete.txt`.
+   * `Été 2024.jpg` and `ÉTÉ` finds `ete.txt`. One or two characters are found where a word of the name starts (at
+   * its start, after a separator such as a space, `-`, `_` or `.`, or at a separator): `bu` finds `2024 budget.txt`
+   * but not `mybudget.txt`.
    */
   @ApiProperty({ minLength: 1, maxLength: 255 })
   @Transform(({ value }) => (typeof value === 'string' ? value.normalize('NFC').trim() : value))
