@@ -236,8 +236,9 @@ describe('the migrations', () => {
     afterAll(() => db.close());
 
     it('points the files stored before at their previews where they were, previews/{owner}/{file}', async () => {
-      expect(MIGRATIONS.at(-1)!.name).toBe('KeepPreviewsPerContent1796102612661');
-      await db.dataSource.undoLastMigration();
+      // Back to just before it (undoing those after it too), with data as it was then.
+      const position = MIGRATIONS.findIndex((migration) => migration.name === 'KeepPreviewsPerContent1796102612661');
+      for (let undone = position; undone < MIGRATIONS.length; undone++) await db.dataSource.undoLastMigration();
       await insertUser(db.dataSource, 'before', 'before@example.com');
       const [{ id: owner }] = await db.dataSource.query(`SELECT id FROM users`);
       const files: Record<string, string> = {};
@@ -251,7 +252,7 @@ describe('the migrations', () => {
         files[status] = id;
       }
 
-      expect(await runMigrations(db.dataSource)).toEqual(['KeepPreviewsPerContent1796102612661']);
+      expect((await runMigrations(db.dataSource))[0]).toBe('KeepPreviewsPerContent1796102612661');
       const rows: { name: string; preview_key: string | null }[] = await db.dataSource.query(
         `SELECT name, preview_key FROM items ORDER BY name`,
       );
