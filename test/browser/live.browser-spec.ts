@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { createCloudDriveClient, type CloudDriveClient, unwrap } from '@app/sdk';
 import { freePort, newUserBody } from '@app/testing';
 import { startServerProcess, ServerProcess } from '../support/server-process';
-import { launchChromium, row, signUp, watchPage } from './browser';
+import { launchChromium, row, share, signUp, watchPage } from './browser';
 
 /** The event stream's request: a ticket and a cursor in its URL, never the token. */
 const isStream = (request: Request) => new URL(request.url()).pathname === '/events';
@@ -100,12 +100,7 @@ describe('the web app hears changes live', () => {
     await bobPage.getByText('Nothing is shared with you yet.').waitFor();
     await mark(bobPage);
 
-    await row(alicePage, 'Team').getByRole('button', { name: 'Share' }).click();
-    const dialog = alicePage.getByRole('dialog', { name: 'Share Team' });
-    await dialog.getByRole('textbox', { name: 'Username' }).fill(bob.username);
-    await dialog.getByRole('combobox', { name: 'Permission' }).selectOption({ label: 'Editor' });
-    await dialog.getByRole('button', { name: 'Share' }).click();
-    await dialog.getByText(bob.username, { exact: true }).waitFor();
+    const dialog = await share(alicePage, 'Team', bob.username, 'Editor');
     await dialog.getByRole('button', { name: 'Close' }).click();
 
     // share_added: Bob's page fetches "Shared with me" again by itself.
