@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 export const ARTEFACTS = join(__dirname, '..', '..', 'test-results', 'browser');
 const CHROMIUM = '/usr/bin/chromium';
@@ -84,3 +84,19 @@ export async function signUp(target: Page, user: Person): Promise<void> {
 /** The listing's row of the item of that name. */
 export const row = (target: Page, name: string) =>
   target.getByRole('row', { name: new RegExp(`^${name.replace(/[.()]/g, '\\$&')}\\b`) });
+
+/** Shares the item of that name through its row's Share dialog; resolves with the dialog, once it lists the person. */
+export async function share(
+  target: Page,
+  name: string,
+  username: string,
+  permission: 'Viewer' | 'Editor',
+): Promise<Locator> {
+  await row(target, name).getByRole('button', { name: 'Share' }).click();
+  const dialog = target.getByRole('dialog', { name: `Share ${name}` });
+  await dialog.getByRole('textbox', { name: 'Username' }).fill(username);
+  await dialog.getByRole('combobox', { name: 'Permission' }).selectOption({ label: permission });
+  await dialog.getByRole('button', { name: 'Share' }).click();
+  await dialog.getByText(username, { exact: true }).waitFor();
+  return dialog;
+}

@@ -7,7 +7,7 @@ import { newUserBody } from '@app/testing';
 import { startServerProcess, ServerProcess } from '../support/server-process';
 import { unzip } from '../support/zip';
 import { freePort } from '@app/testing';
-import { launchChromium, row, screenshot, seriousViolations, signUp, watchPage } from './browser';
+import { launchChromium, row, screenshot, seriousViolations, share, signUp, watchPage } from './browser';
 
 const HUES = [210, 340, 130, 35, 265, 180, 10, 95];
 
@@ -168,12 +168,7 @@ describe('the web app in a browser', () => {
 
   it('shares a file with a second person, who sees and downloads it; revoked, it is gone for them', async () => {
     await signUp(bobPage, bob);
-    await row(page, 'photo-2.jpg').getByRole('button', { name: 'Share' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Share photo-2.jpg' });
-    await dialog.getByRole('textbox', { name: 'Username' }).fill(bob.username);
-    await dialog.getByRole('combobox', { name: 'Permission' }).selectOption({ label: 'Viewer' });
-    await dialog.getByRole('button', { name: 'Share' }).click();
-    await dialog.getByText(bob.username, { exact: true }).waitFor();
+    const dialog = await share(page, 'photo-2.jpg', bob.username, 'Viewer');
     await expectAccessible(page, '07-share-dialog');
 
     await bobPage.getByRole('link', { name: 'Shared with me' }).click();
@@ -189,7 +184,7 @@ describe('the web app in a browser', () => {
     await dialog.getByRole('button', { name: `Revoke ${bob.username}` }).click();
     await dialog.getByText('Only you.').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
-    await bobPage.reload();
+    // Bob's open page hears share_revoked: no reload.
     await bobPage.getByText('Nothing is shared with you yet.').waitFor();
   });
 

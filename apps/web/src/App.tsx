@@ -1,6 +1,7 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import { session } from './api/session';
 import { Shell } from './components/Shell';
+import { startLive } from './lib/live';
 import { navigate, useRoute } from './lib/router';
 import { AccountPage } from './pages/AccountPage';
 import { AuthPage } from './pages/AuthPage';
@@ -17,6 +18,9 @@ export function App() {
     if (!signedIn && !publicPage) navigate('/signin', true);
     if (signedIn && publicPage) navigate('/', true);
   }, [signedIn, publicPage]);
+
+  // One event stream per tab while signed in; signing out closes it.
+  useEffect(() => (signedIn ? startLive() : undefined), [signedIn]);
 
   useEffect(() => {
     const titles: Record<string, string> = {

@@ -1,10 +1,17 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { on } from '../lib/events';
+import { useChanges } from '../lib/live';
 
 /** The profile photo (GET /profile-photo), or the initial while there is none. */
 export function Avatar({ username, size = 'size-9' }: { username: string; size?: string }) {
   const [url, setUrl] = useState<string | null>(null);
+  // A new photo in use, set here or in another tab: asked for again.
+  const [news, setNews] = useState(0);
+  useChanges(
+    (change) => change.type === 'profile_photo_ready',
+    () => setNews((count) => count + 1),
+  );
   useEffect(() => {
     const load = () =>
       void api
@@ -13,7 +20,7 @@ export function Avatar({ username, size = 'size-9' }: { username: string; size?:
         .catch(() => setUrl(null));
     load();
     return on('profile', load);
-  }, []);
+  }, [news]);
   return url ? (
     <img
       src={url}

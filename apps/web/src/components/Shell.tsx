@@ -3,6 +3,7 @@ import type { Account } from '@app/sdk';
 import { logOut, storageUsage } from '../api/account';
 import { session } from '../api/session';
 import { on } from '../lib/events';
+import { useChanges } from '../lib/live';
 import { formatBytes } from '../lib/format';
 import { Link, navigate } from '../lib/router';
 import type { Route } from '../routes';
@@ -12,13 +13,23 @@ import { SearchBox } from './SearchBox';
 import { IconButton } from './ui';
 import { UploadPanel } from './UploadPanel';
 
+/** The changes that may move the storage used: bytes confirmed, copied, or deleted for good. */
+const USAGE_NEWS = new Set(['upload_confirmed', 'item_created', 'item_purged']);
+
 function StorageMeter() {
   const [usage, setUsage] = useState<Account | null>(null);
+  const [news, setNews] = useState(0);
+  // Bytes counted or freed, here or elsewhere (an editor's upload counts against the owner): asked again, once a second at most.
+  useChanges(
+    (change) => USAGE_NEWS.has(change.type),
+    () => setNews((count) => count + 1),
+    1000,
+  );
   useEffect(() => {
     const load = () => void storageUsage().then(setUsage, () => undefined);
     load();
     return on('drive', load);
-  }, []);
+  }, [news]);
   if (!usage) return null;
   const used = usage.used_storage_in_bytes / Math.max(usage.total_storage_in_bytes, 1);
   return (

@@ -25,6 +25,8 @@ const STATE_TEXT: Record<UploadTask['state'], string> = {
   preparing: 'Preparing',
   queued: 'Waiting',
   uploading: 'Uploading',
+  // The bytes are in storage; the workers have yet to check them (upload_confirmed turns it to done).
+  confirming: 'Confirming',
   done: 'Uploaded',
   failed: 'Failed',
   cancelled: 'Cancelled',

@@ -2,13 +2,16 @@
  * The upload queue: files and whole folders into a folder of the drive. Folders are recreated with
  * POST /drive; files are announced 100 at a time with POST /files; a name conflict is asked about once per
  * batch (keep both, replace, skip); the bytes go straight to storage over the presigned PUTs, four at a time,
- * with XMLHttpRequest (fetch reports no upload progress).
+ * with XMLHttpRequest (fetch reports no upload progress). A file whose bytes are sent is `confirming` until the change
+ * feed says the workers confirmed it (`upload_confirmed`) or refused it (`upload_rejected`).
  */
 import { signedHeaders, type Item, type RequestUpload, type Upload } from '@app/sdk';
 import { api, ApiError, messageOf, unwrap } from '../api/client';
+import { onChange } from './live';
 
 export type ConflictChoice = 'Keep' | 'Replace' | 'Skip';
-export type UploadState = 'preparing' | 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled' | 'skipped';
+export type UploadState =
+  'preparing' | 'queued' | 'uploading' | 'confirming' | 'done' | 'failed' | 'cancelled' | 'skipped';
 
 export interface UploadTask {
   id: number;
@@ -24,6 +27,8 @@ export interface UploadTask {
   fileId?: string;
   conflict?: 'Keep' | 'Replace';
   xhr?: XMLHttpRequest;
+  /** The workers' verdict, when it was heard before the PUT's own answer came back. */
+  verdict?: 'confirmed' | 'rejected';
 }
 
 export interface PickedFile {
@@ -43,7 +48,10 @@ export interface BatchSnapshot {
 
 const CONCURRENCY = 4;
 const BATCH_LIMIT = 100;
-const ACTIVE: readonly UploadState[] = ['preparing', 'queued', 'uploading'];
+const SENDING: readonly UploadState[] = ['preparing', 'queued', 'uploading'];
+/** Still to settle: the batch goes on until every file is confirmed (or refused). */
+const ACTIVE: readonly UploadState[] = [...SENDING, 'confirming'];
+const REJECTED = 'Storage received the file, but it was refused (its size changed, or access was lost meanwhile).';
 
 class UploadManager {
   private tasks: UploadTask[] = [];
@@ -56,8 +64,6 @@ class UploadManager {
   private emitScheduled = false;
   /** Asked once per batch when names are taken; set by the UI. */
   askConflict: (names: string[]) => Promise<ConflictChoice> = async () => 'Keep';
-  /** Called when a file's bytes are in storage, or a cancelled one's upload is deleted (the listing changes soon). */
-  onUploaded = new Set<(parentId: string | null) => void>();
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -99,6 +105,30 @@ class UploadManager {
       this.snapshotCache = null;
       this.listeners.forEach((listener) => listener());
     });
+  }
+
+  /** Bytes still on their way: leaving the page now would lose them. */
+  sending(): boolean {
+    return this.tasks.some((task) => SENDING.includes(task.state));
+  }
+
+  /** The workers' verdict on a file of this tab, from the change feed. */
+  heard(fileId: string, verdict: 'confirmed' | 'rejected'): void {
+    for (const task of this.tasks) {
+      if (task.fileId !== fileId) continue;
+      if (task.state === 'uploading') task.verdict = verdict;
+      else if (task.state === 'confirming') this.conclude(task, verdict);
+    }
+  }
+
+  /** The feed lost track (cursor_expired): the verdicts missed are unknown; the bytes did arrive. */
+  lostTrack(): void {
+    for (const task of this.tasks) if (task.state === 'confirming') this.conclude(task, 'confirmed');
+  }
+
+  private conclude(task: UploadTask, verdict: 'confirmed' | 'rejected'): void {
+    if (verdict === 'confirmed') this.settle(task, 'done');
+    else this.fail(task, REJECTED);
   }
 
   /** Forgets the finished uploads (the panel's close button). */
@@ -154,9 +184,7 @@ class UploadManager {
   /** Deletes a cancelled file's pending upload: a new file holds its name until then (a Replace's file is the existing one: kept). */
   private forget(task: UploadTask): void {
     if (!task.fileId || task.conflict === 'Replace') return;
-    void api
-      .DELETE('/file/{file_id}', { params: { path: { file_id: task.fileId } } })
-      .then(() => this.onUploaded.forEach((listener) => listener(task.parentId)));
+    void api.DELETE('/file/{file_id}', { params: { path: { file_id: task.fileId } } });
   }
 
   /** Sends a failed file again: its presigned URL while it is valid, else a new one. */
@@ -253,8 +281,8 @@ class UploadManager {
       xhr.onload = () => {
         if (xhr.status >= 200 && xhr.status < 300) {
           task.loaded = task.file.size;
-          this.settle(task, 'done');
-          this.onUploaded.forEach((listener) => listener(task.parentId));
+          if (task.verdict) this.conclude(task, task.verdict);
+          else this.settle(task, 'confirming');
         } else this.fail(task, storageError(xhr));
         resolve();
       };
@@ -273,7 +301,7 @@ class UploadManager {
   private settle(task: UploadTask, state: UploadState): void {
     task.state = state;
     task.xhr = undefined;
-    if (state !== 'done') task.loaded = 0;
+    if (state !== 'done' && state !== 'confirming') task.loaded = 0;
     this.emit();
   }
 
@@ -319,7 +347,13 @@ async function ensureFolder(name: string, parentId: string | null): Promise<stri
 export const uploads = new UploadManager();
 
 window.addEventListener('beforeunload', (event) => {
-  if (uploads.snapshot().active) event.preventDefault();
+  if (uploads.sending()) event.preventDefault();
+});
+
+onChange((change) => {
+  if (change === null) uploads.lostTrack();
+  else if (change.item && change.type === 'upload_confirmed') uploads.heard(change.item.id, 'confirmed');
+  else if (change.item && change.type === 'upload_rejected') uploads.heard(change.item.id, 'rejected');
 });
 
 /** Files of an <input type=file> (with webkitdirectory, each knows its path in the picked folder). */

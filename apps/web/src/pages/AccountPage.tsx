@@ -6,7 +6,7 @@ import { session } from '../api/session';
 import { Avatar } from '../components/Avatar';
 import { Button, ErrorText, Field } from '../components/ui';
 import { emit } from '../lib/events';
-import { pollWithBackoff } from '../lib/poll';
+import { onChange } from '../lib/live';
 import { navigate } from '../lib/router';
 
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
@@ -16,6 +16,45 @@ function Section({ title, children }: { title: string; children: React.ReactNode
       {children}
     </section>
   );
+}
+
+/** The slow look at GET /profile-photo while a photo is processed: from 2 s, doubling, at most every 30 s. */
+const FIRST_LOOK_MS = 2000;
+const LAST_LOOK_MS = 30_000;
+
+/**
+ * The workers' verdict on the photo just sent. The change feed says `profile_photo_ready` the moment it is in use; a
+ * refusal is told by no change (only GET /profile-photo's status says it), so that is asked at once and then slowly.
+ */
+function photoVerdict(): Promise<'ready' | 'rejected' | 'gone'> {
+  return new Promise((resolve) => {
+    let timer: number | undefined;
+    let wait = FIRST_LOOK_MS;
+    let settled = false;
+    const finish = (verdict: 'ready' | 'rejected' | 'gone') => {
+      if (settled) return;
+      settled = true;
+      stop();
+      window.clearTimeout(timer);
+      resolve(verdict);
+    };
+    const look = async () => {
+      timer = undefined;
+      const answer = await api.GET('/profile-photo').catch(() => null);
+      // A photo in use answers 200 with the newest upload's status; none in use, 404 with it (or without: none).
+      const status = answer?.data?.status ?? (answer?.error as { photo_status?: string } | undefined)?.photo_status;
+      if (status === 'ready' || status === 'rejected') finish(status);
+      else if (answer?.response.status === 404 && status === undefined) finish('gone');
+      else if (!settled) {
+        timer = window.setTimeout(() => void look(), wait);
+        wait = Math.min(wait * 2, LAST_LOOK_MS);
+      }
+    };
+    const stop = onChange((change) => {
+      if (change?.type === 'profile_photo_ready') finish('ready');
+    });
+    void look();
+  });
 }
 
 function ProfilePhoto({ username }: { username: string }) {
@@ -37,14 +76,7 @@ function ProfilePhoto({ username }: { username: string }) {
       );
       await putUpload(upload, file);
       setStatus('Processing…');
-      const abort = new AbortController();
-      const outcome = await pollWithBackoff(async () => {
-        const answer = await api.GET('/profile-photo');
-        if (answer.response.ok) return { done: true, value: 'ready' };
-        const photoStatus = (answer.error as { photo_status?: string } | undefined)?.photo_status;
-        if (photoStatus === 'rejected') return { done: true, value: 'rejected' };
-        return { done: false };
-      }, abort.signal);
+      const outcome = await photoVerdict();
       if (outcome === 'rejected') setError('This file is not an image we can use. Try a JPEG, PNG, GIF or WebP.');
       setStatus(null);
       emit('profile');

@@ -6,7 +6,11 @@ import { Listing } from '../components/Listing';
 import { Button, ErrorText, IconButton, Spinner } from '../components/ui';
 import { emit } from '../lib/events';
 import { formatDate } from '../lib/format';
+import { refreshLimit, useChanges } from '../lib/live';
 import { useEndlessScroll, useView, ViewToggle } from './DrivePage';
+
+const PAGE = 50;
+const TRASH_NEWS = new Set(['item_trashed', 'item_restored', 'item_purged']);
 
 export function BinPage() {
   const [items, setItems] = useState<TrashItem[] | null>(null);
@@ -14,10 +18,8 @@ export function BinPage() {
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useView();
 
-  const load = useCallback(async (after: string | null) => {
-    const page = await unwrap(
-      api.GET('/trash', { params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } } }),
-    );
+  const load = useCallback(async (after: string | null, limit = PAGE) => {
+    const page = await unwrap(api.GET('/trash', { params: { query: { limit, ...(after ? { cursor: after } : {}) } } }));
     setItems((before) => [...(after ? (before ?? []) : []), ...page.items]);
     setCursor(page.next_cursor ?? null);
   }, []);
@@ -37,6 +39,11 @@ export function BinPage() {
     [load],
   );
   useEffect(() => void act(() => load(null), false), [act, load]);
+  // Something went into the trash, came back or went for good (here, in another tab, or by an editor of a share).
+  useChanges(
+    (change) => TRASH_NEWS.has(change.type),
+    () => void act(() => load(null, refreshLimit(items?.length ?? 0, PAGE)), false),
+  );
   const sentinel = useEndlessScroll(!!cursor, () => void act(() => load(cursor), false));
 
   return (

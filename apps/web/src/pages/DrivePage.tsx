@@ -24,6 +24,7 @@ import { ITEM_MIME, Listing, UnfinishedUploads, useFolderDrop } from '../compone
 import { Button, ErrorText, IconButton, Spinner } from '../components/ui';
 import { emit } from '../lib/events';
 import { isImage } from '../lib/format';
+import { refreshLimit, useChanges } from '../lib/live';
 import { Link } from '../lib/router';
 import { droppedFiles, pickedFiles, uploads } from '../lib/uploads';
 import { folderPath } from '../routes';
@@ -146,12 +147,13 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [dropping, setDropping] = useState(false);
   const generation = useRef(0);
+  const shown = useRef(0);
   const fileInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
 
   const fetchPage = useCallback(
-    (after: string | null) => {
-      const query = { sort_by: sortBy, order, ...(after ? { cursor: after, limit: MORE } : { limit: PAGE }) };
+    (after: string | null, first = PAGE) => {
+      const query = { sort_by: sortBy, order, ...(after ? { cursor: after, limit: MORE } : { limit: first }) };
       return folderId
         ? unwrap(api.GET('/drive/{folder_id}', { params: { path: { folder_id: folderId }, query } }))
         : unwrap(api.GET('/drive', { params: { query } }));
@@ -159,23 +161,29 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
     [folderId, sortBy, order],
   );
 
-  /** Loads the first page again (after a change), dropping what was loaded. */
-  const reload = useCallback(async () => {
-    const mine = ++generation.current;
-    setLoading(true);
-    try {
-      const page = await fetchPage(null);
-      if (mine !== generation.current) return;
-      setListing(page);
-      setItems(page.files_and_folders);
-      setCursor(page.next_cursor ?? null);
-      setError(null);
-    } catch (caught) {
-      if (mine === generation.current) setError(messageOf(caught));
-    } finally {
-      if (mine === generation.current) setLoading(false);
-    }
-  }, [fetchPage]);
+  /**
+   * Loads the listing again (after a change) from the top, as many items as were shown (a change heard while scrolled
+   * far down keeps the place); `quietly`, as the change feed asks, shows no spinner.
+   */
+  const reload = useCallback(
+    async (quietly = false) => {
+      const mine = ++generation.current;
+      if (!quietly) setLoading(true);
+      try {
+        const page = await fetchPage(null, refreshLimit(shown.current, PAGE));
+        if (mine !== generation.current) return;
+        setListing(page);
+        setItems(page.files_and_folders);
+        setCursor(page.next_cursor ?? null);
+        setError(null);
+      } catch (caught) {
+        if (mine === generation.current) setError(messageOf(caught));
+      } finally {
+        if (mine === generation.current) setLoading(false);
+      }
+    },
+    [fetchPage],
+  );
 
   const loadMore = useCallback(async () => {
     if (!cursor || loading) return;
@@ -197,26 +205,23 @@ export function DrivePage({ folderId }: { folderId: string | null }) {
     setListing(null);
     setItems([]);
     setSelected(new Set());
+    shown.current = 0;
     void reload();
   }, [reload]);
-
-  // Uploaded files show once the worker confirmed them: look again shortly after each one lands.
   useEffect(() => {
-    let timer: number | undefined;
-    const listener = (parentId: string | null) => {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(() => {
-        void reload();
-        emit('drive');
-      }, 300);
-      void parentId;
-    };
-    uploads.onUploaded.add(listener);
-    return () => {
-      uploads.onUploaded.delete(listener);
-      window.clearTimeout(timer);
-    };
-  }, [reload]);
+    shown.current = items.length;
+  }, [items]);
+
+  // What the change feed says of this folder, of what it lists, or of the folders above it (the breadcrumb).
+  useChanges(
+    (change) =>
+      change.item !== null &&
+      (change.item.parent_folder_id === folderId ||
+        change.item.id === folderId ||
+        items.some((item) => item.id === change.item!.id) ||
+        (listing?.path.some((entry) => entry.id === change.item!.id) ?? false)),
+    () => void reload(true),
+  );
 
   const sentinel = useEndlessScroll(!!cursor, loadMore);
 

@@ -5,8 +5,10 @@ import { ImageDialog } from '../components/dialogs';
 import { Listing } from '../components/Listing';
 import { ErrorText, IconButton, Spinner } from '../components/ui';
 import { formatDate } from '../lib/format';
+import { refreshLimit, useChanges } from '../lib/live';
 import { download, downloadLabel, useEndlessScroll, useView, ViewToggle } from './DrivePage';
 
+const PAGE = 50;
 const IMAGE_TYPES = new Set(['jpg', 'jpeg', 'png', 'gif', 'webp', 'avif', 'heic']);
 
 /** A shared entry in the shape of the drive's items, so that one listing shows both. */
@@ -37,10 +39,10 @@ export function SharedPage() {
   const [image, setImage] = useState<Item | null>(null);
   const [view, setView] = useView();
 
-  const load = useCallback(async (after: string | null) => {
+  const load = useCallback(async (after: string | null, limit = PAGE) => {
     try {
       const page = await unwrap(
-        api.GET('/shared-with-me', { params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } } }),
+        api.GET('/shared-with-me', { params: { query: { limit, ...(after ? { cursor: after } : {}) } } }),
       );
       setItems((before) => [...(after ? (before ?? []) : []), ...page.content.map(asItem)]);
       setCursor(page.next_cursor ?? null);
@@ -49,6 +51,11 @@ export function SharedPage() {
     }
   }, []);
   useEffect(() => void load(null), [load]);
+  // A share made, changed or revoked (or left in another tab), or news of an item shown: the list is fetched again.
+  useChanges(
+    (change) => change.type.startsWith('share_') || (items?.some((item) => item.id === change.item?.id) ?? false),
+    () => void load(null, refreshLimit(items?.length ?? 0, PAGE)),
+  );
   const sentinel = useEndlessScroll(!!cursor, () => void load(cursor));
 
   const act = (action: () => Promise<void>) => action().catch((caught: unknown) => setError(messageOf(caught)));
