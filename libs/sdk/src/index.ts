@@ -21,7 +21,6 @@ export type Share = Schemas['ShareDto'];
 export type FileVersion = Schemas['FileVersionDto'];
 export type FileVersions = Schemas['FileVersionsDto'];
 export type SharedItem = Schemas['SharedItemDto'];
-export type Change = Schemas['ChangeDto'];
 export type SearchHit = Schemas['SearchHitDto'];
 export type SearchResults = Schemas['SearchResultsDto'];
 export type Problem = Schemas['ProblemDto'];
