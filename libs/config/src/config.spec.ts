@@ -204,6 +204,23 @@ describe('loadConfig', () => {
     });
   });
 
+  it('has the cache on by default (60 s, 10,000 entries in memory), and reads its switch, bounds and key prefix', () => {
+    expect(loadConfig(serverEnv()).cache).toEqual({
+      enabled: true,
+      ttlSeconds: 60,
+      maxEntries: 10_000,
+      redisKeyPrefix: 'clouddrive:cache:',
+    });
+    const env = { CACHE_ENABLED: 'false', CACHE_TTL_SECONDS: '5', CACHE_MAX_ENTRIES: '20', CACHE_REDIS_PREFIX: 'a:' };
+    expect(loadConfig(serverEnv(env)).cache).toEqual({
+      enabled: false,
+      ttlSeconds: 5,
+      maxEntries: 20,
+      redisKeyPrefix: 'a:',
+    });
+    expect(configErrorOf(serverEnv({ CACHE_TTL_SECONDS: '0' })).problems).toHaveLength(1);
+  });
+
   it.each([['10'], ['0/60'], ['10/0'], ['10/86401'], ['ten/60'], ['10/60s'], ['-1/60']])(
     'refuses the budget %j, naming the variable and the form',
     (value) => {

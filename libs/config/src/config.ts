@@ -100,6 +100,7 @@ export interface AppConfig {
   /** Shared services; unset ones are replaced by in-process equivalents. */
   redis: { url: string | undefined };
   rateLimits: RateLimitsConfig;
+  cache: CacheConfig;
   log: { level: LogLevel };
   /** Things worth telling the operator once the logger is up (e.g. that secrets were generated). */
   notices: string[];
@@ -114,6 +115,18 @@ export interface HttpTimeouts {
   idleSeconds: number;
   /** An idle kept-alive connection between two requests is closed after this. */
   keepAliveSeconds: number;
+}
+
+/** The cache of reads (identities, listings): in Redis when REDIS_URL is set, else in the process's memory. */
+export interface CacheConfig {
+  /** false: every read goes to the database (the benchmark's peer). */
+  enabled: boolean;
+  /** The longest a cached value is kept: a bound on what a lost invalidation could cost, not the way it is fresh. */
+  ttlSeconds: number;
+  /** Entries kept in memory at most (the in-process cache only), the least recently read dropped first. */
+  maxEntries: number;
+  /** Prefixes every Redis key of the cache. */
+  redisKeyPrefix: string;
 }
 
 /** Request budgets, counted per client IP (IPv6 per /64) unless said otherwise, in fixed windows. */
@@ -269,6 +282,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     redis: { url: read.url('REDIS_URL', ['redis:', 'rediss:']) },
     rateLimits: rateLimitsConfig(read),
+    cache: {
+      enabled: read.bool('CACHE_ENABLED', true),
+      ttlSeconds: read.int('CACHE_TTL_SECONDS', 60, 1, 3600),
+      maxEntries: read.int('CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+      redisKeyPrefix: read.string('CACHE_REDIS_PREFIX', 'clouddrive:cache:'),
+    },
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     notices,
   };

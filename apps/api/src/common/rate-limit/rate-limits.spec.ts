@@ -1,9 +1,10 @@
 import { AppConfig } from '@app/config';
+import { RedisConnection } from '../redis/redis-connection';
 import { RateLimited, RateLimits, rateLimitHeaders } from './rate-limits';
 
 const BUDGET = { points: 3, windowSeconds: 60 };
 
-function limitsWith(overrides: Partial<AppConfig['rateLimits']> = {}, redisUrl?: string): RateLimits {
+function limitsWith(overrides: Partial<AppConfig['rateLimits']> = {}, connection?: RedisConnection): RateLimits {
   const rateLimits = {
     enabled: true,
     redisKeyPrefix: 'unused:',
@@ -15,7 +16,8 @@ function limitsWith(overrides: Partial<AppConfig['rateLimits']> = {}, redisUrl?:
     upload: BUDGET,
     ...overrides,
   };
-  return new RateLimits({ rateLimits, redis: { url: redisUrl } } as unknown as AppConfig);
+  const config = { rateLimits, redis: { url: undefined } } as unknown as AppConfig;
+  return new RateLimits(config, connection ?? new RedisConnection(config));
 }
 
 describe('RateLimits', () => {
@@ -61,12 +63,13 @@ describe('RateLimits', () => {
   });
 
   it('counts in memory meanwhile when Redis cannot be reached, and shuts down cleanly', async () => {
-    const limits = limitsWith({}, 'redis://127.0.0.1:1');
-    await limits.onModuleInit();
+    const connection = new RedisConnection({ redis: { url: 'redis://127.0.0.1:1' } });
+    const limits = limitsWith({}, connection);
+    await connection.onModuleInit();
     const taken = [];
     for (let i = 0; i < 4; i++) taken.push((await limits.consume('upload', '203.0.113.9')).allowed);
     expect(taken).toEqual([true, true, true, false]);
-    await limits.onApplicationShutdown();
+    await connection.onApplicationShutdown();
   });
 });
 

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Module } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { APP_CONFIG, AppConfig, RateBudget, RateLimitsConfig } from '@app/config';
 import { AppError } from '@app/contracts';
+import { RedisConnection, RedisModule } from '../redis/redis-connection';
 
 /** The budgets, by the name the RateLimit headers give them. */
 export const POLICIES = {
@@ -51,38 +51,26 @@ export class RateLimited extends AppError {
  * replica counts against the same budgets. Should Redis fail, each replica counts in its own memory meanwhile.
  */
 @Injectable()
-export class RateLimits implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('RateLimits');
+export class RateLimits {
   private readonly limiters = new Map<Policy, RateLimiterAbstract>();
-  private readonly redis?: Redis;
   readonly enabled: boolean;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    connection: RedisConnection,
+  ) {
     const limits = config.rateLimits;
     this.enabled = limits.enabled;
     if (!this.enabled) return;
-    if (config.redis.url) {
-      // No offline queue: while Redis is away a count goes to the in-memory stand-in at once rather than wait.
-      this.redis = new Redis(config.redis.url, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      });
-      let reported = false;
-      this.redis.on('error', (error: Error) => {
-        if (!reported) this.logger.warn(`Redis: ${error.message}; counting in memory until it is back`);
-        reported = true;
-      });
-      this.redis.on('ready', () => (reported = false));
-    }
+    const redis = connection.client();
     for (const [policy, field] of Object.entries(POLICIES) as [Policy, keyof typeof limits][]) {
       const { points, windowSeconds } = limits[field] as RateBudget;
       const memory = new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: policy });
       this.limiters.set(
         policy,
-        this.redis
+        redis
           ? new RateLimiterRedis({
-              storeClient: this.redis,
+              storeClient: redis,
               points,
               duration: windowSeconds,
               keyPrefix: `${limits.redisKeyPrefix}${policy}`,
@@ -92,15 +80,6 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
           : memory,
       );
     }
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.redis?.connect().catch(() => undefined); // reported by the error listener; it goes on trying
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.redis) return;
-    await (this.redis.status === 'ready' ? this.redis.quit().then(() => undefined) : this.redis.disconnect());
   }
 
   budget(policy: Policy): RateBudget {
@@ -167,5 +146,5 @@ export function rateLimitHeaders(outcomes: Outcome[]): Record<string, string> {
   };
 }
 
-@Module({ providers: [RateLimits], exports: [RateLimits] })
+@Module({ imports: [RedisModule], providers: [RateLimits], exports: [RateLimits] })
 export class RateLimitModule {}
