@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DbModule } from '@app/db';
 import { StorageModule } from '@app/storage';
+import { CacheModule } from './common/cache/cache';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { RateLimitModule } from './common/rate-limit/rate-limits';
 import { AppValidationPipe } from './common/validation/validation.pipe';
@@ -32,6 +33,7 @@ export class ApiModule {
         DbModule,
         StorageModule.forRoot(config, config.auth.jwtSecret),
         RateLimitModule,
+        CacheModule,
         ChangesModule,
         AuthModule,
         FoldersModule,

@@ -1,5 +1,6 @@
 import { AppConfig } from '@app/config';
 import { UsersRepository } from '@app/db';
+import { Cache } from '../../common/cache/cache';
 import { JwtStrategy } from './jwt.strategy';
 
 const USER_ID = '0b7c3f0e-8f4a-4d2e-9a55-3b1f1d2c4e5f';
@@ -13,7 +14,9 @@ describe('JwtStrategy.validate', () => {
   beforeEach(() => {
     users = { findIdentity: jest.fn() };
     const config = { auth: { jwtSecret: 's'.repeat(32) } } as unknown as AppConfig;
-    strategy = new JwtStrategy(config, users as unknown as UsersRepository);
+    // No cache: every call reads (the cache has its own tests).
+    const cache = { remember: (_user: string, _name: string, load: () => Promise<unknown>) => load() };
+    strategy = new JwtStrategy(config, users as unknown as UsersRepository, cache as unknown as Cache);
   });
 
   const identity = (overrides: object = {}) => ({

@@ -5,6 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { Cache } from '../../common/cache/cache';
 import { isUuid } from '../../common/validation/id-param';
 
 export interface TokenClaims {
@@ -19,13 +20,14 @@ export interface TokenClaims {
 /**
  * Verifies the bearer token (HS256 only, unexpired), that its user still exists, that it was issued under their
  * current token version (logging out everywhere or changing the password raises it) and that it was not logged out
- * itself (revoked_tokens): one query.
+ * itself (revoked_tokens): one query, or none when the cache has the answer.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly users: UsersRepository,
+    private readonly cache: Cache,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -42,7 +44,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     // Every token issued has a UUID jti: one without could not be logged out alone, so it is not accepted.
     if (typeof sub !== 'string' || !isUuid(sub) || typeof jti !== 'string' || !isUuid(jti)) return false;
     if (typeof exp !== 'number') return false;
-    const user = await this.users.findIdentity(sub, jti);
+    // Cached per token: logging out (one token or all), a new password and deleting the account bump the user.
+    const user = await this.cache.remember(sub, `identity:${jti}`, () => this.users.findIdentity(sub, jti));
     if (!user || user.revoked || user.tokenVersion !== (claims.ver ?? 0)) return false;
     return { id: user.id, username: user.username, tokenId: jti, tokenExpiresAt: new Date(exp * 1000) };
   }

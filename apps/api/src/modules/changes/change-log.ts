@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChangeEntry, ChangeKind, ChangesRepository, Listener, Transactions } from '@app/db';
+import { Cache } from '../../common/cache/cache';
 import { ChangeSignals } from './change-signals';
 
 /** The key of the open transaction's buffer of changes. */
@@ -17,6 +18,7 @@ export class ChangeLog {
     private readonly transactions: Transactions,
     private readonly changes: ChangesRepository,
     private readonly signals: ChangeSignals,
+    private readonly cache: Cache,
   ) {}
 
   /** Who can see the items now: taken before a move, so that those who lose sight of an item hear of it too. */
@@ -64,7 +66,11 @@ export class ChangeLog {
   private add(entries: ChangeEntry[]): void {
     const pending = this.transactions.slot(PENDING, () => {
       const buffer: ChangeEntry[] = [];
-      this.transactions.beforeCommit(async () => this.signals.written(await this.changes.append(buffer)));
+      this.transactions.beforeCommit(async () => {
+        await this.signals.written(await this.changes.append(buffer));
+        // Whoever hears of a change may read it: their cached reads go once it commits, before the reply.
+        await this.cache.changed(buffer.map((entry) => entry.userId));
+      });
       return buffer;
     });
     pending.push(...entries);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/contracts';
 import { ItemsRepository, Transactions, TrashRepository, UploadsRepository, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { Cache } from '../../common/cache/cache';
 import { AccessService } from '../access/access.service';
 import { ChangeLog } from '../changes';
 import { ItemDto, presentItem, storageFigures, toItemDto, toUnconfirmedFileDto } from '../items';
@@ -24,6 +25,7 @@ export class FoldersService {
     private readonly users: UsersRepository,
     private readonly access: AccessService,
     private readonly changes: ChangeLog,
+    private readonly cache: Cache,
   ) {}
 
   /** At the caller's root, or in a folder they may edit (the folder's owner owns what is made in it). */
@@ -47,6 +49,17 @@ export class FoldersService {
    * permission on each, the part of its path they may see, and at the root their quota.
    */
   async listFolder(user: AuthenticatedUser, folderId: string | null, query: ListingQueryDto): Promise<ListingDto> {
+    const { sort_by, order, limit, cursor } = query;
+    return this.cache.remember(
+      user.id,
+      `listing:${folderId ?? 'root'}:${sort_by}:${order}:${limit}:${cursor ?? ''}`,
+      () => this.readFolder(user, folderId, query),
+      // An upload shown as on its way is shown as failed once its URL expires: kept no longer than that.
+      (listing) => earliest(listing.uploads.filter((u) => u.upload_status === 'uploading').map((u) => u.upload_expires_at)),
+    );
+  }
+
+  private async readFolder(user: AuthenticatedUser, folderId: string | null, query: ListingQueryDto): Promise<ListingDto> {
     const folder = folderId ? await this.access.folder(user.id, folderId, 'view') : null;
     const after = query.cursor ? decodeCursor(query.cursor, query.sort_by, query.order) : undefined;
     const ownerId = folder?.owner.id ?? user.id;
@@ -120,4 +133,9 @@ export class FoldersService {
     if (!account) throw new AppError('unauthorized', 'A valid bearer token is required.');
     return { username: account.username, email: account.email, ...storageFigures(account) };
   }
+}
+
+function earliest(dates: (Date | null)[]): Date | null {
+  const times = dates.filter((date): date is Date => date !== null).map((date) => date.getTime());
+  return times.length > 0 ? new Date(Math.min(...times)) : null;
 }
