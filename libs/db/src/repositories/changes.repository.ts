@@ -83,6 +83,24 @@ export class ChangesRepository extends SqlRepository {
   }
 
   /**
+   * The recipients of shares on items below these (not on them): they see those items only while every folder above
+   * is live, so a trash or a restore of these changes what they see, though they never saw these.
+   */
+  async sharedBelow(itemIds: string[]): Promise<string[]> {
+    if (itemIds.length === 0) return [];
+    const rows = await this.rows(
+      `WITH RECURSIVE below AS (
+         SELECT i.id FROM items i WHERE i.parent_folder_id = ANY($1::uuid[])
+         UNION ALL
+         SELECT i.id FROM items i JOIN below b ON i.parent_folder_id = b.id
+       )
+       SELECT DISTINCT s.recipient_id AS "userId" FROM shares s JOIN below b ON b.id = s.item_id`,
+      [itemIds],
+    );
+    return rows.map((row) => row.userId as string);
+  }
+
+  /**
    * Numbers and writes the entries, in the caller's transaction. Each user's feed row is locked until the commit
    * (in user order, so that two writers cannot deadlock), so numbers are handed out in the order the writers
    * commit: a reader that sees number n has already seen every number below it. Entries of a user deleted

@@ -6,6 +6,7 @@ import type { ObjectStorage } from '@app/storage';
 import { RateLimited, RateLimits } from '../../common/rate-limit/rate-limits';
 import type { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { ChangeLog } from '../changes';
+import { Cache } from '../../common/cache/cache';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher';
 
@@ -50,6 +51,7 @@ describe('AuthService', () => {
       {} as Transactions,
       {} as SharesRepository,
       {} as ChangeLog,
+      { changed: jest.fn(), changedForEveryone: jest.fn() } as unknown as Cache,
     );
     service.onModuleInit();
   });

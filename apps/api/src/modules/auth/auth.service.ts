@@ -6,6 +6,7 @@ import { AppError } from '@app/contracts';
 import { SharesRepository, Transactions, User, UsersRepository } from '@app/db';
 import { deleteUnder, ObjectStorage, objectKeys } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { Cache } from '../../common/cache/cache';
 import { RateLimits } from '../../common/rate-limit/rate-limits';
 import { ChangeLog } from '../changes';
 import { storageFigures } from '../items';
@@ -34,6 +35,7 @@ export class AuthService implements OnModuleInit {
     private readonly transactions: Transactions,
     private readonly shares: SharesRepository,
     private readonly changes: ChangeLog,
+    private readonly cache: Cache,
   ) {}
 
   onModuleInit(): void {
@@ -80,6 +82,7 @@ export class AuthService implements OnModuleInit {
   async logout(user: AuthenticatedUser, everywhere: boolean): Promise<void> {
     if (everywhere) await this.users.revokeTokens(user.id);
     else await this.users.revokeToken(user.id, user.tokenId, user.tokenExpiresAt);
+    await this.cache.changed([user.id]); // the cached identity of the token(s) goes: the next request is a 401
   }
 
   async account(user: AuthenticatedUser): Promise<AccountDto> {
@@ -96,6 +99,7 @@ export class AuthService implements OnModuleInit {
     await this.checkPassword(user, dto.current_password);
     const version = await this.users.changePassword(user.id, await this.passwords.hash(dto.new_password));
     if (version === null) throw unauthorized();
+    await this.cache.changed([user.id]);
     return this.issueToken(user.id, version);
   }
 
@@ -111,6 +115,7 @@ export class AuthService implements OnModuleInit {
         const other = share.itemOwnerId === user.id ? share.recipientId : share.itemOwnerId;
         await this.changes.item('share_revoked', share.itemId, [other], { permission: share.permission });
       }
+      await this.cache.changed([user.id]); // its cached identity goes once this commits
       return this.users.delete(user.id);
     });
     if (!deleted) throw unauthorized();

@@ -41,6 +41,19 @@ export class ChangeLog {
       .filter((listener) => !told.has(`${listener.itemId} ${listener.userId}`))
       .map((listener) => ({ ...listener, parentFolderId: null }));
     this.add([...now, ...before].map((listener) => entry(kind, listener, options.data)));
+    if (kind === 'item_trashed' || kind === 'item_restored') {
+      // Those who see something below through a share of its own lose or regain it, unheard of: their reads change.
+      await this.cache.changed(await this.changes.sharedBelow(itemIds));
+    }
+  }
+
+  /**
+   * What the items' readers see changed with nothing to tell them (an upload on its way appears or goes, and its
+   * owner's quota with it): everyone who can see them now has their cached reads dropped once this commits. Call it
+   * while the items' rows are still there.
+   */
+  async unheard(itemIds: string[]): Promise<void> {
+    await this.cache.changed((await this.changes.listenersOf(itemIds)).map((listener) => listener.userId));
   }
 
   /**

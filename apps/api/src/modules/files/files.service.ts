@@ -210,6 +210,7 @@ export class FilesService {
         if (!(await this.quota.reserve(ownerId, reserved))) throw new Error('A locked quota changed under a batch');
       }
       if (granted.length > 0) await this.items.touchFolders(parents);
+      await this.changes.unheard(granted.map(({ file }) => file.item.id));
       return { accepted: granted, conflicts: taken };
     });
 
@@ -307,6 +308,8 @@ export class FilesService {
         await this.changes.items('item_trashed', [fileId]);
         return null;
       }
+      // An upload that never came goes with its name and its reservation.
+      await this.changes.unheard([file.id]);
       if (file.uploadKey === null) {
         await this.uploads.deleteRows([file.id]);
         return null;
@@ -357,6 +360,7 @@ export class FilesService {
       // A replacement superseded by this one gives its reservation back.
       if (existing.uploadSizeBytes !== null) await this.quota.release(ownerId, existing.uploadSizeBytes);
       const uploadKey = objectKeys.file(ownerId, existing.id, randomUUID());
+      await this.changes.unheard([existing.id]);
       return asSeen(await this.uploads.setPendingUpload(existing.id, { ...upload, uploadKey }));
     }
     if (existing && dto.file_conflict === 'Keep') {
@@ -375,6 +379,7 @@ export class FilesService {
       ...upload,
     });
     await this.items.touchFolders([parentFolderId]);
+    await this.changes.unheard([file.id]);
     return asSeen(file);
   }
 

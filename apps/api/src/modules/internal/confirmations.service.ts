@@ -71,6 +71,7 @@ export class ConfirmationsService {
       const size = file.uploadSizeBytes!;
       if (head.sizeBytes !== size || !(await this.uploaderMayStillWrite(file))) {
         await this.quota.release(file.ownerId, size);
+        await this.changes.unheard([file.id]); // the upload leaves the listings of its owner and editors
         const rejected = await this.uploads.rejectUpload(file.id);
         // Only to who could see the upload: its uploader and the owner (others never saw a file that never came).
         const told = [file.ownerId, file.uploadRequestedBy].filter((id): id is string => id !== null);

@@ -161,6 +161,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         confirmed++;
       } else if (file.uploadExpiresAt!.getTime() + this.config.drive.uploadGraceSeconds * 1000 < now.getTime()) {
         const forgotten = await this.transactions.run(async () => {
+          await this.changeLog.unheard([file.id]); // the upload leaves the listings, its reservation the quota
           const released = await this.uploads.forgetUpload(file.id, key);
           if (released) await this.quota.release(released.ownerId, released.reserved);
           return released;

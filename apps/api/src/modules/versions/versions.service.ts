@@ -12,6 +12,7 @@ import {
 } from '@app/db';
 import { ObjectStorage } from '@app/storage';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { Cache } from '../../common/cache/cache';
 import { AccessService } from '../access/access.service';
 import { ChangeLog } from '../changes';
 import { fileNotReady, ItemDto, pinnedDownload, presentItem } from '../items';
@@ -37,6 +38,7 @@ export class VersionsService {
     private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly changes: ChangeLog,
+    private readonly cache: Cache,
   ) {}
 
   async list(user: AuthenticatedUser, fileId: string): Promise<FileVersionsDto> {
@@ -95,6 +97,7 @@ export class VersionsService {
       const version = await this.versions.remove(fileId, versionId);
       if (!version) throw versionNotFound();
       await this.quota.free(version.ownerId, version.sizeBytes);
+      await this.cache.changed([version.ownerId]); // their quota figures
       return version;
     });
     await this.deleteObjects(versionObjects([removed]));
@@ -115,6 +118,7 @@ export class VersionsService {
         limit,
       );
       for (const [ownerId, bytes] of bytesByOwner(versions)) await this.quota.free(ownerId, bytes);
+      await this.cache.changed(bytesByOwner(versions).keys());
       return versions;
     });
     await this.deleteObjects(versionObjects(dropped));
