@@ -19,7 +19,8 @@ describe('event streams across replicas (PostgreSQL LISTEN/NOTIFY)', () => {
     cluster = await PostgresCluster.create();
     const database = { url: cluster.url, env: {}, drop: async () => undefined };
     // One deployment: the replicas share their secrets, so a token made by one is good on the other.
-    const secrets = { JWT_SECRET: randomUUID().repeat(2), LAMBDA_SECRET: randomUUID().repeat(2) };
+    // No Redis: the replicas could not tell each other's caches what changed, so none (as on a server by default).
+    const secrets = { JWT_SECRET: randomUUID().repeat(2), LAMBDA_SECRET: randomUUID().repeat(2), CACHE_STORE: 'off' };
     a = await startTestApp(secrets, database);
     b = await startTestApp(secrets, database);
   });

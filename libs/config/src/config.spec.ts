@@ -57,6 +57,10 @@ describe('loadConfig', () => {
       config = loadConfig({ DATA_DIR: dataDir });
     });
 
+    it('caches in memory (one process: the embedded mode)', () => {
+      expect(config.cache.store).toBe('memory');
+    });
+
     it('uses the documented defaults', () => {
       expect(config.http).toEqual({
         host: '0.0.0.0',
@@ -204,21 +208,23 @@ describe('loadConfig', () => {
     });
   });
 
-  it('has the cache on by default (60 s, 10,000 entries in memory), and reads its switch, bounds and key prefix', () => {
+  it('caches in Redis with REDIS_URL, in memory in the embedded mode, and not on a server without Redis', () => {
     expect(loadConfig(serverEnv()).cache).toEqual({
-      enabled: true,
+      store: 'off',
       ttlSeconds: 60,
       maxEntries: 10_000,
       redisKeyPrefix: 'clouddrive:cache:',
     });
-    const env = { CACHE_ENABLED: 'false', CACHE_TTL_SECONDS: '5', CACHE_MAX_ENTRIES: '20', CACHE_REDIS_PREFIX: 'a:' };
+    expect(loadConfig(serverEnv({ REDIS_URL: 'redis://cache.internal:6379' })).cache.store).toBe('redis');
+    const env = { CACHE_STORE: 'memory', CACHE_TTL_SECONDS: '5', CACHE_MAX_ENTRIES: '20', CACHE_REDIS_PREFIX: 'a:' };
     expect(loadConfig(serverEnv(env)).cache).toEqual({
-      enabled: false,
+      store: 'memory',
       ttlSeconds: 5,
       maxEntries: 20,
       redisKeyPrefix: 'a:',
     });
     expect(configErrorOf(serverEnv({ CACHE_TTL_SECONDS: '0' })).problems).toHaveLength(1);
+    expect(configErrorOf(serverEnv({ CACHE_STORE: 'redis' })).problems).toEqual(['CACHE_STORE=redis needs REDIS_URL']);
   });
 
   it.each([['10'], ['0/60'], ['10/0'], ['10/86401'], ['ten/60'], ['10/60s'], ['-1/60']])(

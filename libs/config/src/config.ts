@@ -117,10 +117,17 @@ export interface HttpTimeouts {
   keepAliveSeconds: number;
 }
 
-/** The cache of reads (identities, listings): in Redis when REDIS_URL is set, else in the process's memory. */
+export const CACHE_STORES = ['redis', 'memory', 'off'] as const;
+export type CacheStoreKind = (typeof CACHE_STORES)[number];
+
+/** The cache of reads (identities, listings). */
 export interface CacheConfig {
-  /** false: every read goes to the database (the benchmark's peer). */
-  enabled: boolean;
+  /**
+   * `redis` (the default with REDIS_URL): shared by every replica. `memory` (the default in the embedded mode): this
+   * process's, right only while it is the one process writing to its database. `off` (the default on a PostgreSQL
+   * server without Redis, where replicas could not tell each other what changed): every read goes to the database.
+   */
+  store: CacheStoreKind;
   /** The longest a cached value is kept: a bound on what a lost invalidation could cost, not the way it is fresh. */
   ttlSeconds: number;
   /** Entries kept in memory at most (the in-process cache only), the least recently read dropped first. */
@@ -223,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const port = read.int('PORT', 8080, 0, 65535);
   const trustProxy = read.proxies('TRUST_PROXY', false);
+  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
   const config: AppConfig = {
     app: appIdentity(),
     http: {
@@ -280,10 +288,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       receiver: { port: read.int('WORKERS_PORT', 8081, 0, 65535), token: read.secret('WORKERS_TOKEN', 16) },
       apiRetryBudgetMs: read.int('API_RETRY_BUDGET_MS', 20_000, 1_000, 15 * 60_000),
     },
-    redis: { url: read.url('REDIS_URL', ['redis:', 'rediss:']) },
+    redis: { url: redisUrl },
     rateLimits: rateLimitsConfig(read),
     cache: {
-      enabled: read.bool('CACHE_ENABLED', true),
+      store: read.oneOf('CACHE_STORE', CACHE_STORES, redisUrl ? 'redis' : embedded ? 'memory' : 'off'),
       ttlSeconds: read.int('CACHE_TTL_SECONDS', 60, 1, 3600),
       maxEntries: read.int('CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
       redisKeyPrefix: read.string('CACHE_REDIS_PREFIX', 'clouddrive:cache:'),
@@ -291,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     notices,
   };
+  if (config.cache.store === 'redis' && !redisUrl) read.problems.push('CACHE_STORE=redis needs REDIS_URL');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
   if (embedded) {

@@ -33,6 +33,9 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     // The rate-limit suite sets its own.
     ...GENEROUS_RATE_LIMITS,
     BCRYPT_THREADS: '1',
+    // The in-process cache, as in the embedded mode (one API per database): every suite reads through it, so a change
+    // that forgot to invalidate it shows as a stale read. Two API instances on one database set another store.
+    CACHE_STORE: 'memory',
     ...env,
   });
 }

@@ -31,7 +31,7 @@ class FakeTransactions {
 
 function cacheWith(cache: Partial<AppConfig['cache']> = {}, transactions = new FakeTransactions()): Cache {
   const config = {
-    cache: { enabled: true, ttlSeconds: 60, maxEntries: 100, redisKeyPrefix: 'unused:', ...cache },
+    cache: { store: 'memory', ttlSeconds: 60, maxEntries: 100, redisKeyPrefix: 'unused:', ...cache },
     redis: { url: undefined },
   } as AppConfig;
   return new Cache(config, new RedisConnection(config), transactions as unknown as Transactions);
@@ -98,7 +98,7 @@ describe('Cache (in memory)', () => {
   });
 
   it('switched off, always loads', async () => {
-    const cache = cacheWith({ enabled: false });
+    const cache = cacheWith({ store: 'off' });
     const load = jest.fn().mockResolvedValue(1);
     await cache.remember('a', 'x', load);
     await cache.remember('a', 'x', load);
@@ -108,7 +108,7 @@ describe('Cache (in memory)', () => {
 
   it('reads the database when Redis cannot be reached', async () => {
     const config = {
-      cache: { enabled: true, ttlSeconds: 60, maxEntries: 100, redisKeyPrefix: 'unused:' },
+      cache: { store: 'redis', ttlSeconds: 60, maxEntries: 100, redisKeyPrefix: 'unused:' },
       redis: { url: 'redis://127.0.0.1:1' },
     } as AppConfig;
     const connection = new RedisConnection(config);

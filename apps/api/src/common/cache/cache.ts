@@ -11,7 +11,8 @@ const BUMPS = {};
 
 /**
  * A cache of what a user reads far more often than anything changes it (the identity behind their token, listing
- * pages), per user: in Redis when REDIS_URL is set, so that every replica shares it, else in this process's memory.
+ * pages), per user: in Redis, which every replica shares, or in this process's memory when it is the only one
+ * (CACHE_STORE).
  * Values travel as JSON (dates come back as strings, as a response would send them).
  *
  * Why a value is never stale: every value is kept under its user's generation, read in the same look that found no
@@ -34,11 +35,11 @@ export class Cache {
     connection: RedisConnection,
     private readonly transactions: Transactions,
   ) {
-    const { enabled, ttlSeconds, maxEntries, redisKeyPrefix } = config.cache;
+    const { store, ttlSeconds, maxEntries, redisKeyPrefix } = config.cache;
     this.ttlSeconds = ttlSeconds;
-    if (!enabled) return;
-    const redis = connection.client();
-    this.store = redis ? new RedisStore(redis, redisKeyPrefix) : new MemoryStore(maxEntries);
+    const redis = store === 'redis' ? connection.client() : undefined;
+    if (redis) this.store = new RedisStore(redis, redisKeyPrefix);
+    else if (store === 'memory') this.store = new MemoryStore(maxEntries);
   }
 
   get enabled(): boolean {
