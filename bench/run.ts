@@ -20,6 +20,8 @@
  * - search (bench/search.ts; `npm run bench -- search` only, merged into RESULTS.md): GET /search over 1,000,000
  *   items of 100 users on the PostgreSQL server of BENCH_DATABASE_URL, and 100,000 of 10 on the embedded one,
  *   beside the same SQL sent straight to the database.
+ * - the cache (with BENCH_DATABASE_URL): GET /drive through an API with the cache in Redis, beside the uncached
+ *   API and the bare node:http + pg ceiling (`npm run bench -- cache` runs this part alone, merged into RESULTS.md).
  *
  * The API runs with RATE_LIMITS_ENABLED=false: the loads are far beyond a client's budgets.
  *
@@ -28,6 +30,7 @@
  * server, in a database made for the run and dropped after it.
  */
 import autocannon from 'autocannon';
+import Redis from 'ioredis';
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -614,6 +617,94 @@ async function searchOnly(): Promise<void> {
   }
 }
 
+/** A user whose root holds 25 folders and 25 files (the GET /drive rows' drive), on an API on the PostgreSQL server. */
+async function driveOfFifty(url: string, databaseUrl: string): Promise<{ token: string; userId: string }> {
+  const token = await tokenFor(url);
+  const me = await client(url, token).get<{ user_id: string }>('/verify-token');
+  for (let i = 0; i < 25; i++) await client(url, token).post('/drive', { folder_name: `folder-${i}` });
+  await insertFiles(databaseUrl, me.user_id, null, 25);
+  return { token, userId: me.user_id };
+}
+
+/** GET /drive through the bare node:http + pg server (bench/drive-ceiling.ts): the uncached route's ceiling. */
+async function loadDriveCeiling(databaseUrl: string, token: string): Promise<Load> {
+  const bare = await start(
+    ['-r', '@swc-node/register', 'bench/drive-ceiling.ts'],
+    { ...SERVER_SECRETS, DATABASE_URL: databaseUrl },
+    '/health',
+  );
+  console.log(`bare node:http + pg GET /drive, ${CONNECTIONS} connections…`);
+  return load(`${bare.url}/drive`, { authorization: `Bearer ${token}` }).finally(() => stop(bare));
+}
+
+/**
+ * GET /drive through an API with the cache in Redis (BENCH_REDIS_URL, or the one on 127.0.0.1:6379), on the same
+ * database and drive as the uncached one; its keys are removed afterwards.
+ */
+async function loadCachedDrive(databaseUrl: string, apiEnv: Record<string, string>, token: string): Promise<Load> {
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `clouddrive-bench:${Date.now()}:`;
+  const api = await startOnServer(databaseUrl, { ...apiEnv, REDIS_URL: redisUrl, CACHE_REDIS_PREFIX: prefix });
+  try {
+    console.log(`GET /drive (50 items), ${CONNECTIONS} connections, PostgreSQL server, cache in Redis…`);
+    return await load(`${api.url}/drive`, { authorization: `Bearer ${token}` });
+  } finally {
+    await stop(api);
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  }
+}
+
+function cachedDriveRow(cached: Load, uncached: Load, ceiling: Load): string[] {
+  const times = (cached.requestsPerSecond / uncached.requestsPerSecond).toFixed(2);
+  const ofCeiling = ((100 * cached.requestsPerSecond) / ceiling.requestsPerSecond).toFixed(0);
+  return [
+    `GET /drive with 50 items, ${CONNECTIONS} connections, PostgreSQL server, cache in Redis`,
+    `${rate(cached)}; ${times}× the uncached API, ${ofCeiling} % of the uncached ceiling`,
+    '≥ 2× the uncached API',
+  ];
+}
+
+/**
+ * `npm run bench -- cache` (with BENCH_DATABASE_URL, and Redis): GET /drive on the PostgreSQL server without the
+ * cache, with it in Redis, and the bare node:http + pg ceiling, in one run; merged into RESULTS.md.
+ */
+async function cacheOnly(): Promise<void> {
+  const postgres = await benchDatabase();
+  if (!postgres) throw new Error('npm run bench -- cache needs BENCH_DATABASE_URL (a PostgreSQL server)');
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  try {
+    const apiEnv = benchApiEnv(dataDir);
+    const server = await startOnServer(postgres.url, apiEnv);
+    let token: string;
+    let uncached: Load;
+    try {
+      token = (await driveOfFifty(server.url, postgres.url)).token;
+      console.log(`GET /drive (50 items), ${CONNECTIONS} connections, PostgreSQL server, no cache…`);
+      uncached = await load(`${server.url}/drive`, { authorization: `Bearer ${token}` });
+    } finally {
+      await stop(server);
+    }
+    const cached = await loadCachedDrive(postgres.url, apiEnv, token);
+    const ceiling = await loadDriveCeiling(postgres.url, token);
+    writeResults([
+      [
+        `GET /drive with 50 items, ${CONNECTIONS} connections, PostgreSQL server`,
+        `${rate(uncached)}; ${((100 * uncached.requestsPerSecond) / ceiling.requestsPerSecond).toFixed(1)} % of its ceiling`,
+        '≥ 50 % of the ceiling, p99 under 25 ms',
+      ],
+      [`bare node:http + pg, same JWT check and SQL (ceiling of the above)`, rate(ceiling), ''],
+      cachedDriveRow(cached, uncached, ceiling),
+    ]);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    await postgres.drop();
+  }
+}
+
 /** One part alone: the build, a fresh embedded API (stopped even when a figure fails), its rows merged into RESULTS.md. */
 async function partOnly(rowsOf: (api: Started) => Promise<string[][]>): Promise<void> {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
@@ -714,10 +805,7 @@ async function main(): Promise<void> {
     if (postgres) {
       const server = await startOnServer(postgres.url, apiEnv);
       const postgresVerify = await loadVerifyToken(server, 'PostgreSQL server');
-      const token = await tokenFor(server.url);
-      const me = await client(server.url, token).get<{ user_id: string }>('/verify-token');
-      for (let i = 0; i < 25; i++) await client(server.url, token).post('/drive', { folder_name: `folder-${i}` });
-      await insertFiles(postgres.url, me.user_id, null, 25);
+      const { token, userId } = await driveOfFifty(server.url, postgres.url);
       console.log(`GET /drive (50 items), ${CONNECTIONS} connections, PostgreSQL server…`);
       let peakRss = rssMiB(server.child.pid!);
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(server.child.pid!))), 250);
@@ -725,19 +813,12 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       console.log('POST /files with 100 files, 100,000-file folder (PostgreSQL server)…');
       const batch = await hundredFileRequests(server.url, token, 20);
-      const pages = await deepPages(server.url, token, postgres.url, me.user_id);
+      const pages = await deepPages(server.url, token, postgres.url, userId);
       console.log('Sharing (PostgreSQL server)…');
       const serverSharing = await sharingFigures(server.url, 'server');
       await stop(server);
-
-      const bare = await start(
-        ['-r', '@swc-node/register', 'bench/drive-ceiling.ts'],
-        { ...SERVER_SECRETS, DATABASE_URL: postgres.url },
-        '/health',
-      );
-      console.log(`bare node:http + pg GET /drive, ${CONNECTIONS} connections…`);
-      const driveCeiling = await load(`${bare.url}/drive`, { authorization: `Bearer ${token}` });
-      await stop(bare);
+      const cached = await loadCachedDrive(postgres.url, apiEnv, token);
+      const driveCeiling = await loadDriveCeiling(postgres.url, token);
 
       rows.push(
         [
@@ -751,6 +832,7 @@ async function main(): Promise<void> {
           '≥ 50 % of the ceiling, p99 under 25 ms',
         ],
         [`bare node:http + pg, same JWT check and SQL (ceiling of the above)`, rate(driveCeiling), ''],
+        cachedDriveRow(cached, drive, driveCeiling),
         ['API memory (peak RSS) under the GET /drive load', `${peakRss.toFixed(0)} MiB`, ''],
         ['POST /files with 100 files, PostgreSQL server', `p50 ${ms(batch.p50)}, p95 ${ms(batch.p95)}`, 'under 100 ms'],
         [
@@ -838,6 +920,7 @@ const parts: Record<string, () => Promise<void>> = {
   cli: cliOnly,
   search: searchOnly,
   media: mediaOnly,
+  cache: cacheOnly,
 };
 const part = parts[process.argv.slice(2).find((name) => Object.hasOwn(parts, name)) ?? ''] ?? main;
 part().catch((error: unknown) => {
