@@ -474,7 +474,11 @@ describe('token verification (GET /verify-token)', () => {
     const gone = await registerAndLogin(t.http);
     await verify(`Bearer ${gone.token}`).expect(200);
     // Through the API, which drops the cached identity (a row deleted behind its back is seen within CACHE_TTL_SECONDS).
-    await t.http.delete('/user').set('Authorization', `Bearer ${gone.token}`).send({ password: gone.password }).expect(204);
+    await t.http
+      .delete('/user')
+      .set('Authorization', `Bearer ${gone.token}`)
+      .send({ password: gone.password })
+      .expect(204);
     expectUnauthorized(await verify(`Bearer ${gone.token}`));
   });
 

@@ -101,7 +101,9 @@ export class Cache {
   private unavailable(error: unknown): undefined {
     if (Date.now() - this.warnedAt < 10_000) return undefined;
     this.warnedAt = Date.now();
-    this.logger.warn(`unavailable, reads go to the database: ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.warn(
+      `unavailable, reads go to the database: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return undefined;
   }
 }

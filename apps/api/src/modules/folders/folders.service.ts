@@ -55,11 +55,16 @@ export class FoldersService {
       `listing:${folderId ?? 'root'}:${sort_by}:${order}:${limit}:${cursor ?? ''}`,
       () => this.readFolder(user, folderId, query),
       // An upload shown as on its way is shown as failed once its URL expires: kept no longer than that.
-      (listing) => earliest(listing.uploads.filter((u) => u.upload_status === 'uploading').map((u) => u.upload_expires_at)),
+      (listing) =>
+        earliest(listing.uploads.filter((u) => u.upload_status === 'uploading').map((u) => u.upload_expires_at)),
     );
   }
 
-  private async readFolder(user: AuthenticatedUser, folderId: string | null, query: ListingQueryDto): Promise<ListingDto> {
+  private async readFolder(
+    user: AuthenticatedUser,
+    folderId: string | null,
+    query: ListingQueryDto,
+  ): Promise<ListingDto> {
     const folder = folderId ? await this.access.folder(user.id, folderId, 'view') : null;
     const after = query.cursor ? decodeCursor(query.cursor, query.sort_by, query.order) : undefined;
     const ownerId = folder?.owner.id ?? user.id;
