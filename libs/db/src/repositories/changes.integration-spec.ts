@@ -128,6 +128,23 @@ describe('ChangesRepository', () => {
     expect(heard.map((listener) => listener.userId)).not.toContain(stranger.id);
   });
 
+  it('finds the recipients of shares below items, not on them nor above them', async () => {
+    const [owner, onTop, onMiddle, onDeep, elsewhere] = await Promise.all([1, 2, 3, 4, 5].map(() => db.make.user()));
+    const top = await db.make.folder(owner.id);
+    const middle = await db.make.folder(owner.id, top.id);
+    const deep = await db.make.folder(owner.id, middle.id);
+    const other = await db.make.folder(owner.id);
+    const shares = db.module.get(SharesRepository);
+    await shares.create(top.id, onTop.id, 'view');
+    await shares.create(middle.id, onMiddle.id, 'view');
+    await shares.create(deep.id, onDeep.id, 'edit');
+    await shares.create(other.id, elsewhere.id, 'view');
+    expect((await changes.sharedBelow([top.id])).sort()).toEqual([onMiddle.id, onDeep.id].sort());
+    expect(await changes.sharedBelow([middle.id])).toEqual([onDeep.id]);
+    expect(await changes.sharedBelow([deep.id, other.id])).toEqual([]);
+    expect(await changes.sharedBelow([])).toEqual([]);
+  });
+
   it('forgets changes older than the retention and marks the feed, so an older cursor is known to be expired', async () => {
     const user = await db.make.user();
     await transactions.run(() => changes.append([entry(user.id, 'a'), entry(user.id, 'b')]));
