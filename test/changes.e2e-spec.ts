@@ -160,6 +160,21 @@ describe('the change log: GET /changes and GET /events', () => {
       expect(ownerHeard).toContainEqual(['upload_confirmed', 'after-revoke.txt']);
     });
 
+    it('tells the recipient of a share below a folder that is trashed and restored, of the item shared with them', async () => {
+      const recipient = await newSharingDrive(t);
+      const top = await owner.folder(`Top-${randomUUID()}`);
+      const inner = await owner.folder('Shared inside', top.id);
+      await owner.share(inner, recipient, 'view');
+      const from = await latest(recipient);
+      expectStatus(await owner.removeFolder(top.id), 204);
+      expectStatus(await owner.restore(top.id), 200);
+      const heard = await changesAfter(recipient, from);
+      expect(heard.map((change) => [change.type, change.item!.id, change.item!.parent_folder_id])).toEqual([
+        ['item_trashed', inner.id, null],
+        ['item_restored', inner.id, null],
+      ]);
+    });
+
     it('tells those who shared with a deleted account, and those it shared with, that the share ended', async () => {
       const [leaving, sharedWith, sharedBy] = [
         await newSharingDrive(t),

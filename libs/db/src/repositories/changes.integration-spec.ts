@@ -139,8 +139,10 @@ describe('ChangesRepository', () => {
     await shares.create(middle.id, onMiddle.id, 'view');
     await shares.create(deep.id, onDeep.id, 'edit');
     await shares.create(other.id, elsewhere.id, 'view');
-    expect((await changes.sharedBelow([top.id])).sort()).toEqual([onMiddle.id, onDeep.id].sort());
-    expect(await changes.sharedBelow([middle.id])).toEqual([onDeep.id]);
+    const byUser = (pairs: { itemId: string; userId: string }[]) =>
+      Object.fromEntries(pairs.map((pair) => [pair.userId, pair.itemId]));
+    expect(byUser(await changes.sharedBelow([top.id]))).toEqual({ [onMiddle.id]: middle.id, [onDeep.id]: deep.id });
+    expect(await changes.sharedBelow([middle.id])).toEqual([{ itemId: deep.id, userId: onDeep.id }]);
     expect(await changes.sharedBelow([deep.id, other.id])).toEqual([]);
     expect(await changes.sharedBelow([])).toEqual([]);
   });

@@ -83,10 +83,11 @@ export class ChangesRepository extends SqlRepository {
   }
 
   /**
-   * The recipients of shares on items below these (not on them): they see those items only while every folder above
-   * is live, so a trash or a restore of these changes what they see, though they never saw these.
+   * The shares on items below these (not on them): their recipients see those items only while every folder above
+   * is live, so a trash or a restore of these hides or shows them, though they never saw these. Each share's item
+   * and recipient.
    */
-  async sharedBelow(itemIds: string[]): Promise<string[]> {
+  async sharedBelow(itemIds: string[]): Promise<{ itemId: string; userId: string }[]> {
     if (itemIds.length === 0) return [];
     const rows = await this.rows(
       `WITH RECURSIVE below AS (
@@ -94,10 +95,10 @@ export class ChangesRepository extends SqlRepository {
          UNION ALL
          SELECT i.id FROM items i JOIN below b ON i.parent_folder_id = b.id
        )
-       SELECT DISTINCT s.recipient_id AS "userId" FROM shares s JOIN below b ON b.id = s.item_id`,
+       SELECT DISTINCT s.item_id AS "itemId", s.recipient_id AS "userId" FROM shares s JOIN below b ON b.id = s.item_id`,
       [itemIds],
     );
-    return rows.map((row) => row.userId as string);
+    return rows as unknown as { itemId: string; userId: string }[];
   }
 
   /**

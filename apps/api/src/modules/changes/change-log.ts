@@ -41,10 +41,24 @@ export class ChangeLog {
       .filter((listener) => !told.has(`${listener.itemId} ${listener.userId}`))
       .map((listener) => ({ ...listener, parentFolderId: null }));
     this.add([...now, ...before].map((listener) => entry(kind, listener, options.data)));
-    if (kind === 'item_trashed' || kind === 'item_restored') {
-      // Those who see something below through a share of its own lose or regain it, unheard of: their reads change.
-      await this.cache.changed(await this.changes.sharedBelow(itemIds));
-    }
+    if (kind === 'item_trashed' || kind === 'item_restored') await this.tellSharedBelow(kind, itemIds, told);
+  }
+
+  /**
+   * A folder trashed or restored hides or shows what is shared below it: each recipient of such a share who does
+   * not see the folder itself hears it of the item shared with them.
+   */
+  private async tellSharedBelow(kind: ChangeKind, itemIds: string[], told: Set<string>): Promise<void> {
+    const toldUsers = new Set([...told].map((key) => key.split(' ')[1]));
+    const below = (await this.changes.sharedBelow(itemIds)).filter((share) => !toldUsers.has(share.userId));
+    if (below.length === 0) return;
+    const wanted = new Set(below.map((share) => `${share.itemId} ${share.userId}`));
+    const listeners = await this.changes.listenersOf([...new Set(below.map((share) => share.itemId))]);
+    this.add(
+      listeners
+        .filter((listener) => wanted.has(`${listener.itemId} ${listener.userId}`))
+        .map((listener) => entry(kind, listener, undefined)),
+    );
   }
 
   /**
