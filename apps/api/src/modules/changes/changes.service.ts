@@ -7,6 +7,7 @@ import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
 import { ChangeSignals } from './change-signals';
 import { ChangeDto, ChangesPageDto, EventTicketDto } from './dto/change.dto';
 import { EventStream } from './event-stream';
+import { UserFeed } from './user-feed';
 
 const cursorExpired = (): AppError =>
   new AppError(
@@ -21,6 +22,8 @@ const ticketInvalid = (): AppError =>
 @Injectable()
 export class ChangesService implements BeforeApplicationShutdown {
   private readonly streams = new Set<EventStream>();
+  /** The users with a stream open here, each feed shared by that user's streams. */
+  private readonly feeds = new Map<string, UserFeed>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -75,15 +78,7 @@ export class ChangesService implements BeforeApplicationShutdown {
       after = state.lastSeq;
       expired = { cursor: String(after) };
     }
-    const stream = new EventStream(
-      {
-        changesAfter: (seq, limit) => this.changes.changesAfter(userId, seq, limit),
-        subscribe: (signal) => this.signals.subscribe(userId, signal),
-      },
-      after,
-      presentChange,
-      () => this.streams.delete(stream),
-    );
+    const stream = new EventStream(this.feedOf(userId), after, presentChange, () => this.streams.delete(stream));
     this.streams.add(stream);
     stream.start(
       {
@@ -93,6 +88,24 @@ export class ChangesService implements BeforeApplicationShutdown {
       expired,
     );
     return stream;
+  }
+
+  private feedOf(userId: string): UserFeed {
+    let feed = this.feeds.get(userId);
+    if (!feed) {
+      const made = new UserFeed(
+        {
+          changesAfter: (seq, limit) => this.changes.changesAfter(userId, seq, limit),
+          subscribe: (signal) => this.signals.subscribe(userId, signal),
+        },
+        () => {
+          if (this.feeds.get(userId) === made) this.feeds.delete(userId);
+        },
+      );
+      this.feeds.set(userId, made);
+      feed = made;
+    }
+    return feed;
   }
 
   /** How many streams are open in this process (health, the benchmark). */
