@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
 import { ChangesRepository, FeedState, StoredChange, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { BatchedReads } from './batched-reads';
 import { ChangeSignals } from './change-signals';
 import { ChangeDto, ChangesPageDto, EventTicketDto } from './dto/change.dto';
 import { EventStream } from './event-stream';
@@ -24,13 +25,17 @@ export class ChangesService implements BeforeApplicationShutdown {
   private readonly streams = new Set<EventStream>();
   /** The users with a stream open here, each feed shared by that user's streams. */
   private readonly feeds = new Map<string, UserFeed>();
+  /** The streams' reads of the log, those asked for together sent together. */
+  private readonly reads: BatchedReads;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly changes: ChangesRepository,
     private readonly users: UsersRepository,
     private readonly signals: ChangeSignals,
-  ) {}
+  ) {
+    this.reads = new BatchedReads((asks) => this.changes.changesAfterEach(asks));
+  }
 
   /** The changes after `cursor`; without one, none and the latest cursor. */
   async feed(userId: string, cursor: string | undefined, limit: number): Promise<ChangesPageDto> {
@@ -95,7 +100,7 @@ export class ChangesService implements BeforeApplicationShutdown {
     if (!feed) {
       const made = new UserFeed(
         {
-          changesAfter: (seq, limit) => this.changes.changesAfter(userId, seq, limit),
+          changesAfter: (seq, limit) => this.reads.read(userId, seq, limit),
           subscribe: (signal) => this.signals.subscribe(userId, signal),
         },
         () => {
