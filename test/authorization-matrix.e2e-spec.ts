@@ -863,12 +863,18 @@ describe('who hears of a change, as access changes', () => {
     const pick = <T>(list: readonly T[]): T | undefined => list[Math.floor(random() * list.length)];
     const name = () => `n-${random().toString(36).slice(2, 8)}`;
     // Mostly into a folder: deep trees, where a share below the root and a move across a shared folder's edge happen.
-    const placeIn = (sight: Sight) => (random() < 0.2 ? null : (pick(sight.folders) ?? null));
+    const placeIn = (sight: Sight) => (random() < 0.2 ? null : (pick(ordered(sight.folders)) ?? null));
     /** The owner of every item made: an owner always hears of their own items (in the trash, under a purge). */
     const ownerOf = new Map<string, string>();
     const kindOf = new Map<string, 'file' | 'folder'>();
     const shares: { id: string; owner: SharingDrive; recipient: SharingDrive }[] = [];
+    /** `item user`: a grant made to that user, which named the item to them. */
+    const granted = new Set<string>();
+    // Candidates in the order they were made (listings order by name or id, and ids are random): the same walk each run.
+    const order = new Map<string, number>();
+    const ordered = (ids: Iterable<string>) => [...ids].sort((x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0));
     const made = (item: Item) => {
+      order.set(item.id, order.size);
       ownerOf.set(item.id, item.owner.id);
       kindOf.set(item.id, item.kind);
     };
@@ -899,7 +905,9 @@ describe('who hears of a change, as access changes', () => {
         return confirmed.status;
       },
       share: async (actor, sight) => {
-        const id = pick([...sight.ids].filter((each) => ownerOf.get(each) === actor.account.id));
+        const id = pick(
+          ordered(sight.ids).filter((each) => ownerOf.get(each) === actor.account.id && !sight.trashed.includes(each)),
+        );
         const recipient = pick(users.filter((user) => user !== actor));
         if (!id || !recipient) return undefined;
         const kind = kindOf.get(id)!;
@@ -909,7 +917,10 @@ describe('who hears of a change, as access changes', () => {
           username: recipient.account.username,
           permission: pick(['view', 'edit']),
         });
-        if (res.status === 201) shares.push({ id: res.body.id, owner: actor, recipient });
+        if (res.status === 201) {
+          shares.push({ id: res.body.id, owner: actor, recipient });
+          granted.add(`${id} ${recipient.account.id}`);
+        }
         return res.status;
       },
       unshare: async (actor) => {
@@ -923,13 +934,13 @@ describe('who hears of a change, as access changes', () => {
         return share && (await actor.patchShare(share.id, { permission: pick(['view', 'edit']) })).status;
       },
       rename: async (actor, sight) => {
-        const id = pick([...sight.ids].filter((each) => !sight.trashed.includes(each)));
+        const id = pick(ordered(sight.ids).filter((each) => !sight.trashed.includes(each)));
         if (!id) return undefined;
         const body = kindOf.get(id) === 'file' ? { file_name: `${name()}.txt` } : { new_name: name() };
         return (await t.http.patch(itemPath(id)).set(actor.auth).send(body)).status;
       },
       move: async (actor, sight) => {
-        const id = pick([...sight.ids].filter((each) => !sight.trashed.includes(each)));
+        const id = pick(ordered(sight.ids).filter((each) => !sight.trashed.includes(each)));
         if (!id) return undefined;
         const res = await t.http
           .patch(itemPath(id))
@@ -938,15 +949,15 @@ describe('who hears of a change, as access changes', () => {
         return res.status;
       },
       trash: async (actor, sight) => {
-        const id = pick([...sight.ids].filter((each) => !sight.trashed.includes(each)));
+        const id = pick(ordered(sight.ids).filter((each) => !sight.trashed.includes(each)));
         return id === undefined ? undefined : (await t.http.delete(itemPath(id)).set(actor.auth)).status;
       },
       restore: async (actor, sight) => {
-        const id = pick(sight.trashed);
+        const id = pick(ordered(sight.trashed));
         return id === undefined ? undefined : (await actor.restore(id)).status;
       },
       purge: async (actor, sight) => {
-        const id = pick(sight.trashed);
+        const id = pick(ordered(sight.trashed));
         return id === undefined ? undefined : (await t.http.delete(`/trash/${id}`).set(actor.auth)).status;
       },
     };
@@ -954,8 +965,8 @@ describe('who hears of a change, as access changes', () => {
       folder: 5,
       file: 3,
       share: 5,
-      unshare: 2,
-      permission: 1,
+      unshare: 3,
+      permission: 2,
       rename: 2,
       move: 3,
       trash: 1,
@@ -991,15 +1002,23 @@ describe('who hears of a change, as access changes', () => {
         // as a preview's verdict, land between two steps), or owns it.
         const could = (id: string) =>
           ownerOf.get(id) === drive.account.id || sights.get(drive)!.ids.has(id) || after.get(drive)!.ids.has(id);
+        // A recipient hears of their own grant whatever became of its item (revoked while in the owner's trash).
+        const ownGrant = (change: Heard) =>
+          change.type.startsWith('share_') && granted.has(`${change.item!.id} ${drive.account.id}`);
         for (const change of res.body.changes as Heard[]) {
           const heard = {
             step,
             action,
+            actor: everyone.indexOf(actor),
+            heardBy: everyone.indexOf(drive),
             type: change.type,
             item: change.item?.id,
             parent: change.item?.parent_folder_id,
           };
-          if (change.item) expect({ ...heard, couldSee: could(change.item.id) }).toEqual({ ...heard, couldSee: true });
+          if (change.item) {
+            const couldSee = could(change.item.id) || ownGrant(change);
+            expect({ ...heard, couldSee }).toEqual({ ...heard, couldSee: true });
+          }
           const parent = change.item?.parent_folder_id;
           if (parent) expect({ ...heard, couldSeeParent: could(parent) }).toEqual({ ...heard, couldSeeParent: true });
         }
