@@ -22,6 +22,9 @@
  *   beside the same SQL sent straight to the database.
  * - the cache (with BENCH_DATABASE_URL): GET /drive through an API with the cache in Redis, beside the uncached
  *   API and the bare node:http + pg ceiling (`npm run bench -- cache` runs this part alone, merged into RESULTS.md).
+ * - live events (bench/events.ts; `npm run bench -- events` only, merged into RESULTS.md): 1,000 SSE streams on one
+ *   API process, delivery delays of changes made one at a time and memory per stream, embedded and on the
+ *   PostgreSQL server of BENCH_DATABASE_URL, beside a bare node:http SSE server doing the same fan-out.
  *
  * The API runs with RATE_LIMITS_ENABLED=false: the loads are far beyond a client's budgets.
  *
@@ -45,6 +48,7 @@ import { MEDIA_NOTES, measureMediaInChild, mediaRows, uploadToPreviewReady } fro
 import { documentRows, measureDocuments } from './media-documents';
 import { archiveFigures, archiveRows } from './archive';
 import { cliFigures, cliRows } from './cli';
+import { apiTarget, eventFigures, eventRows, peerRows, peerTarget } from './events';
 import {
   PASSWORD,
   SEARCH_CASES,
@@ -729,6 +733,42 @@ const cliOnly = () => partOnly(async (api) => cliRows(await cliFigures(api.url))
 /** `npm run bench -- logins`: the login figures alone, merged likewise. */
 const loginsOnly = () => partOnly(async (api) => loginRows(await loginFigures(api.url), 'embedded PostgreSQL'));
 
+/**
+ * `npm run bench -- events`: the bare SSE server, then the API embedded and on the PostgreSQL server (its delivery
+ * goes through LISTEN/NOTIFY there), each holding 1,000 streams from this process; rows merged into RESULTS.md.
+ * Cost-4 password hashes (the 100 users' logins are not what is measured) and no cap on connections per address.
+ */
+async function eventsOnly(): Promise<void> {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'clouddrive-bench-'));
+  const apiEnv = { ...benchApiEnv(dataDir), HTTP_MAX_CONNECTIONS_PER_IP: '0', BCRYPT_COST: '4' };
+  const postgres = await benchDatabase();
+  const measureApi = async (api: Started, label: string) => {
+    const rss = () => rssMiB(api.child.pid!);
+    return eventFigures(api.url, await apiTarget(api.url, label, rss)).finally(() => stop(api));
+  };
+  try {
+    const bare = await start(['bench/sse-server.js'], {}, '/health');
+    const peer = await eventFigures(
+      bare.url,
+      peerTarget(bare.url, () => rssMiB(bare.child.pid!)),
+    ).finally(() => stop(bare));
+    const rows = peerRows(peer);
+    const embedded = await start(['dist/apps/api/src/main.js'], apiEnv, '/health');
+    rows.push(...eventRows(await measureApi(embedded, 'embedded PostgreSQL'), peer, false));
+    if (postgres) {
+      const server = await startOnServer(postgres.url, apiEnv);
+      rows.push(...eventRows(await measureApi(server, 'PostgreSQL server'), peer, true));
+    } else {
+      console.log('BENCH_DATABASE_URL is unset: the PostgreSQL server figures are left out.');
+    }
+    writeResults(rows);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    await postgres?.drop();
+  }
+}
+
 /** `npm run bench -- media`: the PDF and video previews beside pdftoppm and ffmpeg; merged into RESULTS.md. */
 async function mediaOnly(): Promise<void> {
   writeResults(documentRows(await measureDocuments()));
@@ -921,6 +961,7 @@ const parts: Record<string, () => Promise<void>> = {
   search: searchOnly,
   media: mediaOnly,
   cache: cacheOnly,
+  events: eventsOnly,
 };
 const part = parts[process.argv.slice(2).find((name) => Object.hasOwn(parts, name)) ?? ''] ?? main;
 part().catch((error: unknown) => {

@@ -10,7 +10,8 @@ import { JwtService } from '@nestjs/jwt';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Response, Test } from 'supertest';
 import TestAgent from 'supertest/lib/agent';
-import { Item } from './support/drive-files';
+import { Item, sendBytes } from './support/drive-files';
+import { openEvents, StreamEvent } from './support/event-source';
 import { expectProblem, expectStatus } from './support/expectations';
 import { deleteAccount, newSharingDrive, SharingDrive } from './support/sharing';
 import { startTestApp, TestApp } from './support/test-app';
@@ -57,9 +58,14 @@ interface Row {
   /** The problem's code for a standing whose answer is an error other than the usual 403/404. */
   code?: Partial<Record<Standing, string>>;
   /** Where the answer is, when the route answers for each item of a batch inside a 200. */
-  answerOf?(res: Response): Answer;
+  answerOf?(res: Answer): Answer;
   /** The request ends the caller's tokens (logging out): the caller logs in again after it. */
   endsSession?: boolean;
+  /**
+   * For a route that answers with a stream that never ends: opens it over real HTTP with the caller's headers and
+   * answers with what it carried (instead of `send`, whose answer must end).
+   */
+  open?(base: string, headers: Record<string, string>): Promise<Answer>;
 }
 
 type Answer = { status: number; text: string; headers: Record<string, string>; body: any };
@@ -73,7 +79,7 @@ const versionPath = (id: string) => {
 };
 
 /** A batch of one: its one result, as the item's own request would have answered. */
-function batchAnswer(res: Response): Answer {
+function batchAnswer(res: Answer): Answer {
   if (res.status !== 200) return res;
   const [result] = res.body.results;
   expect(result.index).toBe(0);
@@ -361,10 +367,20 @@ const ROWS: Record<string, Row> = {
     send: (http) => http.get('/shared-with-me').query({ limit: 1000 }),
     status: { owner: 200, edit: 200, view: 200, none: 200 },
   },
-  // The caller's own feed: who hears what is changes.e2e-spec's (owner, recipient, stranger, revoked share).
+  // The caller's whole feed, from its first change (every row above made some), for the check of names; who hears
+  // what as access changes is the test after the table's.
   'GET /changes': {
     target: 'none',
-    send: (http) => http.get('/changes'),
+    send: (http) => http.get('/changes').query({ cursor: '0', limit: 1000 }),
+    status: { owner: 200, edit: 200, view: 200, none: 200 },
+  },
+  // The same feed as a stream, read from its first change up to the feed's latest.
+  'GET /events': {
+    target: 'none',
+    send: () => {
+      throw new Error('a stream is opened, not sent');
+    },
+    open: (base, headers) => streamedFeed(base, headers),
     status: { owner: 200, edit: 200, view: 200, none: 200 },
   },
   'POST /events/tickets': {
@@ -380,8 +396,6 @@ const EXEMPT: Record<string, string> = {
   'POST /login': 'public: issues a token; touches no item (auth.e2e-spec)',
   'GET /': 'public status of the service',
   'GET /health': 'public liveness check',
-  'GET /events':
-    'a stream of the caller’s own feed (GET /changes, its row) that never ends: its tokens, tickets and audience are changes.e2e-spec’s',
   'GET /archives/{folder_id}':
     'public: follows a signed link of POST /drive/{folder_id}/archive (its row), access judged again (archives.e2e-spec)',
   'GET /health/ready': 'public readiness check',
@@ -390,6 +404,31 @@ const EXEMPT: Record<string, string> = {
   'POST /confirm-profile-picture':
     'internal: X-Lambda-Secret only, never a user (profile-photo.e2e-spec checks its guard)',
 };
+
+/**
+ * GET /events?cursor=0 with these headers: an error as it came, or the stream's events up to the caller's latest
+ * change (GET /changes names it), the stream then closed; the answer's text is every event's data.
+ */
+async function streamedFeed(base: string, headers: Record<string, string>): Promise<Answer> {
+  const stream = await openEvents(`${base}/events?cursor=0`, headers);
+  if (stream.status !== 200) {
+    const text = await stream.body();
+    return { status: stream.status, text, headers: stream.headers as Record<string, string>, body: JSON.parse(text) };
+  }
+  try {
+    const latest = await fetch(`${base}/changes`, { headers }).then((res) => res.json() as Promise<{ cursor: string }>);
+    const events =
+      latest.cursor === '0' ? [] : await stream.next((event) => event.id === latest.cursor).then(() => stream.events);
+    return {
+      status: stream.status,
+      text: events.map((event) => event.data).join('\n'),
+      headers: stream.headers as Record<string, string>,
+      body: events,
+    };
+  } finally {
+    stream.close();
+  }
+}
 
 let HELPER: () => string = () => {
   throw new Error('the world is not built yet');
@@ -610,10 +649,12 @@ function cellsOf(row: Row): [Actor, Whose | 'no item'][] {
 
 describe('the authorization matrix', () => {
   let t: TestApp;
+  let base: string;
   let world: World;
 
   beforeAll(async () => {
     t = await startTestApp();
+    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     world = new World(t);
     await world.build();
   });
@@ -632,7 +673,9 @@ describe('the authorization matrix', () => {
     it.each(cellsOf(row))('as %s, on %s', async (actor, whose) => {
       const id = whose === 'no item' ? '' : await world.target(row, actor, whose);
       const tag = randomBytes(6).toString('hex');
-      const res = await row.send(t.http, id, tag).set(world.auth.get(actor)!);
+      const res = row.open
+        ? await row.open(base, world.auth.get(actor)!)
+        : await row.send(t.http, id, tag).set(world.auth.get(actor)!);
       if (row.endsSession && isSignedIn(actor)) {
         expectProblem(await t.http.get('/verify-token').set(world.auth.get(actor)!), 401, 'unauthorized');
         await world.logInAgain(actor);
@@ -747,4 +790,259 @@ describe('access that changes', () => {
     expect((await owner.sharedWithMe()).body.content.map((entry: { id: string }) => entry.id)).toEqual([theirs.id]);
     expect((await recipient.sharedWithMe()).body.content.map((entry: { id: string }) => entry.id)).toEqual([ours.id]);
   });
+});
+
+describe('who hears of a change, as access changes', () => {
+  const STEPS = 80;
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(() => t.close());
+
+  interface Heard {
+    cursor: string;
+    type: string;
+    item: { id: string; kind: 'file' | 'folder'; parent_folder_id: string | null } | null;
+  }
+
+  /** What a user can reach now, from the API's own listings: their drive, their trash, what is shared with them. */
+  interface Sight {
+    ids: Set<string>;
+    folders: string[];
+    trashed: string[];
+  }
+
+  async function sightOf(drive: SharingDrive): Promise<Sight> {
+    const sight: Sight = { ids: new Set(), folders: [], trashed: [] };
+    const queue: string[] = [];
+    const add = (items: { id: string; kind: string }[]): void => {
+      for (const item of items.filter((each) => !sight.ids.has(each.id))) {
+        sight.ids.add(item.id);
+        if (item.kind === 'folder') queue.push(item.id);
+      }
+    };
+    add(await drive.items(null));
+    const shared = await drive.sharedWithMe({ limit: 1000 });
+    expectStatus(shared, 200);
+    add(shared.body.content);
+    const trash = await t.http.get('/trash').set(drive.auth).query({ limit: 1000 });
+    expectStatus(trash, 200);
+    sight.trashed = trash.body.items.map((item: Item) => item.id);
+    for (const id of sight.trashed) sight.ids.add(id);
+    for (let folder = queue.shift(); folder !== undefined; folder = queue.shift()) {
+      sight.folders.push(folder);
+      add(await drive.items(folder));
+    }
+    return sight;
+  }
+
+  /** A PRNG with a fixed seed, so that a failure is the same walk again. */
+  function seeded(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('every feed and stream names only items its user could see when they changed; the stranger hears nothing', async () => {
+    const users = [
+      await newSharingDrive(t),
+      await newSharingDrive(t),
+      await newSharingDrive(t),
+      await newSharingDrive(t),
+    ];
+    const stranger = await newSharingDrive(t);
+    const everyone = [...users, stranger];
+    const random = seeded(20261201);
+    const pick = <T>(list: readonly T[]): T | undefined => list[Math.floor(random() * list.length)];
+    const name = () => `n-${random().toString(36).slice(2, 8)}`;
+    // Mostly into a folder: deep trees, where a share below the root and a move across a shared folder's edge happen.
+    const placeIn = (sight: Sight) => (random() < 0.2 ? null : (pick(ordered(sight.folders)) ?? null));
+    /** The owner of every item made: an owner always hears of their own items (in the trash, under a purge). */
+    const ownerOf = new Map<string, string>();
+    const kindOf = new Map<string, 'file' | 'folder'>();
+    const shares: { id: string; owner: SharingDrive; recipient: SharingDrive }[] = [];
+    /** `item user`: a grant made to that user, which named the item to them. */
+    const granted = new Set<string>();
+    // Candidates in the order they were made (listings order by name or id, and ids are random): the same walk each run.
+    const order = new Map<string, number>();
+    const ordered = (ids: Iterable<string>) => [...ids].sort((x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0));
+    const made = (item: Item) => {
+      order.set(item.id, order.size);
+      ownerOf.set(item.id, item.owner.id);
+      kindOf.set(item.id, item.kind);
+    };
+    const itemPath = (id: string) => (kindOf.get(id) === 'file' ? `/file/${id}` : `/drive/${id}`);
+
+    const actions: Record<string, (actor: SharingDrive, sight: Sight) => Promise<number | undefined>> = {
+      folder: async (actor, sight) => {
+        const res = await t.http
+          .post('/drive')
+          .set(actor.auth)
+          .send({ folder_name: name(), parent_folder_id: placeIn(sight) });
+        if (res.status === 201) made(res.body);
+        return res.status;
+      },
+      file: async (actor, sight) => {
+        const res = await actor.requestUpload({
+          file_name: `${name()}.txt`,
+          file_size_in_bytes: 4,
+          parent_folder_id: placeIn(sight),
+        });
+        if (res.status !== 201) return res.status;
+        made(res.body.file);
+        await sendBytes(res.body.upload, Buffer.from('four'));
+        const confirmed = await t.http
+          .post('/confirm-file-upload')
+          .set('X-Lambda-Secret', t.config.auth.lambdaSecret)
+          .send({ file_id: res.body.file.id, size_in_bytes: 4, content_type: 'text/plain' });
+        return confirmed.status;
+      },
+      share: async (actor, sight) => {
+        const id = pick(
+          ordered(sight.ids).filter((each) => ownerOf.get(each) === actor.account.id && !sight.trashed.includes(each)),
+        );
+        const recipient = pick(users.filter((user) => user !== actor));
+        if (!id || !recipient) return undefined;
+        const kind = kindOf.get(id)!;
+        const res = await actor.shareRequest({
+          share_object_type: kind,
+          [kind === 'file' ? 'file_id' : 'folder_id']: id,
+          username: recipient.account.username,
+          permission: pick(['view', 'edit']),
+        });
+        if (res.status === 201) {
+          shares.push({ id: res.body.id, owner: actor, recipient });
+          granted.add(`${id} ${recipient.account.id}`);
+        }
+        return res.status;
+      },
+      unshare: async (actor) => {
+        const share = pick(shares.filter((each) => each.owner === actor || each.recipient === actor));
+        if (!share) return undefined;
+        shares.splice(shares.indexOf(share), 1);
+        return (await actor.deleteShare(share.id)).status;
+      },
+      permission: async (actor) => {
+        const share = pick(shares.filter((each) => each.owner === actor));
+        return share && (await actor.patchShare(share.id, { permission: pick(['view', 'edit']) })).status;
+      },
+      rename: async (actor, sight) => {
+        const id = pick(ordered(sight.ids).filter((each) => !sight.trashed.includes(each)));
+        if (!id) return undefined;
+        const body = kindOf.get(id) === 'file' ? { file_name: `${name()}.txt` } : { new_name: name() };
+        return (await t.http.patch(itemPath(id)).set(actor.auth).send(body)).status;
+      },
+      move: async (actor, sight) => {
+        const id = pick(ordered(sight.ids).filter((each) => !sight.trashed.includes(each)));
+        if (!id) return undefined;
+        const res = await t.http
+          .patch(itemPath(id))
+          .set(actor.auth)
+          .send({ parent_folder_id: placeIn(sight) });
+        return res.status;
+      },
+      trash: async (actor, sight) => {
+        const id = pick(ordered(sight.ids).filter((each) => !sight.trashed.includes(each)));
+        return id === undefined ? undefined : (await t.http.delete(itemPath(id)).set(actor.auth)).status;
+      },
+      restore: async (actor, sight) => {
+        const id = pick(ordered(sight.trashed));
+        return id === undefined ? undefined : (await actor.restore(id)).status;
+      },
+      purge: async (actor, sight) => {
+        const id = pick(ordered(sight.trashed));
+        return id === undefined ? undefined : (await t.http.delete(`/trash/${id}`).set(actor.auth)).status;
+      },
+    };
+    const weighted = Object.entries({
+      folder: 5,
+      file: 3,
+      share: 5,
+      unshare: 3,
+      permission: 2,
+      rename: 2,
+      move: 3,
+      trash: 1,
+      restore: 1,
+      purge: 1,
+    }).flatMap(([action, weight]) => Array<string>(weight).fill(action));
+
+    const cursors = new Map<SharingDrive, string>();
+    for (const drive of everyone) cursors.set(drive, (await t.http.get('/changes').set(drive.auth)).body.cursor);
+    const streams = await Promise.all(everyone.map((drive) => openEvents(`${base}/events`, drive.auth)));
+    const feeds = new Map<SharingDrive, Heard[]>(everyone.map((drive) => [drive, []]));
+    const done = new Map<string, number>();
+    let sights = new Map<SharingDrive, Sight>();
+    for (const drive of everyone) sights.set(drive, await sightOf(drive));
+
+    for (let step = 0; step < STEPS; step++) {
+      const actor = pick(users)!;
+      const action = pick(weighted)!;
+      const status = await actions[action](actor, sights.get(actor)!);
+      expect(status === undefined || status < 500).toBe(true);
+      if (status !== undefined && status < 300) done.set(action, (done.get(action) ?? 0) + 1);
+
+      const after = new Map<SharingDrive, Sight>();
+      for (const drive of everyone) after.set(drive, await sightOf(drive));
+      for (const drive of everyone) {
+        const res = await t.http
+          .get('/changes')
+          .set(drive.auth)
+          .query({ cursor: cursors.get(drive), limit: 1000 });
+        expectStatus(res, 200);
+        cursors.set(drive, res.body.cursor);
+        // Could see it just before the change, or just after it (a change and what follows of it by itself, such
+        // as a preview's verdict, land between two steps), or owns it.
+        const could = (id: string) =>
+          ownerOf.get(id) === drive.account.id || sights.get(drive)!.ids.has(id) || after.get(drive)!.ids.has(id);
+        // A recipient hears of their own grant whatever became of its item (revoked while in the owner's trash).
+        const ownGrant = (change: Heard) =>
+          change.type.startsWith('share_') && granted.has(`${change.item!.id} ${drive.account.id}`);
+        for (const change of res.body.changes as Heard[]) {
+          const heard = {
+            step,
+            action,
+            actor: everyone.indexOf(actor),
+            heardBy: everyone.indexOf(drive),
+            type: change.type,
+            item: change.item?.id,
+            parent: change.item?.parent_folder_id,
+          };
+          if (change.item) {
+            const couldSee = could(change.item.id) || ownGrant(change);
+            expect({ ...heard, couldSee }).toEqual({ ...heard, couldSee: true });
+          }
+          const parent = change.item?.parent_folder_id;
+          if (parent) expect({ ...heard, couldSeeParent: could(parent) }).toEqual({ ...heard, couldSeeParent: true });
+        }
+        feeds.get(drive)!.push(...res.body.changes);
+      }
+      sights = after;
+    }
+
+    // The walk did what it is for: every kind of change succeeded, and recipients heard of others' items.
+    expect([...done.keys()].sort()).toEqual(Object.keys(actions).sort());
+    const heardOfOthers = users.filter((user) =>
+      feeds.get(user)!.some((change) => change.item && ownerOf.get(change.item.id) !== user.account.id),
+    );
+    expect(heardOfOthers.length).toBeGreaterThanOrEqual(2);
+    expect(feeds.get(stranger)).toEqual([]);
+
+    // Each stream, open since the start, carried exactly its user's feed.
+    const isChange = (event: StreamEvent): boolean => event.event === 'change';
+    for (const [i, drive] of everyone.entries()) {
+      const feed = feeds.get(drive)!;
+      const events = feed.length === 0 ? [] : await streams[i].next(isChange, feed.length);
+      expect(events.map((event) => JSON.parse(event.data))).toEqual(feed);
+      streams[i].close();
+    }
+    expect(streams[everyone.indexOf(stranger)].events.filter(isChange)).toEqual([]);
+  }, 180_000);
 });

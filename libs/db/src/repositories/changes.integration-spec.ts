@@ -46,6 +46,30 @@ describe('ChangesRepository', () => {
     expect(await changes.feedState(a.id)).toEqual({ lastSeq: 24, purgedSeq: 0 });
   });
 
+  it('reads several feeds in one statement, each answer after its own number and within its own limit', async () => {
+    const [a, b, silent] = [await db.make.user(), await db.make.user(), await db.make.user()];
+    await transactions.run(() =>
+      changes.append(['a1', 'a2', 'a3', 'a4'].map((name) => entry(a.id, name)).concat(entry(b.id, 'b1'))),
+    );
+    const answers = await changes.changesAfterEach([
+      { userId: b.id, afterSeq: 0, limit: 10 },
+      { userId: a.id, afterSeq: 1, limit: 2 },
+      { userId: silent.id, afterSeq: 0, limit: 10 },
+      { userId: a.id, afterSeq: 3, limit: 10 },
+    ]);
+    expect(answers.map((answer) => answer.map((change) => [change.userId, change.seq, change.name]))).toEqual([
+      [[b.id, 1, 'b1']],
+      [
+        [a.id, 2, 'a2'],
+        [a.id, 3, 'a3'],
+      ],
+      [],
+      [[a.id, 4, 'a4']],
+    ]);
+    expect(Object.keys(answers[0][0]).sort()).toEqual(Object.keys((await changes.changesAfter(b.id, 0, 1))[0]).sort());
+    expect(await changes.changesAfterEach([])).toEqual([]);
+  });
+
   it('never lets a later number commit before an earlier one', async () => {
     const user = await db.make.user();
     const order: string[] = [];

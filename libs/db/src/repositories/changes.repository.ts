@@ -154,11 +154,28 @@ export class ChangesRepository extends SqlRepository {
 
   /** The user's changes after `afterSeq`, in order, at most `limit`. */
   async changesAfter(userId: string, afterSeq: number, limit: number): Promise<StoredChange[]> {
+    const [changes] = await this.changesAfterEach([{ userId, afterSeq, limit }]);
+    return changes;
+  }
+
+  /**
+   * Several reads of `changesAfter` in one statement (each user's changes after its number, in order, at most its
+   * limit): the answers in the order asked.
+   */
+  async changesAfterEach(asks: { userId: string; afterSeq: number; limit: number }[]): Promise<StoredChange[][]> {
+    const answers: StoredChange[][] = asks.map(() => []);
+    if (asks.length === 0) return answers;
     const rows = await this.rows(
-      `SELECT ${CHANGE_COLUMNS} FROM changes WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [userId, afterSeq, limit],
+      `SELECT a.n AS "ask", c.* FROM unnest($1::uuid[], $2::bigint[], $3::int[]) WITH ORDINALITY AS a(user_id, after_seq, lim, n)
+       CROSS JOIN LATERAL (
+         SELECT ${CHANGE_COLUMNS} FROM changes
+          WHERE user_id = a.user_id AND seq > a.after_seq ORDER BY seq LIMIT a.lim
+       ) c
+       ORDER BY a.n, c.seq`,
+      [asks.map((ask) => ask.userId), asks.map((ask) => ask.afterSeq), asks.map((ask) => ask.limit)],
     );
-    return rows.map(toChange);
+    for (const { ask, ...row } of rows) answers[Number(ask) - 1].push(toChange(row));
+    return answers;
   }
 
   /**

@@ -4,9 +4,11 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { AppError } from '@app/contracts';
 import { ChangesRepository, FeedState, StoredChange, UsersRepository } from '@app/db';
 import { AuthenticatedUser } from '../../common/auth/current-user.decorator';
+import { BatchedReads } from './batched-reads';
 import { ChangeSignals } from './change-signals';
 import { ChangeDto, ChangesPageDto, EventTicketDto } from './dto/change.dto';
 import { EventStream } from './event-stream';
+import { UserFeed } from './user-feed';
 
 const cursorExpired = (): AppError =>
   new AppError(
@@ -21,13 +23,19 @@ const ticketInvalid = (): AppError =>
 @Injectable()
 export class ChangesService implements BeforeApplicationShutdown {
   private readonly streams = new Set<EventStream>();
+  /** The users with a stream open here, each feed shared by that user's streams. */
+  private readonly feeds = new Map<string, UserFeed>();
+  /** The streams' reads of the log, those asked for together sent together. */
+  private readonly reads: BatchedReads;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly changes: ChangesRepository,
     private readonly users: UsersRepository,
     private readonly signals: ChangeSignals,
-  ) {}
+  ) {
+    this.reads = new BatchedReads((asks) => this.changes.changesAfterEach(asks));
+  }
 
   /** The changes after `cursor`; without one, none and the latest cursor. */
   async feed(userId: string, cursor: string | undefined, limit: number): Promise<ChangesPageDto> {
@@ -75,15 +83,7 @@ export class ChangesService implements BeforeApplicationShutdown {
       after = state.lastSeq;
       expired = { cursor: String(after) };
     }
-    const stream = new EventStream(
-      {
-        changesAfter: (seq, limit) => this.changes.changesAfter(userId, seq, limit),
-        subscribe: (signal) => this.signals.subscribe(userId, signal),
-      },
-      after,
-      presentChange,
-      () => this.streams.delete(stream),
-    );
+    const stream = new EventStream(this.feedOf(userId), after, presentChange, () => this.streams.delete(stream));
     this.streams.add(stream);
     stream.start(
       {
@@ -93,6 +93,24 @@ export class ChangesService implements BeforeApplicationShutdown {
       expired,
     );
     return stream;
+  }
+
+  private feedOf(userId: string): UserFeed {
+    let feed = this.feeds.get(userId);
+    if (!feed) {
+      const made = new UserFeed(
+        {
+          changesAfter: (seq, limit) => this.reads.read(userId, seq, limit),
+          subscribe: (signal) => this.signals.subscribe(userId, signal),
+        },
+        () => {
+          if (this.feeds.get(userId) === made) this.feeds.delete(userId);
+        },
+      );
+      this.feeds.set(userId, made);
+      feed = made;
+    }
+    return feed;
   }
 
   /** How many streams are open in this process (health, the benchmark). */
