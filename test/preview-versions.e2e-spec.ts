@@ -3,21 +3,13 @@
  * API and the real workers making real previews, on the embedded store (its worker thread) and on a real S3 server
  * (s3rver, the workers in their own context fed by its events, as on Lambda or behind the receiver).
  */
-import { INestApplicationContext } from '@nestjs/common';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/config';
-import { encodeS3Key, S3EventRecord } from '@app/contracts';
 import { ObjectStorage } from '@app/storage';
-import { createWorkersContext } from '../apps/workers/src/bootstrap';
-import { EventDispatcher } from '../apps/workers/src/processing/event-dispatcher';
 import { Reconciler } from '../apps/api/src/modules/reconciler/reconciler.service';
-import { startS3rver } from '../libs/testing/src/s3rver';
 import { download, eventually, expectStatus, FileDrive, Item, PREVIEW_WAIT_MS, sendBytes } from './support/drive-files';
 import { registerAndLogin, startTestApp, TestApp } from './support/test-app';
+import { appOnS3rverWithWorkers } from './support/s3-store';
 
 jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
@@ -61,33 +53,7 @@ async function embedded(): Promise<Running> {
 }
 
 async function onS3rver(): Promise<Running> {
-  const directory = mkdtempSync(join(tmpdir(), 'clouddrive-preview-versions-s3-'));
-  const s3rver = await startS3rver(directory, 'preview-versions');
-  const t = await startTestApp({ ...s3rver.env, VERSIONS_MAX_DAYS: '30' });
-  const config: AppConfig = { ...t.config, workers: { ...t.config.workers, apiUrl: await t.app.getUrl() } };
-  const workers: INestApplicationContext = await createWorkersContext(config);
-  const dispatcher = workers.get(EventDispatcher);
-  const handling = new Set<Promise<unknown>>();
-  // s3rver's records with their keys URL-encoded, as AWS sends them.
-  s3rver.server.on('event', (event: { Records: S3EventRecord[] }) => {
-    const records = event.Records.map((record) => ({
-      ...record,
-      s3: { ...record.s3, object: { ...record.s3.object, key: encodeS3Key(record.s3.object.key) } },
-    }));
-    const work = dispatcher.dispatch(records).catch(() => undefined);
-    handling.add(work);
-    void work.finally(() => handling.delete(work));
-  });
-  return {
-    t,
-    close: async () => {
-      await Promise.all(handling);
-      await workers.close();
-      await t.close();
-      await s3rver.server.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
+  return appOnS3rverWithWorkers('preview-versions', { VERSIONS_MAX_DAYS: '30' });
 }
 
 function previewSuite(start: () => Promise<Running>) {

@@ -4,20 +4,12 @@
  * does, with the workers fed its events). Each replay is judged by what a client and the operator see: the bytes
  * a download serves, the type, the preview, the quota, and the objects left under files/.
  */
-import { INestApplicationContext } from '@nestjs/common';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/config';
-import { encodeS3Key, S3EventRecord } from '@app/contracts';
 import { ObjectStorage, objectKeys } from '@app/storage';
-import { createWorkersContext } from '../apps/workers/src/bootstrap';
-import { EventDispatcher } from '../apps/workers/src/processing/event-dispatcher';
 import { download, eventually, expectProblem, expectStatus, Item, pngImage, put, Upload } from './support/drive-files';
 import { newSharingDrive, SharingDrive } from './support/sharing';
 import { startTestApp, TestApp } from './support/test-app';
-import { startS3rver } from '../libs/testing/src/s3rver';
+import { appOnS3rverWithWorkers } from './support/s3-store';
 
 jest.mock('crypto', () => require('../libs/testing/src/s3rver').patchedCrypto());
 jest.mock('@20minutes/s3rver/lib/middleware/authentication', () =>
@@ -57,24 +49,7 @@ async function embeddedStore(): Promise<Store> {
 }
 
 async function s3Store(): Promise<Store> {
-  const directory = mkdtempSync(join(tmpdir(), 'clouddrive-upload-once-'));
-  const s3rver = await startS3rver(directory, BUCKET);
-  const t = await startTestApp({ ...s3rver.env, USER_QUOTA_BYTES: String(QUOTA) });
-  const config: AppConfig = { ...t.config, workers: { ...t.config.workers, apiUrl: await t.app.getUrl() } };
-  const workers: INestApplicationContext = await createWorkersContext(config);
-  const dispatcher = workers.get(EventDispatcher);
-  const handling = new Set<Promise<unknown>>();
-  const failures: unknown[] = [];
-  // Keys URL-encoded, as AWS sends them (s3rver sends them as they are).
-  const asAws = (record: S3EventRecord): S3EventRecord => ({
-    ...record,
-    s3: { ...record.s3, object: { ...record.s3.object, key: encodeS3Key(record.s3.object.key) } },
-  });
-  s3rver.server.on('event', (event) => {
-    const work = dispatcher.dispatch(event.Records.map(asAws)).catch((error: unknown) => failures.push(error));
-    handling.add(work);
-    void work.finally(() => handling.delete(work));
-  });
+  const { t, failures, close } = await appOnS3rverWithWorkers(BUCKET, { USER_QUOTA_BYTES: String(QUOTA) });
   return {
     t,
     storage: t.app.get(ObjectStorage),
@@ -83,13 +58,7 @@ async function s3Store(): Promise<Store> {
       expect(await res.text()).toContain('<Code>PreconditionFailed</Code>');
     },
     failures,
-    close: async () => {
-      await Promise.all(handling);
-      await workers.close();
-      await t.close();
-      await s3rver.server.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
