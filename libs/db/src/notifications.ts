@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { PoolClient, Pool } from 'pg';
+import { Client, ClientConfig, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
@@ -13,15 +13,15 @@ export interface NotificationHandlers {
 const RECONNECT_DELAY_MS = 1000;
 
 /**
- * LISTEN on a PostgreSQL server, on a connection of the pool's own kept for it (the pool knows the server, its
- * credentials and TLS). A NOTIFY sent inside a transaction is delivered when it commits, in commit order, to every
+ * LISTEN on a PostgreSQL server, on a connection of its own made with the pool's settings (its server, credentials
+ * and TLS). A NOTIFY sent inside a transaction is delivered when it commits, in commit order, to every
  * process listening: the API's replicas hear each other's changes through it. Reconnects after a loss, and says so.
  * Not for the embedded PostgreSQL, whose one connection is the queue of all statements.
  */
 @Injectable()
 export class PostgresListener implements OnApplicationShutdown {
   private readonly logger = new Logger('PostgresListener');
-  private client: PoolClient | undefined;
+  private client: Client | undefined;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -37,7 +37,7 @@ export class PostgresListener implements OnApplicationShutdown {
 
   private async connect(channel: string, handlers: NotificationHandlers, missedSome: boolean): Promise<void> {
     if (this.stopped) return;
-    let client: PoolClient | undefined;
+    let client: Client | undefined;
     let lost = false;
     const retry = (error: Error): void => {
       if (lost || this.stopped) return;
@@ -45,21 +45,23 @@ export class PostgresListener implements OnApplicationShutdown {
       this.logger.warn(`LISTEN ${channel}: ${error.message}; connecting again`);
       if (client) {
         client.removeAllListeners('notification');
-        client.release(true);
+        void client.end().catch(() => undefined);
         if (this.client === client) this.client = undefined;
       }
       this.timer = setTimeout(() => void this.connect(channel, handlers, true), RECONNECT_DELAY_MS);
       this.timer.unref();
     };
     try {
-      client = await ((this.dataSource.driver as PostgresDriver).master as Pool).connect();
-      if (this.stopped) return client.release();
+      client = this.newClient();
+      // Listeners first: a connection that fails is retried, never an unhandled error.
+      client.on('error', retry);
+      client.on('end', () => retry(new Error('the connection ended')));
+      await client.connect();
+      if (this.stopped) return void client.end();
       this.client = client;
       client.on('notification', (message) => {
         if (message.channel === channel && message.payload !== undefined) handlers.message(message.payload);
       });
-      client.on('error', retry);
-      client.on('end', () => retry(new Error('the connection ended')));
       await client.query(`LISTEN ${channel}`);
       if (missedSome) handlers.resync();
     } catch (error) {
@@ -67,11 +69,23 @@ export class PostgresListener implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * A connection of its own, made as the pool makes its connections (the same server, credentials, TLS), but not
+   * the pool's: the pool's end (the DataSource destroyed) must not wait for a LISTEN that never ends.
+   */
+  private newClient(): Client {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool & { Client?: typeof Client };
+    const ClientClass = pool.Client ?? Client;
+    return new ClientClass(pool.options as ClientConfig);
+  }
+
   onApplicationShutdown(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.client?.removeAllListeners();
-    this.client?.release(true);
+    const client = this.client;
     this.client = undefined;
+    client?.removeAllListeners();
+    client?.on('error', () => undefined);
+    void client?.end().catch(() => undefined);
   }
 }
