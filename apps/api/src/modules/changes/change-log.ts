@@ -21,11 +21,6 @@ export class ChangeLog {
     private readonly cache: Cache,
   ) {}
 
-  /** Who can see the items now: taken before a move, so that those who lose sight of an item hear of it too. */
-  listenersOf(itemIds: string[]): Promise<Listener[]> {
-    return this.changes.listenersOf(itemIds);
-  }
-
   /**
    * Tells everyone who can see each item now, and those of `before` (who saw it before the change: they are told
    * without the item's new folder, which they may not see).
@@ -36,29 +31,21 @@ export class ChangeLog {
     options: { before?: Listener[]; data?: Record<string, unknown> } = {},
   ): Promise<void> {
     const now = await this.changes.listenersOf(itemIds);
-    const told = new Set(now.map((listener) => `${listener.itemId} ${listener.userId}`));
+    const told = new Set(now.map(pairKey));
     const before = (options.before ?? [])
-      .filter((listener) => !told.has(`${listener.itemId} ${listener.userId}`))
+      .filter((listener) => !told.has(pairKey(listener)))
       .map((listener) => ({ ...listener, parentFolderId: null }));
     this.add([...now, ...before].map((listener) => entry(kind, listener, options.data)));
-    if (kind === 'item_trashed' || kind === 'item_restored') await this.tellSharedBelow(kind, itemIds, told);
-  }
-
-  /**
-   * A folder trashed or restored hides or shows what is shared below it: each recipient of such a share who does
-   * not see the folder itself hears it of the item shared with them.
-   */
-  private async tellSharedBelow(kind: ChangeKind, itemIds: string[], told: Set<string>): Promise<void> {
-    const toldUsers = new Set([...told].map((key) => key.split(' ')[1]));
-    const below = (await this.changes.sharedBelow(itemIds)).filter((share) => !toldUsers.has(share.userId));
-    if (below.length === 0) return;
-    const wanted = new Set(below.map((share) => `${share.itemId} ${share.userId}`));
-    const listeners = await this.changes.listenersOf([...new Set(below.map((share) => share.itemId))]);
-    this.add(
-      listeners
-        .filter((listener) => wanted.has(`${listener.itemId} ${listener.userId}`))
-        .map((listener) => entry(kind, listener, undefined)),
-    );
+    if (kind === 'item_trashed' || kind === 'item_restored') {
+      // What is shared below a folder is hidden or shown with it: each such recipient who does not see the folder
+      // itself hears it of the item shared with them.
+      const toldUsers = new Set(now.map((listener) => listener.userId));
+      const below = await this.changes.sharedBelow(itemIds);
+      await this.tell(
+        kind,
+        below.filter((share) => !toldUsers.has(share.userId)),
+      );
+    }
   }
 
   /**
@@ -75,14 +62,29 @@ export class ChangeLog {
    * the change once it is made.
    */
   async updating(itemId: string, moves: boolean): Promise<() => Promise<void>> {
-    const before = moves ? await this.listenersOf([itemId]) : undefined;
+    const before = moves ? await this.changes.listenersOf([itemId]) : undefined;
     return () => this.items(moves ? 'item_moved' : 'item_renamed', [itemId], { before });
   }
 
   /** Tells only `userIds` among those who can see the item now (a share's owner and recipient, an uploader). */
-  async item(kind: ChangeKind, itemId: string, userIds: string[], data?: Record<string, unknown>): Promise<void> {
-    const now = await this.changes.listenersOf([itemId]);
-    this.add(now.filter((listener) => userIds.includes(listener.userId)).map((l) => entry(kind, l, data)));
+  item(kind: ChangeKind, itemId: string, userIds: string[], data?: Record<string, unknown>): Promise<void> {
+    return this.tell(
+      kind,
+      userIds.map((userId) => ({ itemId, userId })),
+      data,
+    );
+  }
+
+  /** Tells each user of their item, as they see it now: a user who cannot see it hears nothing. */
+  private async tell(
+    kind: ChangeKind,
+    pairs: { itemId: string; userId: string }[],
+    data?: Record<string, unknown>,
+  ): Promise<void> {
+    if (pairs.length === 0) return;
+    const wanted = new Set(pairs.map(pairKey));
+    const listeners = await this.changes.listenersOf([...new Set(pairs.map((pair) => pair.itemId))]);
+    this.add(listeners.filter((listener) => wanted.has(pairKey(listener))).map((l) => entry(kind, l, data)));
   }
 
   /** Tells one user of something of their own that is no item (their profile photo). */
@@ -102,6 +104,11 @@ export class ChangeLog {
     });
     pending.push(...entries);
   }
+}
+
+/** An item and a user, as one key. */
+function pairKey({ itemId, userId }: { itemId: string; userId: string }): string {
+  return `${itemId} ${userId}`;
 }
 
 function entry(kind: ChangeKind, listener: Listener, data: Record<string, unknown> | undefined): ChangeEntry {
